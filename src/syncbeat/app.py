@@ -1,0 +1,16 @@
+"""Opening syncbeat: the database engine and the engine's context; shared by the faces."""
+
+from __future__ import annotations
+
+from syncbeat.config import Settings
+from syncbeat.engine.context import Context
+from syncbeat.store.db import check_schema, make_engine
+
+
+def open_context(settings: Settings, *, check: bool = True) -> Context:
+    """A Context on the configured database; raises SchemaError if it is missing or behind."""
+    db = make_engine(settings.database_url)
+    if check:
+        check_schema(db)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Context(db=db, data_dir=settings.data_dir.resolve())

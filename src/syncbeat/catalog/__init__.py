@@ -1,0 +1,1 @@
+"""The catalog interface and its adapters."""

@@ -1,0 +1,183 @@
+"""The built-in catalog: a products table in syncbeat's own database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from syncbeat.catalog.base import Values
+from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX
+from syncbeat.domain.convert import canonical_decimal
+from syncbeat.store.items import placeholder
+from syncbeat.store.tables import products, sqlite_datetime
+
+COLUMNS = ("id", "reference", "ean13", "name", "price", "quantity", "active")
+
+
+def _split(fields: Sequence[str]) -> tuple[list[str], list[str]]:
+    columns = [f for f in fields if not f.startswith(ATTRIBUTE_PREFIX)]
+    attrs = [f[len(ATTRIBUTE_PREFIX):] for f in fields if f.startswith(ATTRIBUTE_PREFIX)]
+    return columns, attrs
+
+
+class BuiltinCatalog:
+    """Reads and writes the products table with plain statements: this is the hot path."""
+
+    def fetch(
+        self, conn: Connection, match: str, keys: Sequence[str], fields: Sequence[str]
+    ) -> dict[str, tuple[int, Values]]:
+        """For each key found: (product id, {field: current value})."""
+        if not keys:
+            return {}
+        columns, attrs = _split(fields)
+        select = ["id", match, *columns] + (["attributes"] if attrs else [])
+        p = placeholder(conn)
+        marks = ", ".join([p] * len(keys))
+        sqlite = conn.dialect.name == "sqlite"
+        if match == "id":
+            key_params: list[Any] = [int(k) for k in keys if k.isdigit()]
+            marks = ", ".join([p] * len(key_params)) or "NULL"
+        else:
+            key_params = list(keys)
+        rows = conn.exec_driver_sql(
+            f"SELECT {', '.join(select)} FROM products WHERE {match} IN ({marks})",
+            tuple(key_params),
+        ).fetchall()
+        found: dict[str, tuple[int, Values]] = {}
+        price_at = columns.index("price") + 2 if "price" in columns else -1
+        active_at = columns.index("active") + 2 if "active" in columns else -1
+        for row in rows:
+            values: Values = dict(zip(columns, row[2:2 + len(columns)], strict=True))
+            if price_at >= 0 and sqlite:
+                values["price"] = Decimal(row[price_at])
+            if active_at >= 0:
+                values["active"] = bool(row[active_at])
+            if attrs:
+                stored = row[-1]
+                bag = (json.loads(stored) if isinstance(stored, str) else stored) or {}
+                for name in attrs:
+                    values[ATTRIBUTE_PREFIX + name] = bag.get(name)
+                values["__attributes"] = bag
+            found[str(row[1])] = (row[0], values)
+        return found
+
+    def apply(
+        self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
+        creates: Sequence[Values], now: datetime,
+    ) -> None:
+        """Write changed products (id -> all `fields`) and create new ones."""
+        columns, attrs = _split(fields)
+        columns = [c for c in columns if c != "id"]
+        p = placeholder(conn)
+        stamp: Any = sqlite_datetime(now) if conn.dialect.name == "sqlite" else now
+        convert = self._converter(conn)
+        if updates:
+            sets = [f"{c} = {p}" for c in columns] + [f"updated_at = {p}"]
+            if attrs:
+                sets.append(f"attributes = {p}")
+            params = []
+            for product_id, values in updates.items():
+                row = [convert(c, values.get(c)) for c in columns]
+                row.append(stamp)
+                if attrs:
+                    row.append(self._attributes(values, attrs))
+                row.append(product_id)
+                params.append(tuple(row))
+            conn.exec_driver_sql(
+                f"UPDATE products SET {', '.join(sets)} WHERE id = {p}", params
+            )
+        if creates:
+            self._create(conn, columns, attrs, creates, now)
+
+    def _create(
+        self, conn: Connection, columns: list[str], attrs: list[str],
+        creates: Sequence[Values], now: datetime,
+    ) -> None:
+        rows = []
+        for values in creates:
+            row: dict[str, Any] = {c: values[c] for c in columns if values.get(c) is not None}
+            row["reference"] = values["reference"]
+            if "ean13" in values and values["ean13"] is not None:
+                row["ean13"] = values["ean13"]
+            row["updated_at"] = now
+            if attrs:
+                row["attributes"] = {
+                    name: values.get(ATTRIBUTE_PREFIX + name) for name in attrs
+                }
+            rows.append(row)
+        # Products differ in which fields they carry; insert each shape as one statement.
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            shapes.setdefault(tuple(sorted(row)), []).append(row)
+        for group in shapes.values():
+            conn.execute(sa.insert(products), group)
+
+    @staticmethod
+    def _converter(conn: Connection) -> Any:
+        sqlite = conn.dialect.name == "sqlite"
+
+        def convert(column: str, value: Any) -> Any:
+            if column == "price" and value is not None:
+                value = canonical_decimal(value)
+                return str(value) if sqlite else value
+            return value
+
+        return convert
+
+    @staticmethod
+    def _attributes(values: Values, attrs: list[str]) -> str:
+        bag = dict(values.get("__attributes") or {})
+        for name in attrs:
+            bag[name] = values.get(ATTRIBUTE_PREFIX + name)
+        return json.dumps(bag, ensure_ascii=False)
+
+    def export_ids(
+        self, conn: Connection, *, active: bool | None, changed_since: datetime | None,
+        after_id: int, limit: int,
+    ) -> list[tuple[int, str]]:
+        """The next (id, reference) pairs to export, by id."""
+        query = (
+            sa.select(products.c.id, products.c.reference)
+            .where(products.c.id > after_id)
+            .order_by(products.c.id)
+            .limit(limit)
+        )
+        if active is not None:
+            query = query.where(products.c.active.is_(active))
+        if changed_since is not None:
+            query = query.where(products.c.updated_at > changed_since)
+        return [(int(r.id), str(r.reference)) for r in conn.execute(query)]
+
+    def export_rows(
+        self, conn: Connection, ids: Sequence[int], fields: Sequence[str]
+    ) -> Iterator[tuple[int, Values]]:
+        """The export fields of these products."""
+        if not ids:
+            return
+        columns, attrs = _split(fields)
+        columns = [c for c in dict.fromkeys(["id", *columns])]
+        select = columns + (["attributes"] if attrs else [])
+        p = placeholder(conn)
+        rows = conn.exec_driver_sql(
+            f"SELECT {', '.join(select)} FROM products WHERE id IN ({', '.join([p] * len(ids))})",
+            tuple(ids),
+        ).fetchall()
+        sqlite = conn.dialect.name == "sqlite"
+        for row in rows:
+            values: Values = dict(zip(columns, row, strict=False))
+            if values.get("price") is not None:
+                values["price"] = canonical_decimal(Decimal(values["price"]))
+            if "active" in values:
+                values["active"] = bool(values["active"])
+            if attrs:
+                stored = row[-1]
+                bag = (json.loads(stored) if isinstance(stored, str) else stored) or {}
+                for name in attrs:
+                    values[ATTRIBUTE_PREFIX + name] = bag.get(name)
+            yield int(row[0]), values

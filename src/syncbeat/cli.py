@@ -1,0 +1,596 @@
+"""The command line: parse, call one engine or store operation, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from syncbeat import __version__
+from syncbeat.app import open_context
+from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings
+from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted
+from syncbeat.domain.schedule import describe, occurrences
+from syncbeat.domain.statuses import FINAL_STATUSES, TaskStatus
+from syncbeat.domain.task import Task
+from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
+from syncbeat.engine.artifacts import log_lines, report_lines
+from syncbeat.engine.context import Context
+from syncbeat.engine.finish import EXPORT_FILE
+from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.engine.worker import run_worker, stop_on_signals
+from syncbeat.store import profiles as profile_store
+from syncbeat.store.db import SchemaError, make_engine, read_tx, upgrade, write_tx
+from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
+from syncbeat.store.tasks import TaskFilter, get_task, list_tasks
+
+ENV = {"show_envvar": True}
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line for the operator and exit."""
+    click.echo(f"syncbeat: {message}", err=True)
+    sys.exit(code)
+
+
+class State:
+    def __init__(self, data_dir: str, database_url: str | None) -> None:
+        env = {ENV_DATA_DIR: data_dir, ENV_DATABASE_URL: database_url or ""}
+        self.settings = Settings.from_environ(env)
+        self._ctx: Context | None = None
+
+    def ctx(self, check: bool = True) -> Context:
+        if self._ctx is None:
+            try:
+                self._ctx = open_context(self.settings, check=check)
+            except SchemaError as exc:
+                fail(str(exc), 2)
+        return self._ctx
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="syncbeat")
+@click.option("--data-dir", envvar=ENV_DATA_DIR, default="./syncbeat-data", **ENV,
+              help="Folder of the SQLite database, feeds and task files.")
+@click.option("--database-url", envvar=ENV_DATABASE_URL, default=None, **ENV,
+              help="SQLAlchemy URL, e.g. postgresql+psycopg://host/db (default: SQLite "
+                   "in the data folder).")
+@click.pass_context
+def main(click_ctx: click.Context, data_dir: str, database_url: str | None) -> None:
+    """syncbeat: scheduled catalog imports and exports, as tasks you can watch."""
+    click_ctx.obj = State(data_dir, database_url)
+
+
+@main.command()
+@pass_state
+def init(state: State) -> None:
+    """Create or upgrade the database (safe to run twice)."""
+    db = make_engine(state.settings.database_url)
+    before, after = upgrade(db)
+    state.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    where = db.url.render_as_string(hide_password=True)
+    if before == after:
+        click.echo(f"the database {where} is up to date (schema {after})")
+    else:
+        click.echo(f"the database {where} is at schema {after} (was {before or 'empty'})")
+
+
+@main.command()
+@pass_state
+def demo(state: State) -> None:
+    """Load a demo catalog, feeds and profiles, and run them: every status within a minute."""
+    from syncbeat.demo import load_demo
+
+    ctx = state.ctx()
+    for line in load_demo(ctx):
+        click.echo(line)
+
+
+# ---------------------------------------------------------------- profiles
+@main.group()
+def profile() -> None:
+    """Add, list, show, edit, enable, disable and delete profiles."""
+
+
+def _profile_or_fail(ctx: Context, ref: str) -> Any:
+    with read_tx(ctx.db) as conn:
+        found = profile_store.get_profile(conn, ref)
+    if found is None:
+        fail(f"no profile '{ref}' (see `syncbeat profile list`)")
+    return found
+
+
+def _defaults(ctx: Context) -> dict[str, Any]:
+    with read_tx(ctx.db) as conn:
+        settings = load_settings(conn)
+    return {"default_batch_size": settings.default_batch_size,
+            "default_timezone": settings.timezone}
+
+
+@profile.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_state
+def profile_add(state: State, file: Path) -> None:
+    """Add the profile described by a TOML file."""
+    ctx = state.ctx()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        fail(f"{file}: not a valid TOML file: {exc}")
+    try:
+        new = parse_profile(data, **_defaults(ctx))
+        with write_tx(ctx.db) as conn:
+            saved = profile_store.insert_profile(conn, new, ctx.clock())
+    except ProfileError as exc:
+        _profile_errors(file, exc)
+    click.echo(f"profile {saved.id} '{saved.name}' added ({saved.kind}"
+               + (f", {describe(saved.schedule).lower()}" if saved.schedule else "") + ")")
+
+
+def _profile_errors(where: object, exc: ProfileError) -> NoReturn:
+    for name, message in exc.errors:
+        click.echo(f"syncbeat: {where}: {name}: {message}", err=True)
+    sys.exit(1)
+
+
+@profile.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def profile_list(state: State, as_json: bool) -> None:
+    """List profiles."""
+    ctx = state.ctx()
+    with read_tx(ctx.db) as conn:
+        found = profile_store.list_profiles(conn)
+    if as_json:
+        _json([{"id": p.id, **p.to_dict()} for p in found])
+        return
+    rows = [(p.id, p.name, p.kind, "on" if p.enabled else "off",
+             p.schedule or "by hand", p.batch_size) for p in found]
+    _table(("id", "name", "kind", "enabled", "schedule", "batch"), rows)
+
+
+@profile.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def profile_show(state: State, ref: str, as_json: bool) -> None:
+    """Show a profile (by id or name), with its next runs."""
+    ctx = state.ctx()
+    found = _profile_or_fail(ctx, ref)
+    data = {"id": found.id, **found.to_dict()}
+    if found.schedule:
+        data["next_runs"] = [
+            at.isoformat() for at in occurrences(found.schedule, found.timezone, ctx.clock(), 5)
+        ]
+    if as_json:
+        _json(data)
+        return
+    for key, value in data.items():
+        click.echo(f"{key}: {json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value}")
+
+
+@profile.command("edit")
+@click.argument("ref")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
+              help="Change a field, e.g. --set batch_size=200 --set source.delimiter=';'.")
+@click.option("--name")
+@click.option("--schedule", help="A 5-field cron expression; '' for run-by-hand only.")
+@click.option("--timezone")
+@click.option("--batch-size", type=int)
+@pass_state
+def profile_edit(state: State, ref: str, sets: tuple[str, ...], **fields: Any) -> None:
+    """Change fields of a profile; it is validated again before it is saved."""
+    ctx = state.ctx()
+    found = _profile_or_fail(ctx, ref)
+    data = found.to_dict()
+    for name, value in fields.items():
+        if value is not None:
+            data[name] = value if value != "" else None
+    for item in sets:
+        name, sep, value = item.partition("=")
+        if not sep:
+            fail(f"--set {item}: write FIELD=VALUE")
+        set_dotted(data, name.strip(), _toml_value(value))
+    data = {k: v for k, v in data.items() if v is not None}
+    try:
+        new = parse_profile(data, **_defaults(ctx))
+        with write_tx(ctx.db) as conn:
+            saved = profile_store.update_profile(conn, found.id, new, ctx.clock())
+    except ProfileError as exc:
+        _profile_errors(f"profile {found.id}", exc)
+    click.echo(f"profile {saved.id} '{saved.name}' saved")
+
+
+def _toml_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+@profile.command("enable")
+@click.argument("ref")
+@pass_state
+def profile_enable(state: State, ref: str) -> None:
+    """Enable a profile: its schedule runs again."""
+    _set_enabled(state, ref, True)
+
+
+@profile.command("disable")
+@click.argument("ref")
+@pass_state
+def profile_disable(state: State, ref: str) -> None:
+    """Disable a profile: no scheduled task starts; run-now still works."""
+    _set_enabled(state, ref, False)
+
+
+def _set_enabled(state: State, ref: str, enabled: bool) -> None:
+    ctx = state.ctx()
+    found = _profile_or_fail(ctx, ref)
+    with write_tx(ctx.db) as conn:
+        profile_store.set_enabled(conn, found.id, enabled, ctx.clock())
+    click.echo(f"profile {found.id} '{found.name}' {'enabled' if enabled else 'disabled'}")
+
+
+@profile.command("delete")
+@click.argument("ref")
+@pass_state
+def profile_delete(state: State, ref: str) -> None:
+    """Delete a profile; its tasks stay in the history."""
+    ctx = state.ctx()
+    found = _profile_or_fail(ctx, ref)
+    with write_tx(ctx.db) as conn:
+        profile_store.delete_profile_row(conn, found.id)
+    click.echo(f"profile {found.id} '{found.name}' deleted; its tasks are kept")
+
+
+# ---------------------------------------------------------------- running
+@main.command()
+@click.argument("profile_ref", metavar="PROFILE")
+@click.option("--wait", is_flag=True,
+              help="Work the task here and show its progress until it ends.")
+@pass_state
+def run(state: State, profile_ref: str, wait: bool) -> None:
+    """Run a profile now (by id or name)."""
+    ctx = state.ctx()
+    try:
+        task_id = run_now(ctx, profile_ref)
+    except ActionError as exc:
+        fail(str(exc))
+    if not wait:
+        click.echo(f"task {task_id} created; the heartbeat (worker or serve) starts it")
+        return
+    task = _watch(ctx, task_id)
+    click.echo(f"task {task.id} {task.status}" + (f": {task.message}" if task.message else ""))
+    if task.status is not TaskStatus.COMPLETED:
+        sys.exit(1)
+
+
+def _watch(ctx: Context, task_id: int) -> Task:
+    stop = threading.Event()
+    stop_on_signals(stop)
+    heartbeat = Heartbeat(ctx)
+    bar = _ProgressBar()
+    while True:
+        heartbeat.tick(stop)
+        with read_tx(ctx.db) as conn:
+            task = get_task(conn, task_id)
+        if task is None:
+            fail(f"task {task_id} was deleted")
+        bar.show(task)
+        if task.status in FINAL_STATUSES or stop.is_set():
+            bar.end()
+            return task
+        if task.status is TaskStatus.PENDING:
+            time.sleep(0.2)
+
+
+class _ProgressBar:
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.last = 0.0
+
+    def show(self, task: Task) -> None:
+        now = time.monotonic()
+        if not self.tty and now - self.last < 1.0 and task.status not in FINAL_STATUSES:
+            return
+        self.last = now
+        p = task.progress
+        done = p.total - p.pending
+        width = 30
+        filled = int(width * done / p.total) if p.total else 0
+        elapsed = now - self.started
+        speed = done / elapsed if elapsed > 0 else 0.0
+        eta = f"{p.pending / speed:.0f}s" if speed > 0 and p.pending else "-"
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{p.total:,} "
+                f"{task.status} processed {p.processed:,} skipped {p.skipped:,} "
+                f"error {p.errors:,} cancelled {p.cancelled:,} {speed:,.0f}/s ETA {eta}")
+        click.echo(("\r" + line) if self.tty else line, err=True, nl=not self.tty)
+
+    def end(self) -> None:
+        if self.tty:
+            click.echo("", err=True)
+
+
+@main.command()
+@pass_state
+def heartbeat(state: State) -> None:
+    """One tick, for cron: schedule, start, one batch per running task, finish, tidy."""
+    ctx = state.ctx()
+    report = Heartbeat(ctx).tick()
+    for line in report.lines:
+        click.echo(line)
+    if not report.lines:
+        click.echo("nothing to do")
+
+
+@main.command()
+@click.option("--drain", is_flag=True, help="Stop when no task is due or running.")
+@click.option("--interval", type=float, default=None, envvar="SYNCBEAT_TICK_INTERVAL", **ENV,
+              help="Seconds between idle ticks (default: the tick interval setting).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only starts and ends of tasks.")
+@pass_state
+def worker(state: State, drain: bool, interval: float | None, quiet: bool) -> None:
+    """Tick until SIGTERM or SIGINT (the batch in flight finishes first)."""
+    ctx = state.ctx()
+    stop = threading.Event()
+    stop_on_signals(stop)
+
+    def on_tick(report: Any) -> None:
+        for line in report.lines:
+            if not quiet or " batch " not in f" {line} ":
+                click.echo(line)
+
+    ticks = run_worker(ctx, drain=drain, stop=stop, on_tick=on_tick, interval=interval)
+    click.echo(f"worker stopped after {ticks:,} ticks")
+
+
+# ---------------------------------------------------------------- tasks
+@main.command()
+@click.option("--status", multiple=True, type=click.Choice([s.value for s in TaskStatus]))
+@click.option("--profile", "profile_ref", help="A profile's id or name.")
+@click.option("--kind", type=click.Choice(["import", "export"]))
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def tasks(state: State, status: tuple[str, ...], profile_ref: str | None, kind: str | None,
+          limit: int, as_json: bool) -> None:
+    """List tasks, newest first."""
+    ctx = state.ctx()
+    with read_tx(ctx.db) as conn:
+        found = list_tasks(conn, TaskFilter(status=status, profile=profile_ref, kind=kind),
+                           limit=limit)
+    if as_json:
+        _json([t.as_dict() for t in found])
+        return
+    rows = [(t.id, t.profile_name, t.kind, t.status,
+             f"{t.progress.done:,}/{t.progress.total:,}", _when(t.scheduled_at),
+             _when(t.started_at), _when(t.finished_at), t.message or "") for t in found]
+    _table(("id", "profile", "kind", "status", "progress", "scheduled", "started",
+            "finished", "message"), rows)
+
+
+@main.group()
+def task() -> None:
+    """Show, kill or delete a task; get its log, report or export file."""
+
+
+def _task_or_fail(ctx: Context, task_id: int) -> Task:
+    with read_tx(ctx.db) as conn:
+        found = get_task(conn, task_id)
+    if found is None:
+        fail(f"no task {task_id} (see `syncbeat tasks`)")
+    return found
+
+
+@task.command("show")
+@click.argument("task_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def task_show(state: State, task_id: int, as_json: bool) -> None:
+    """Show a task's status, counters and times."""
+    found = _task_or_fail(state.ctx(), task_id)
+    data = found.as_dict()
+    if as_json:
+        _json(data)
+        return
+    for key, value in data.items():
+        if key == "progress":
+            value = ", ".join(f"{k} {v:,}" for k, v in value.items())
+        click.echo(f"{key}: {'' if value is None else value}")
+
+
+@task.command("kill")
+@click.argument("task_id", type=int)
+@pass_state
+def task_kill(state: State, task_id: int) -> None:
+    """Kill a pending or running task; its pending items are cancelled."""
+    try:
+        result = kill_task(state.ctx(), task_id)
+    except ActionError as exc:
+        fail(str(exc))
+    click.echo(f"task {task_id} killed; {result.cancelled:,} pending items cancelled")
+
+
+@task.command("delete")
+@click.argument("task_id", type=int)
+@pass_state
+def task_delete(state: State, task_id: int) -> None:
+    """Delete a task with its items, log and files (killing it first if active)."""
+    try:
+        delete_task(state.ctx(), task_id)
+    except ActionError as exc:
+        fail(str(exc))
+    click.echo(f"task {task_id} deleted")
+
+
+def _output(output: Path | None, chunks: Iterable[str | bytes]) -> None:
+    if output is None:
+        out = sys.stdout.buffer
+        for chunk in chunks:
+            out.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        out.flush()
+        return
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("wb") as f:
+        for chunk in chunks:
+            f.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+    tmp.replace(output)
+    click.echo(f"written to {output}", err=True)
+
+
+OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                      help="Write to this file instead of standard output.")
+
+
+@task.command("log")
+@click.argument("task_id", type=int)
+@OUTPUT
+@pass_state
+def task_log(state: State, task_id: int, output: Path | None) -> None:
+    """The task's actions log, as text."""
+    ctx = state.ctx()
+    _output(output, log_lines(ctx.db, _task_or_fail(ctx, task_id)))
+
+
+@task.command("report")
+@click.argument("task_id", type=int)
+@OUTPUT
+@pass_state
+def task_report(state: State, task_id: int, output: Path | None) -> None:
+    """The task's report: a CSV row per queued product."""
+    ctx = state.ctx()
+    _output(output, report_lines(ctx.db, _task_or_fail(ctx, task_id)))
+
+
+@task.command("export-file")
+@click.argument("task_id", type=int)
+@OUTPUT
+@pass_state
+def task_export_file(state: State, task_id: int, output: Path | None) -> None:
+    """The JSON file an export task produced."""
+    ctx = state.ctx()
+    found = _task_or_fail(ctx, task_id)
+    path = ctx.task_dir(found.id) / EXPORT_FILE
+    if found.kind != "export":
+        fail(f"task {task_id} is an import: only exports have an export file")
+    if not path.exists():
+        fail(f"task {task_id} is {found.status} and has no export file yet")
+    _output(output, _file_chunks(path))
+
+
+def _file_chunks(path: Path, size: int = 1 << 20) -> Iterable[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(size):
+            yield chunk
+
+
+# ---------------------------------------------------------------- catalog, settings
+@main.group()
+def catalog() -> None:
+    """Look at the built-in catalog."""
+
+
+@catalog.command("list")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--search", default=None, help="Part of a reference or a name.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def catalog_list(state: State, limit: int, search: str | None, as_json: bool) -> None:
+    """List products by reference."""
+    from syncbeat.store.catalog_queries import list_products
+
+    ctx = state.ctx()
+    with read_tx(ctx.db) as conn:
+        found = list_products(conn, search=search, limit=limit)
+    if as_json:
+        _json(found)
+        return
+    _table(("id", "reference", "ean13", "name", "price", "quantity", "active"),
+           [(p["id"], p["reference"], p["ean13"] or "", p["name"], p["price"], p["quantity"],
+             "yes" if p["active"] else "no") for p in found])
+
+
+@catalog.command("show")
+@click.argument("key")
+@pass_state
+def catalog_show(state: State, key: str) -> None:
+    """Show a product by reference (or id)."""
+    from syncbeat.store.catalog_queries import get_product
+
+    ctx = state.ctx()
+    with read_tx(ctx.db) as conn:
+        found = get_product(conn, key)
+    if found is None:
+        fail(f"no product '{key}'")
+    _json(found)
+
+
+@catalog.command("count")
+@pass_state
+def catalog_count(state: State) -> None:
+    """How many products the catalog holds."""
+    from syncbeat.store.catalog_queries import count_products
+
+    ctx = state.ctx()
+    with read_tx(ctx.db) as conn:
+        click.echo(f"{count_products(conn):,}")
+
+
+@main.command("settings")
+@click.argument("changes", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def settings_cmd(state: State, changes: tuple[str, ...], as_json: bool) -> None:
+    """Show the run-time settings, or change some: syncbeat settings retention_days=60."""
+    ctx = state.ctx()
+    parsed = {}
+    for change in changes:
+        name, sep, value = change.partition("=")
+        if not sep:
+            fail(f"{change}: write NAME=VALUE (names: {', '.join(SETTING_NAMES)})")
+        parsed[name.strip()] = value
+    try:
+        with write_tx(ctx.db) as conn:
+            current = save_settings(conn, parsed) if parsed else load_settings(conn)
+    except ValueError as exc:
+        fail(str(exc))
+    data = {name: getattr(current, name) for name in SETTING_NAMES}
+    if as_json:
+        _json(data)
+        return
+    for name, value in data.items():
+        click.echo(f"{name} = {value}")
+
+
+# ---------------------------------------------------------------- output
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    cells = [tuple(str(c) for c in header)] + [tuple(str(c) for c in r) for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        click.echo("(none)")
+
+
+if __name__ == "__main__":
+    main()

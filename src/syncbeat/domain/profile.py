@@ -1,0 +1,319 @@
+"""Profiles: what to import or export, validated into frozen values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from syncbeat.domain.catalog_fields import CATALOG_FIELDS, MATCH_FIELDS, is_catalog_field
+from syncbeat.domain.convert import ConversionError, to_bool
+from syncbeat.domain.schedule import ScheduleError, check_cron, zone
+from syncbeat.domain.statuses import TaskKind
+
+FORMATS = ("csv", "json", "jsonl", "xml", "xlsx")
+MAX_BATCH_SIZE = 100_000
+
+
+class ProfileError(ValueError):
+    """A profile with mistakes; each names the field it concerns."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceSpec:
+    location: str  # a path (relative to the data folder) or an http(s) URL
+    format: str
+    delimiter: str = ","
+    quotechar: str = '"'
+    encoding: str = "utf-8"
+    header: bool = True
+    item: str | None = None  # xml: the product element; json: the key of the list
+    sheet: str | None = None  # xlsx: the sheet
+
+
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    name: str
+    kind: TaskKind
+    schedule: str | None = None
+    timezone: str = "UTC"
+    batch_size: int = 1000
+    enabled: bool = True
+    id: int | None = None
+    # import
+    source: SourceSpec | None = None
+    match_feed: str = "reference"
+    match_catalog: str = "reference"
+    mapping: Mapping[str, str] = field(default_factory=dict)  # catalog field -> feed field
+    create_missing: bool = False
+    skip_unchanged: bool = True
+    # export
+    filter_active: bool | None = None
+    changed_since_last_export: bool = False
+    fields: Mapping[str, str] = field(default_factory=dict)  # output field -> catalog field
+    destination: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The profile in the shape of its TOML file (what `parse_profile` reads)."""
+        data: dict[str, Any] = {"name": self.name, "kind": str(self.kind)}
+        if self.schedule:
+            data["schedule"] = self.schedule
+        data.update(timezone=self.timezone, batch_size=self.batch_size, enabled=self.enabled)
+        if self.kind is TaskKind.IMPORT:
+            assert self.source is not None
+            src = self.source
+            source: dict[str, Any] = {"location": src.location, "format": src.format}
+            if src.format == "csv":
+                source.update(
+                    delimiter=src.delimiter, quotechar=src.quotechar, header=src.header
+                )
+            source["encoding"] = src.encoding
+            if src.item:
+                source["item"] = src.item
+            if src.sheet:
+                source["sheet"] = src.sheet
+            data["source"] = source
+            data["match"] = {"feed": self.match_feed, "catalog": self.match_catalog}
+            data["mapping"] = dict(self.mapping)
+            data["options"] = {
+                "create_missing": self.create_missing,
+                "skip_unchanged": self.skip_unchanged,
+            }
+        else:
+            filt: dict[str, Any] = {"changed_since_last_export": self.changed_since_last_export}
+            if self.filter_active is not None:
+                filt["active"] = self.filter_active
+            data["filter"] = filt
+            data["fields"] = dict(self.fields)
+            if self.destination:
+                data["destination"] = {"location": self.destination}
+        return data
+
+    @property
+    def feed_fields(self) -> list[str]:
+        """The feed fields an import reads: the match key first, then the mapped ones."""
+        names = [self.match_feed]
+        for feed_field in self.mapping.values():
+            if feed_field not in names:
+                names.append(feed_field)
+        return names
+
+
+_TOP = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "id"}
+_IMPORT_SECTIONS = {"source", "match", "mapping", "options"}
+_EXPORT_SECTIONS = {"filter", "fields", "destination"}
+_SOURCE_KEYS = {"location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet"}
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, str]] = []
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.append((name, message))
+
+    def text(self, data: Mapping[str, Any], key: str, where: str, *, required: bool) -> str | None:
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.add(where, "is required")
+            return None
+        if not isinstance(value, str):
+            self.add(where, f"must be text, not {value!r}")
+            return None
+        return value.strip()
+
+    def flag(self, data: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str | int):
+            try:
+                return to_bool(str(value), where)
+            except ConversionError as exc:
+                self.add(where, str(exc).removeprefix(f"{where} "))
+                return default
+        self.add(where, f"must be true or false, not {value!r}")
+        return default
+
+    def table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, Mapping):
+            self.add(key, "must be a table of settings")
+            return {}
+        return value
+
+    def unknown(self, data: Mapping[str, Any], allowed: set[str], prefix: str = "") -> None:
+        for key in data:
+            if key not in allowed:
+                self.add(f"{prefix}{key}", "is not a setting of this profile")
+
+
+def parse_profile(
+    data: Mapping[str, Any], *, default_batch_size: int = 1000, default_timezone: str = "UTC"
+) -> Profile:
+    """Validate a profile's settings (as read from TOML, a form or JSON) into a Profile."""
+    c = _Collector()
+    name = c.text(data, "name", "name", required=True) or ""
+    kind_word = c.text(data, "kind", "kind", required=True)
+    kind = TaskKind.IMPORT
+    if kind_word is not None:
+        try:
+            kind = TaskKind(kind_word.lower())
+        except ValueError:
+            c.add("kind", f"'{kind_word}' is neither import nor export")
+    sections = _IMPORT_SECTIONS if kind is TaskKind.IMPORT else _EXPORT_SECTIONS
+    c.unknown(data, _TOP | sections)
+
+    schedule = c.text(data, "schedule", "schedule", required=False)
+    if schedule is not None:
+        try:
+            schedule = check_cron(schedule)
+        except ScheduleError as exc:
+            c.add("schedule", str(exc))
+    timezone = c.text(data, "timezone", "timezone", required=False) or default_timezone
+    try:
+        zone(timezone)
+    except ScheduleError as exc:
+        c.add("timezone", str(exc))
+    batch_size = _batch_size(c, data.get("batch_size", default_batch_size))
+    enabled = c.flag(data, "enabled", "enabled", True)
+    common: dict[str, Any] = dict(
+        name=name, kind=kind, schedule=schedule, timezone=timezone, batch_size=batch_size,
+        enabled=enabled, id=data.get("id"),
+    )
+    build: Callable[[_Collector, Mapping[str, Any], dict[str, Any]], Profile]
+    build = _parse_import if kind is TaskKind.IMPORT else _parse_export
+    profile = build(c, data, common)
+    if c.errors:
+        raise ProfileError(c.errors)
+    return profile
+
+
+def _batch_size(c: _Collector, value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        c.add("batch_size", f"must be a whole number, not {value!r}")
+        return 1
+    if not 1 <= int(value) <= MAX_BATCH_SIZE:
+        c.add("batch_size", f"must be between 1 and {MAX_BATCH_SIZE:,}, not {value}")
+        return 1
+    return int(value)
+
+
+def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]) -> Profile:
+    src = c.table(data, "source")
+    c.unknown(src, _SOURCE_KEYS, "source.")
+    location = c.text(src, "location", "source.location", required=True) or ""
+    fmt = (c.text(src, "format", "source.format", required=False) or _guess_format(location))
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        c.add("source.format", f"'{fmt}' is not one of {', '.join(FORMATS)}")
+    delimiter = src.get("delimiter", ",")
+    if delimiter in ("\\t", "tab"):
+        delimiter = "\t"
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        c.add("source.delimiter", f"must be one character, not {delimiter!r}")
+        delimiter = ","
+    quotechar = src.get("quotechar", '"')
+    if not isinstance(quotechar, str) or len(quotechar) != 1:
+        c.add("source.quotechar", f"must be one character, not {quotechar!r}")
+        quotechar = '"'
+    encoding = c.text(src, "encoding", "source.encoding", required=False) or "utf-8"
+    try:
+        "".encode(encoding)
+    except LookupError:
+        c.add("source.encoding", f"'{encoding}' is not a known encoding (for example utf-8)")
+    source = SourceSpec(
+        location=location, format=fmt, delimiter=delimiter, quotechar=quotechar,
+        encoding=encoding, header=c.flag(src, "header", "source.header", True),
+        item=c.text(src, "item", "source.item", required=False),
+        sheet=c.text(src, "sheet", "source.sheet", required=False),
+    )
+    match = c.table(data, "match")
+    c.unknown(match, {"feed", "catalog"}, "match.")
+    match_feed = c.text(match, "feed", "match.feed", required=False) or "reference"
+    match_catalog = c.text(match, "catalog", "match.catalog", required=False) or "reference"
+    if match_catalog not in MATCH_FIELDS:
+        c.add("match.catalog", f"'{match_catalog}' is not one of {', '.join(MATCH_FIELDS)}")
+    mapping: dict[str, str] = {}
+    for catalog_field, feed_field in c.table(data, "mapping").items():
+        where = f"mapping.{catalog_field}"
+        if not is_catalog_field(catalog_field):
+            known = ", ".join(CATALOG_FIELDS)
+            c.add(where, f"no such catalog field (use one of {known}, or attributes.NAME)")
+        elif catalog_field == "id":
+            c.add(where, "the product id is given by the catalog, it cannot be imported")
+        elif not isinstance(feed_field, str) or not feed_field.strip():
+            c.add(where, "must name a feed field")
+        else:
+            mapping[catalog_field] = feed_field.strip()
+    if not mapping and not c.errors:
+        c.add("mapping", "maps no field: add at least one 'catalog field = feed field' line")
+    options = c.table(data, "options")
+    c.unknown(options, {"create_missing", "skip_unchanged"}, "options.")
+    create_missing = c.flag(options, "create_missing", "options.create_missing", False)
+    if create_missing and match_catalog == "id":
+        c.add("options.create_missing", "cannot create products matched by id")
+    return Profile(
+        **common, source=source, match_feed=match_feed, match_catalog=match_catalog,
+        mapping=mapping, create_missing=create_missing,
+        skip_unchanged=c.flag(options, "skip_unchanged", "options.skip_unchanged", True),
+    )
+
+
+def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]) -> Profile:
+    filt = c.table(data, "filter")
+    c.unknown(filt, {"active", "changed_since_last_export"}, "filter.")
+    active = c.flag(filt, "active", "filter.active", True) if "active" in filt else None
+    fields: dict[str, str] = {}
+    for out_field, catalog_field in c.table(data, "fields").items():
+        where = f"fields.{out_field}"
+        if not isinstance(catalog_field, str) or not is_catalog_field(catalog_field):
+            known = ", ".join(CATALOG_FIELDS)
+            c.add(where, f"'{catalog_field}' is no catalog field (use one of {known})")
+        else:
+            fields[out_field] = catalog_field
+    if not fields and not c.errors:
+        c.add("fields", "exports no field: add at least one 'output field = catalog field' line")
+    dest = data.get("destination")
+    location: str | None
+    if isinstance(dest, Mapping):
+        c.unknown(dest, {"location"}, "destination.")
+        location = c.text(dest, "location", "destination.location", required=False)
+    elif dest is None or isinstance(dest, str):
+        location = dest or None
+    else:
+        c.add("destination", "must be a table with a location")
+        location = None
+    return Profile(
+        **common, filter_active=active,
+        changed_since_last_export=c.flag(
+            filt, "changed_since_last_export", "filter.changed_since_last_export", False
+        ),
+        fields=fields, destination=location,
+    )
+
+
+def _guess_format(location: str) -> str:
+    suffix = location.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
+    return {"ndjson": "jsonl"}.get(suffix, suffix if suffix in FORMATS else "csv")
+
+
+def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set `a.b = value` in a nested profile dict (for `profile edit --set`)."""
+    *parents, last = dotted.split(".")
+    target = data
+    for part in parents:
+        child = target.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            target[part] = child
+        target = child
+    target[last] = value

@@ -1,0 +1,1 @@
+"""The heartbeat: schedule, start, process, finish, tidy; the worker loop."""

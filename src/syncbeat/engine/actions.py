@@ -1,0 +1,77 @@
+"""What users do to tasks: run a profile now, kill a task, delete it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from syncbeat.domain.statuses import ACTIVE_STATUSES, TaskStatus
+from syncbeat.engine.context import Context
+from syncbeat.engine.tidy import remove_task
+from syncbeat.store.db import write_tx
+from syncbeat.store.logs import add_log
+from syncbeat.store.profiles import get_profile
+from syncbeat.store.tasks import create_task, get_task, move_task
+
+
+class ActionError(Exception):
+    """An action that cannot be done; `code` says why in HTTP terms (404, 409)."""
+
+    def __init__(self, message: str, code: int = 409) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def run_now(ctx: Context, profile_ref: int | str) -> int:
+    """A pending task of the profile, due now; the heartbeat starts it."""
+    now = ctx.clock()
+    with write_tx(ctx.db) as conn:
+        profile = get_profile(conn, profile_ref)
+        if profile is None:
+            raise ActionError(f"no profile '{profile_ref}'", 404)
+        task_id = create_task(conn, profile, scheduled_at=now, trigger="manual", now=now)
+        if task_id is None:
+            raise ActionError("a task of this profile was just created; try again", 409)
+        add_log(conn, task_id, now, "run now: queued by a user")
+    return task_id
+
+
+@dataclass(frozen=True)
+class KillResult:
+    task_id: int
+    cancelled: int
+
+
+def kill_task(ctx: Context, task_id: int, by: str = "a user") -> KillResult:
+    """Killed, with its pending items cancelled, in one transaction; no batch starts after."""
+    now = ctx.clock()
+    with write_tx(ctx.db) as conn:
+        # The row lock (PostgreSQL) or the write lock (SQLite) waits for a batch in flight.
+        task = get_task(conn, task_id, for_update=True)
+        if task is None:
+            raise ActionError(f"no task {task_id}", 404)
+        if task.status not in ACTIVE_STATUSES:
+            raise ActionError(f"task {task_id} is {task.status}: only a pending or running "
+                              "task can be killed", 409)
+        if not move_task(conn, task_id, TaskStatus.KILLED, now=now, message=f"killed by {by}"):
+            raise ActionError(f"task {task_id} ended before it could be killed", 409)
+        pending = task.progress.pending
+        add_log(conn, task_id, now, f"killed by {by}: {pending:,} pending items cancelled",
+                "warning")
+    held = ctx.readers.pop(task_id, None)
+    if held is not None:
+        held.close()
+    return KillResult(task_id=task_id, cancelled=pending)
+
+
+def delete_task(ctx: Context, task_id: int) -> None:
+    """Remove a task with its items, log and files; an active task is killed first."""
+    with write_tx(ctx.db) as conn:
+        task = get_task(conn, task_id)
+    if task is None:
+        raise ActionError(f"no task {task_id}", 404)
+    if task.status in ACTIVE_STATUSES:
+        try:
+            kill_task(ctx, task_id, by="deletion")
+        except ActionError:
+            pass  # it ended meanwhile: delete it all the same
+    remove_task(ctx, task_id)

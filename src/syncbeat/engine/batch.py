@@ -1,0 +1,136 @@
+"""One batch of one running task: claim, read, apply, record; all in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
+from syncbeat.domain.task import Task
+from syncbeat.engine.context import Context
+from syncbeat.engine.process import SKIPPED, BatchResult, ImportPlan, export_values, import_batch
+from syncbeat.feeds import ExportWriter
+from syncbeat.store.db import write_tx
+from syncbeat.store.items import count_outcomes, read_batch, record_outcomes
+from syncbeat.store.logs import add_log
+from syncbeat.store.tasks import claim, finish_batch, get_task, move_task
+
+log = logging.getLogger(__name__)
+PROCESSED = int(ItemOutcome.PROCESSED)
+GONE = "no longer in the catalog"
+MAX_FAILURES = 5
+
+
+def run_batch(ctx: Context, task: Task, lease: timedelta) -> str:
+    """Work one batch of `task`; a batch that fails as a whole rolls back and is retried
+    at once product by product, so one product the database refuses is marked error alone."""
+    try:
+        said = _attempt(ctx, task, lease, careful=False)
+    except Exception as exc:
+        log.warning("task %s: batch failed, retrying product by product: %s", task.id, exc)
+    else:
+        ctx.batch_failures.pop(task.id, None)
+        return said
+    try:
+        said = _attempt(ctx, task, lease, careful=True)
+    except Exception as exc:
+        return _failed(ctx, task, exc)
+    ctx.batch_failures.pop(task.id, None)
+    return said
+
+
+def _failed(ctx: Context, task: Task, exc: Exception) -> str:
+    # Retried on the next ticks; a batch that keeps failing ends the task instead of
+    # leaving it "running" forever.
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    failures = ctx.batch_failures.get(task.id, 0) + 1
+    ctx.batch_failures[task.id] = failures
+    now = ctx.clock()
+    with write_tx(ctx.db) as conn:
+        if failures < MAX_FAILURES:
+            add_log(conn, task.id, now, f"a batch failed ({failures} of {MAX_FAILURES} tries) "
+                    f"and will be retried: {reason}", "warning")
+            return f"task {task.id}: batch failed, will retry: {reason}"
+        message = f"a batch failed {failures} times: {reason}"
+        if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=message):
+            add_log(conn, task.id, now, f"error: {message}", "error")
+    ctx.batch_failures.pop(task.id, None)
+    return f"task {task.id} error: {message}"
+
+
+def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> str:
+    started = time.perf_counter()
+    now = ctx.clock()
+    with write_tx(ctx.db) as conn:
+        if not claim(conn, task.id, owner=ctx.owner, now=now, lease=lease):
+            return f"task {task.id}: held by another worker, or no longer running"
+        fresh = get_task(conn, task.id)
+        assert fresh is not None and fresh.spec is not None
+        spec: dict[str, Any] = dict(fresh.spec)
+        size = int(spec["batch_size"])
+        rows = read_batch(conn, task.id, fresh.cursor, size)
+        if not rows:
+            return f"task {task.id}: nothing left to work"
+        if fresh.kind is TaskKind.IMPORT:
+            result = import_batch(conn, ctx.catalog, ImportPlan.from_spec(spec), rows, now,
+                                  careful=careful)
+        else:
+            result = _export_batch(ctx, conn, fresh, spec, rows)
+        first, last = rows[0][0], rows[-1][0]
+        record_outcomes(conn, task.id, first, last, result.outcomes)
+        seconds = time.perf_counter() - started
+        counts = count_outcomes(o for _, o, _ in result.outcomes)
+        finish_batch(conn, task.id, cursor=last, done=len(result.outcomes), counts=counts,
+                     seconds=seconds, export_size=result.export_size)
+        line = _batch_line(fresh.batches + 1, first, last, counts, len(rows), seconds, result)
+        add_log(conn, task.id, now, line, "error" if result.errors else "info")
+    return f"task {task.id}: {line.splitlines()[0]}"
+
+
+def _export_batch(
+    ctx: Context, conn: Connection, task: Task, spec: dict[str, Any], rows: list[tuple[Any, ...]]
+) -> BatchResult:
+    fields: dict[str, str] = dict(spec["fields"])
+    todo = [r for r in rows if r[3] == 0]
+    found = dict(ctx.catalog.export_rows(conn, [int(r[2]) for r in todo], list(fields.values())))
+    result = BatchResult()
+    products = []
+    for seq, _key, raw, _ in todo:
+        values = found.get(int(raw))
+        if values is None:
+            result.outcomes.append((seq, SKIPPED, GONE))
+            continue
+        products.append(export_values(values, fields))
+        result.outcomes.append((seq, PROCESSED, None))
+    folder = ctx.task_dir(task.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Truncates what a crashed attempt appended past the committed size, then appends.
+    result.export_size = ExportWriter(folder / "export.parts").append(task.export_size, products)
+    return result
+
+
+def _batch_line(
+    number: int, first: int, last: int, counts: dict[str, int], items: int, seconds: float,
+    result: BatchResult,
+) -> str:
+    words = ", ".join(
+        f"{counts.get(name, 0):,} {label}"
+        for name, label in (("processed", "processed"), ("skipped", "skipped"),
+                            ("errors", "error"))
+    )
+    speed = items / seconds if seconds > 0 else 0.0
+    lines = [f"batch {number}: items {first:,}-{last:,}: {words} in {seconds:.3f} s "
+             f"({speed:,.0f} items/s)"]
+    lines += [f"  changed {line}" for line in result.changed[:20]]
+    if len(result.changed) > 20:
+        lines.append("  ... and more changed products: the report lists every one")
+    lines += [f"  error {line}" for line in result.errors[:20]]
+    if len(result.errors) > 20:
+        lines.append("  ... and more errors: the report lists every one")
+    return "\n".join(lines)
+
+

@@ -1,0 +1,51 @@
+"""What every step of the heartbeat needs: the database, the catalog, files, a clock."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from syncbeat.catalog.base import Catalog
+from syncbeat.catalog.builtin import BuiltinCatalog
+
+
+def utcnow() -> datetime:
+    """The real clock; tests pass their own."""
+    return datetime.now(UTC)
+
+
+def worker_name() -> str:
+    """host:pid:random, unique per process, readable in a lease column."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Context:
+    db: Engine
+    data_dir: Path
+    clock: Callable[[], datetime] = utcnow
+    catalog: Catalog = field(default_factory=BuiltinCatalog)
+    owner: str = field(default_factory=worker_name)
+    # Open feed readers of tasks this process is queueing, so a big feed is read once,
+    # across ticks, instead of reopened and skipped every tick.
+    readers: dict[int, Any] = field(default_factory=dict)
+    # Batches that failed as a whole, by task, since their last success in this process.
+    batch_failures: dict[int, int] = field(default_factory=dict)
+
+    def task_dir(self, task_id: int) -> Path:
+        """The folder of a task's files."""
+        return self.data_dir / "tasks" / str(task_id)
+
+    def close(self) -> None:
+        """Close the feeds this process holds open."""
+        for reader in self.readers.values():
+            reader.close()
+        self.readers.clear()

@@ -1,0 +1,91 @@
+"""Heartbeat step 4: a running task with nothing left to work is finished."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from syncbeat.domain.statuses import TaskKind, TaskStatus
+from syncbeat.domain.task import Task
+from syncbeat.engine.context import Context
+from syncbeat.feeds import FeedError, deliver, finish_export
+from syncbeat.store.db import write_tx
+from syncbeat.store.logs import add_log
+from syncbeat.store.tasks import claim, get_task, move_task
+
+EXPORT_FILE = "export.json"
+
+
+def finish_task(ctx: Context, task: Task, lease: timedelta) -> str:
+    """Write and deliver an export's file, then mark the task completed (or error)."""
+    now = ctx.clock()
+    with write_tx(ctx.db) as conn:
+        if not claim(conn, task.id, owner=ctx.owner, now=now, lease=lease):
+            return f"task {task.id}: held by another worker, or no longer running"
+        fresh = get_task(conn, task.id)
+    assert fresh is not None
+    message = None
+    if fresh.kind is TaskKind.EXPORT:
+        try:
+            message = _write_export(ctx, fresh)
+        except FeedError as exc:
+            reason = f"the export file was written but not delivered: {exc}"
+            with write_tx(ctx.db) as conn:
+                if move_task(conn, task.id, TaskStatus.ERROR, now=ctx.clock(), message=reason):
+                    add_log(conn, task.id, ctx.clock(), f"error: {reason}", "error")
+            return f"task {task.id} error: {reason}"
+    now = ctx.clock()
+    with write_tx(ctx.db) as conn:
+        if not move_task(conn, task.id, TaskStatus.COMPLETED, now=now, message=message):
+            return f"task {task.id}: killed before it could complete"
+        add_log(conn, task.id, now, _end_line(fresh, message))
+    _drop_snapshot(ctx, fresh)
+    return f"task {task.id} ({fresh.profile_name}) completed"
+
+
+def _write_export(ctx: Context, task: Task) -> str:
+    folder = ctx.task_dir(task.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = folder / "export.parts"
+    if not parts.exists():
+        parts.write_bytes(b"")
+    final = folder / EXPORT_FILE
+    header = {
+        "profile": task.profile_name,
+        "task": task.id,
+        "generated_at": ctx.clock().isoformat(),
+    }
+    size = finish_export(parts, final, parts_size=task.export_size, header=header,
+                         count=task.progress.processed)
+    spec = dict(task.spec or {})
+    destination = (spec.get("destination") or {}).get("location")
+    written = f"export file of {task.progress.processed:,} products ({size:,} bytes)"
+    if not destination:
+        return written
+    where = deliver(final, destination, base_dir=ctx.data_dir,
+                    file_name=f"{_slug(task.profile_name)}-{task.id}.json")
+    return f"{written} {where}"
+
+
+def _slug(name: str) -> str:
+    cleaned = "".join(ch.lower() if ch.isalnum() else "-" for ch in name)
+    return "-".join(part for part in cleaned.split("-") if part) or "export"
+
+
+def _end_line(task: Task, message: str | None) -> str:
+    p = task.progress
+    seconds = task.work_seconds
+    speed = p.total / seconds if seconds > 0 else 0.0
+    line = (
+        f"completed: {p.total:,} items: {p.processed:,} processed, {p.skipped:,} skipped, "
+        f"{p.cancelled:,} cancelled, {p.errors:,} error, in {seconds:.2f} s of work "
+        f"over {task.batches:,} batches ({speed:,.0f} items/s on average)"
+    )
+    return f"{line}; {message}" if message else line
+
+
+def _drop_snapshot(ctx: Context, task: Task) -> None:
+    # The snapshot served resuming after a crash; a completed task needs it no more.
+    name = (task.spec or {}).get("_snapshot")
+    if name:
+        (ctx.task_dir(task.id) / name).unlink(missing_ok=True)
+    (ctx.task_dir(task.id) / "export.parts").unlink(missing_ok=True)

@@ -1,0 +1,102 @@
+"""One tick of the heartbeat: schedule, start, process one batch per running task, finish, tidy."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from syncbeat.domain.statuses import TaskStatus
+from syncbeat.domain.task import Task
+from syncbeat.engine.batch import run_batch
+from syncbeat.engine.context import Context
+from syncbeat.engine.finish import finish_task
+from syncbeat.engine.queueing import queue_step
+from syncbeat.engine.scheduling import schedule
+from syncbeat.engine.start import start_due
+from syncbeat.engine.tidy import tidy
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.settings import RuntimeSettings, load_settings, record_heartbeat
+from syncbeat.store.tables import tasks
+from syncbeat.store.tasks import running_tasks
+
+TIDY_EVERY = 60.0  # seconds between two tidies by one process
+RECORD_EVERY = 1.0  # seconds between two records of "the heartbeat is alive"
+
+
+@dataclass
+class TickReport:
+    """What a tick did, in lines for people, and whether work remains."""
+
+    lines: list[str] = field(default_factory=list)
+    worked: int = 0  # tasks this tick queued, batched or finished
+    more: bool = False  # running tasks remain, or pending ones whose time has come
+
+
+@dataclass
+class Heartbeat:
+    """Ticks for one process; remembers when it last tidied and recorded itself."""
+
+    ctx: Context
+    last_tidy: float = field(default=-1e18)
+    last_record: float = field(default=-1e18)
+
+    def tick(self, stop: threading.Event | None = None) -> TickReport:
+        """One bounded tick. `stop` is checked between tasks: a stopping worker ends
+        after the batch in flight."""
+        ctx = self.ctx
+        report = TickReport()
+        now = ctx.clock()
+        with read_tx(ctx.db) as conn:
+            settings = load_settings(conn)
+        deadline = time.perf_counter() + settings.time_budget_seconds
+        lease = timedelta(seconds=settings.lease_seconds)
+        report.lines += schedule(ctx, now, timedelta(minutes=settings.start_window_minutes))
+        report.lines += start_due(ctx, now)
+        with write_tx(ctx.db) if ctx.db.dialect.name == "postgresql" else read_tx(ctx.db) as conn:
+            candidates = running_tasks(conn, now, ctx.owner)
+        for task in candidates:
+            if stop is not None and stop.is_set():
+                break
+            if report.worked and time.perf_counter() > deadline:
+                break  # the rest wait for the next tick: a tick stays within its budget
+            report.lines.append(self._work(task, deadline, lease))
+            report.worked += 1
+        self._housekeeping(settings, report)
+        report.more = has_work(ctx, ctx.clock())
+        return report
+
+    def _work(self, task: Task, deadline: float, lease: timedelta) -> str:
+        ctx = self.ctx
+        if not task.queue_done:
+            return queue_step(ctx, task, ctx.clock(), deadline, lease)
+        if task.progress.pending > 0:
+            return run_batch(ctx, task, lease)
+        return finish_task(ctx, task, lease)
+
+    def _housekeeping(self, settings: RuntimeSettings, report: TickReport) -> None:
+        ctx = self.ctx
+        clock = time.monotonic()
+        if clock - self.last_tidy >= TIDY_EVERY:
+            self.last_tidy = clock
+            report.lines += tidy(ctx, ctx.clock(), timedelta(days=settings.retention_days))
+        if clock - self.last_record >= RECORD_EVERY:
+            self.last_record = clock
+            with write_tx(ctx.db) as conn:
+                record_heartbeat(conn, ctx.clock(), {"worker": ctx.owner,
+                                                     "worked": report.worked})
+
+
+def has_work(ctx: Context, now: object) -> bool:
+    """Are there running tasks, or pending ones whose time has come?"""
+    with read_tx(ctx.db) as conn:
+        query = sa.select(tasks.c.id).where(
+            sa.or_(
+                tasks.c.status == str(TaskStatus.RUNNING),
+                sa.and_(tasks.c.status == str(TaskStatus.PENDING), tasks.c.scheduled_at <= now),
+            )
+        ).limit(1)
+        return conn.execute(query).first() is not None

@@ -1,0 +1,120 @@
+"""Heartbeat step 2: start pending tasks whose time has come, or settle them as missed or error."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from syncbeat.domain.profile import Profile
+from syncbeat.domain.statuses import TaskKind, TaskStatus
+from syncbeat.domain.task import Task
+from syncbeat.engine.context import Context
+from syncbeat.feeds import FeedError, FeedSpec, open_feed, snapshot
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.logs import add_log
+from syncbeat.store.profiles import get_profile
+from syncbeat.store.tasks import active_of_profile, due_pending, last_completed_export, move_task
+
+
+def start_due(ctx: Context, now: datetime) -> list[str]:
+    """Start (or settle) every pending task whose Scheduled At has come."""
+    with read_tx(ctx.db) as conn:
+        due = due_pending(conn, now)
+    return [start_task(ctx, task, now) for task in due]
+
+
+def _fail(ctx: Context, task: Task, now: datetime, status: TaskStatus, reason: str) -> str:
+    with write_tx(ctx.db) as conn:
+        if move_task(conn, task.id, status, now=now, message=reason):
+            add_log(conn, task.id, now, f"{status}: {reason}", "error"
+                    if status is TaskStatus.ERROR else "warning")
+    return f"task {task.id} ({task.profile_name}) {status}: {reason}"
+
+
+def start_task(ctx: Context, task: Task, now: datetime) -> str:
+    """Open the task's source and make it running; missed or error when it cannot run."""
+    with read_tx(ctx.db) as conn:
+        profile = get_profile(conn, task.profile_id) if task.profile_id else None
+        running = active_of_profile(conn, task.profile_id, TaskStatus.RUNNING) \
+            if task.profile_id else []
+        since_task = (
+            last_completed_export(conn, task.profile_id)
+            if profile and profile.kind is TaskKind.EXPORT and profile.changed_since_last_export
+            else None
+        )
+    if profile is None:
+        return _fail(ctx, task, now, TaskStatus.ERROR, "its profile was deleted")
+    if running:
+        return _fail(
+            ctx, task, now, TaskStatus.MISSED,
+            f"task {running[0].id} of this profile was still running",
+        )
+    spec: dict[str, Any] = profile.to_dict()
+    spec["id"] = profile.id
+    first_line: str
+    if profile.kind is TaskKind.IMPORT:
+        try:
+            spec["_snapshot"], first_line = _open_source(ctx, task, profile)
+        except FeedError as exc:
+            return _fail(ctx, task, now, TaskStatus.ERROR, str(exc))
+    else:
+        since = since_task.started_at if since_task else None
+        spec["_since"] = since.isoformat() if since else None
+        first_line = "started: export of " + (
+            f"products changed since {since.isoformat()} (task {since_task.id})"
+            if since and since_task else "every product"
+        )
+    with write_tx(ctx.db) as conn:
+        # The profile may have started another task since we looked: never two at once.
+        if active_of_profile(conn, profile.id or 0, TaskStatus.RUNNING):
+            won = False
+        else:
+            won = move_task(conn, task.id, TaskStatus.RUNNING, now=now, spec=spec)
+        if won:
+            add_log(conn, task.id, now, first_line)
+    if not won:
+        snap = spec.get("_snapshot")
+        if snap:
+            (ctx.task_dir(task.id) / snap).unlink(missing_ok=True)
+        return f"task {task.id} ({task.profile_name}) was taken by another worker or killed"
+    return f"task {task.id} ({task.profile_name}) started"
+
+
+def feed_spec(profile_spec: dict[str, Any]) -> FeedSpec:
+    """The feed settings of an import profile's spec."""
+    src = profile_spec["source"]
+    return FeedSpec(
+        format=src["format"], delimiter=src.get("delimiter", ","),
+        quotechar=src.get("quotechar", '"'), encoding=src.get("encoding", "utf-8"),
+        header=src.get("header", True), item=src.get("item"), sheet=src.get("sheet"),
+    )
+
+
+def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
+    assert profile.source is not None
+    # A name of its own per attempt: two workers starting the same task never share a file.
+    name = f"source-{uuid.uuid4().hex[:8]}.{profile.source.format}"
+    folder = ctx.task_dir(task.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    size = snapshot(profile.source.location, folder / name, base_dir=ctx.data_dir)
+    try:
+        with open_feed(folder / name, feed_spec(profile.to_dict()), profile.feed_fields):
+            pass
+    except FeedError:
+        (folder / name).unlink(missing_ok=True)
+        raise
+    line = (
+        f"started: read {profile.source.location} ({_size(size)}, {profile.source.format}), "
+        f"batch size {profile.batch_size}"
+    )
+    return name, line
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} bytes"

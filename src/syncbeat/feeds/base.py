@@ -1,0 +1,59 @@
+"""What a feed is (FeedSpec) and how it is read (FeedReader)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TypeAlias
+
+from syncbeat.feeds.errors import RowError
+
+FORMATS = ("csv", "json", "jsonl", "xml", "xlsx")
+
+Values: TypeAlias = tuple[str | None, ...]
+Record: TypeAlias = Values | RowError
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedSpec:
+    """How to read one import feed: its format and the options that format needs."""
+
+    format: str  # "csv" | "json" | "jsonl" | "xml" | "xlsx"
+    delimiter: str = ","
+    quotechar: str = '"'
+    encoding: str = "utf-8"  # "utf-8" also accepts a byte order mark
+    header: bool = True  # csv: the first row names the columns; else they are "1", "2", ...
+    item: str | None = None  # xml: tag of one product (default "product"); json: key of the list
+    sheet: str | None = None  # xlsx: sheet name (default the first)
+
+
+class FeedReader:
+    """An opened feed: a context manager whose `records()` streams its products once."""
+
+    columns: list[str] | None = None
+    _started = False
+
+    def records(self) -> Iterator[Record]:
+        """Yield a tuple of the requested fields per product, or a RowError for a bad one."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the file; safe to call twice."""
+
+    def _start(self) -> None:
+        # A feed is a stream over one open file: reading it twice would silently yield nothing.
+        if self._started:
+            raise RuntimeError("records() can be read only once per opened feed")
+        self._started = True
+
+    def __enter__(self) -> FeedReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

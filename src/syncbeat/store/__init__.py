@@ -1,0 +1,1 @@
+"""The database: SQLAlchemy Core tables, Alembic migrations, named queries."""

@@ -1,0 +1,118 @@
+"""Connecting: engines for SQLite (WAL, one writer) and PostgreSQL, and the schema's state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class SchemaError(RuntimeError):
+    """The database is missing or behind; str() says which command fixes it."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`, set up the way syncbeat needs it."""
+    sa_url = sa.make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        if sa_url.database and sa_url.database != ":memory:":
+            Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(sa_url, connect_args={"timeout": 30})
+        _sqlite_setup(engine)
+        return engine
+    return sa.create_engine(sa_url, pool_pre_ping=True)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let us say BEGIN ourselves: pysqlite's implicit transactions cannot BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        # A writer takes the lock up front, so it never fails half way on SQLITE_BUSY.
+        write = conn.get_execution_options().get("syncbeat_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A short write transaction: committed on success, rolled back on any error."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(syncbeat_write=True)
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    """A consistent read-only snapshot."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration bound to `engine`, no alembic.ini needed."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Create or upgrade the database to the newest schema; safe to run twice."""
+    before = current_revision(engine)
+    command.upgrade(alembic_config(engine), "head")
+    return before, head_revision(engine)
+
+
+def head_revision(engine: Engine) -> str:
+    """The newest migration this code knows."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at, or None for a new database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise SchemaError in one line when the database is missing or behind."""
+    try:
+        current = current_revision(engine)
+    except sa.exc.OperationalError as exc:
+        raise SchemaError(
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
+            f"{exc.orig}"
+        ) from None
+    if current is None:
+        raise SchemaError(
+            "the database has no syncbeat tables yet: run `syncbeat init` to create them"
+        )
+    head = head_revision(engine)
+    if current != head:
+        raise SchemaError(
+            f"the database is at schema {current}, this syncbeat needs {head}: "
+            "run `syncbeat init` to upgrade it"
+        )

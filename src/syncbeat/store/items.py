@@ -1,0 +1,162 @@
+"""Named operations on items: the hot path, written as plain statements per dialect."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from syncbeat.domain.statuses import FINAL_STATUSES, ItemOutcome, TaskStatus
+from syncbeat.domain.task import Item
+from syncbeat.store.tables import items, tasks
+
+# (seq, key, input, outcome, detail)
+ItemRow = tuple[int, str | None, str | None, int, str | None]
+# (seq, outcome, detail)
+OutcomeRow = tuple[int, int, str | None]
+
+_COUNTER = {
+    ItemOutcome.PROCESSED: "processed",
+    ItemOutcome.SKIPPED: "skipped",
+    ItemOutcome.CANCELLED: "cancelled",
+    ItemOutcome.ERROR: "errors",
+}
+
+
+def placeholder(conn: Connection) -> str:
+    """The DB-API parameter marker of the connection's driver."""
+    return "?" if conn.dialect.name == "sqlite" else "%s"
+
+
+def insert_items(conn: Connection, task_id: int, rows: Sequence[ItemRow]) -> None:
+    """Queue rows; a row may already carry its outcome (a feed row that could not be read)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(
+            "COPY items (task_id, seq, key, input, outcome, detail) FROM STDIN"
+        ) as copy:
+            for seq, key, value, outcome, detail in rows:
+                copy.write_row((task_id, seq, key, value, outcome, detail))
+        return
+    conn.exec_driver_sql(
+        "INSERT INTO items (task_id, seq, key, input, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        [(task_id, *row) for row in rows],
+    )
+
+
+def read_batch(conn: Connection, task_id: int, after: int, limit: int) -> list[tuple[Any, ...]]:
+    """The next `limit` items after seq `after`: (seq, key, input, outcome)."""
+    p = placeholder(conn)
+    result = conn.exec_driver_sql(
+        f"SELECT seq, key, input, outcome FROM items WHERE task_id = {p} AND seq > {p} "
+        f"ORDER BY seq LIMIT {p}",
+        (task_id, after, limit),
+    )
+    return list(result.fetchall())
+
+
+def record_outcomes(
+    conn: Connection, task_id: int, first: int, last: int, outcomes: Sequence[OutcomeRow]
+) -> None:
+    """Give items first..last their outcomes.
+
+    The commonest (outcome, detail) pair is written with one range statement, the rest item by
+    item: a batch of unchanged products costs one statement, not one per product.
+    """
+    if not outcomes:
+        return
+    p = placeholder(conn)
+    common = Counter((o, d) for _, o, d in outcomes).most_common(1)[0][0]
+    conn.exec_driver_sql(
+        f"UPDATE items SET outcome = {p}, detail = {p} "
+        f"WHERE task_id = {p} AND seq >= {p} AND seq <= {p} AND outcome = 0",
+        (common[0], common[1], task_id, first, last),
+    )
+    rest = [(o, d, task_id, seq) for seq, o, d in outcomes if (o, d) != common]
+    if rest:
+        conn.exec_driver_sql(
+            f"UPDATE items SET outcome = {p}, detail = {p} WHERE task_id = {p} AND seq = {p}",
+            rest,
+        )
+
+
+def count_outcomes(outcomes: Iterable[int]) -> dict[str, int]:
+    """How many of each outcome, under the tasks table's counter names."""
+    counts = Counter(outcomes)
+    return {_COUNTER[ItemOutcome(o)]: n for o, n in counts.items() if o in _COUNTER}
+
+
+def add_counts(
+    conn: Connection, task_id: int, *, pending: int = 0, total: int = 0, **counts: int
+) -> None:
+    """Move the task's counters in the transaction that wrote the items."""
+    values: dict[str, Any] = {}
+    if total:
+        values["total"] = tasks.c.total + total
+    if pending:
+        values["pending"] = tasks.c.pending + pending
+    for name, n in counts.items():
+        if n:
+            values[name] = tasks.c[name] + n
+    if values:
+        conn.execute(sa.update(tasks).where(tasks.c.id == task_id).values(**values))
+
+
+def _outcome_clause(outcome: ItemOutcome | None, status: TaskStatus) -> Any:
+    if outcome is None:
+        return sa.true()
+    if status in FINAL_STATUSES:
+        if outcome is ItemOutcome.CANCELLED:
+            return items.c.outcome.in_([ItemOutcome.PENDING, ItemOutcome.CANCELLED])
+        if outcome is ItemOutcome.PENDING:
+            return sa.false()
+    return items.c.outcome == int(outcome)
+
+
+def list_items(
+    conn: Connection, task_id: int, status: TaskStatus, *,
+    outcome: ItemOutcome | None = None, after: int = 0, limit: int = 100, offset: int = 0,
+) -> list[Item]:
+    """A page of a task's items in feed order, as users see them."""
+    from syncbeat.domain.task import shown_outcome
+
+    query = (
+        sa.select(items)
+        .where(items.c.task_id == task_id, items.c.seq > after, _outcome_clause(outcome, status))
+        .order_by(items.c.seq)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        Item(task_id=task_id, seq=r.seq, key=r.key, input=r.input,
+             outcome=shown_outcome(r.outcome, status), detail=r.detail)
+        for r in conn.execute(query)
+    ]
+
+
+def iter_items(
+    conn: Connection, task_id: int, chunk: int = 5000
+) -> Iterator[tuple[int, str | None, int, str | None]]:
+    """Every item of a task in feed order, (seq, key, outcome, detail), in constant memory.
+
+    Keyset pages rather than one open cursor: each page is its own short read, so a slow
+    download never holds a snapshot (or a lock) open for minutes.
+    """
+    p = placeholder(conn)
+    after = 0
+    while True:
+        rows = conn.exec_driver_sql(
+            f"SELECT seq, key, outcome, detail FROM items WHERE task_id = {p} AND seq > {p} "
+            f"ORDER BY seq LIMIT {p}",
+            (task_id, after, chunk),
+        ).fetchall()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1][0]

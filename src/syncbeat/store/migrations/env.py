@@ -1,0 +1,16 @@
+"""Alembic environment: runs migrations on the engine syncbeat hands it."""
+
+from alembic import context
+
+from syncbeat.store.tables import metadata
+
+engine = context.config.attributes["engine"]
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

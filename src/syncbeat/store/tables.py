@@ -1,0 +1,170 @@
+"""The tables syncbeat declares; the migrations build exactly these (a test checks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from syncbeat.domain.convert import canonical_decimal
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """NUMERIC on PostgreSQL; canonical text on SQLite, whose REAL would round prices."""
+
+    impl = sa.String(40)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.Numeric(18, 6))
+        return dialect.type_descriptor(sa.String(40))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        value = canonical_decimal(Decimal(value))
+        return value if dialect.name == "postgresql" else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else canonical_decimal(Decimal(value))
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every database."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("syncbeat stores aware datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def sqlite_datetime(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite DateTime stores, for raw statements on the hot path."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+profiles = sa.Table(
+    "profiles",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("schedule", sa.String(100)),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("batch_size", sa.Integer, nullable=False),
+    sa.Column("spec", sa.JSON, nullable=False),  # the whole profile, as its TOML shape
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("profile_id", sa.Integer, sa.ForeignKey("profiles.id", ondelete="SET NULL")),
+    sa.Column("profile_name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("trigger", sa.String(10), nullable=False),  # schedule | manual
+    sa.Column("scheduled_at", UtcDateTime(), nullable=False),
+    sa.Column("started_at", UtcDateTime()),
+    sa.Column("finished_at", UtcDateTime()),
+    sa.Column("message", sa.Text),  # why it is missed or error; the export's delivery
+    sa.Column("spec", sa.JSON),  # the profile as it was when the task started
+    # counters: pending + processed + skipped + cancelled + errors = total, after every commit
+    sa.Column("total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("pending", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("processed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("skipped", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cancelled", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("errors", sa.Integer, nullable=False, server_default="0"),
+    # progress of the work itself
+    sa.Column("queue_done", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("cursor", sa.Integer, nullable=False, server_default="0"),  # last seq worked
+    sa.Column("export_size", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("batches", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("work_seconds", sa.Float, nullable=False, server_default="0"),
+    sa.Column("lease_owner", sa.String(100)),
+    sa.Column("lease_until", UtcDateTime()),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    # One task per occurrence of a schedule, however many heartbeats race to make it.
+    sa.Index(
+        "uq_tasks_profile_id_scheduled_at", "profile_id", "scheduled_at", unique=True,
+        sqlite_where=sa.text("trigger = 'schedule'"),
+        postgresql_where=sa.text("trigger = 'schedule'"),
+    ),
+    sa.Index("ix_tasks_status_scheduled_at", "status", "scheduled_at"),
+    sa.Index("ix_tasks_profile_id_status", "profile_id", "status"),
+)
+
+# One row per queued product. Written twice: queued with its input, then given its outcome.
+items = sa.Table(
+    "items",
+    metadata,
+    sa.Column("task_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),  # 1.. in feed order
+    sa.Column("key", sa.String(200)),
+    sa.Column("input", sa.Text),  # JSON list of the feed fields the profile reads
+    sa.Column("outcome", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("detail", sa.Text),
+    sqlite_with_rowid=False,
+)
+
+log_lines = sa.Table(
+    "log_lines",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("task_id", sa.Integer, nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("level", sa.String(10), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Index("ix_log_lines_task_id_id", "task_id", "id"),
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("reference", sa.String(100), nullable=False, unique=True),
+    sa.Column("ean13", sa.String(20), index=True),
+    sa.Column("name", sa.String(500), nullable=False, server_default=""),
+    sa.Column("price", ExactDecimal, nullable=False, server_default="0"),
+    sa.Column("quantity", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("attributes", sa.JSON),
+)

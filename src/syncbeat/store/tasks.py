@@ -1,0 +1,314 @@
+"""Named operations on tasks. Every change of status is a conditional update."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from syncbeat.domain.profile import Profile
+from syncbeat.domain.statuses import TaskKind, TaskStatus, sources_of
+from syncbeat.domain.task import Task
+from syncbeat.store.tables import items, log_lines, tasks
+
+_FINAL_WITH_CANCEL = (TaskStatus.KILLED, TaskStatus.ERROR)
+
+
+def create_task(
+    conn: Connection, profile: Profile, *, scheduled_at: datetime, trigger: str, now: datetime
+) -> int | None:
+    """A pending task for `profile` at `scheduled_at`; None if that occurrence exists already."""
+    values = dict(
+        profile_id=profile.id, profile_name=profile.name, kind=str(profile.kind),
+        status=str(TaskStatus.PENDING), trigger=trigger, scheduled_at=scheduled_at,
+        created_at=now,
+    )
+    nested = conn.begin_nested()
+    try:
+        result = conn.execute(sa.insert(tasks).values(**values).returning(tasks.c.id))
+        task_id = result.scalar_one()
+    except sa.exc.IntegrityError:
+        nested.rollback()
+        return None
+    nested.commit()
+    return int(task_id)
+
+
+def get_task(conn: Connection, task_id: int, *, for_update: bool = False) -> Task | None:
+    """The task, or None. `for_update` takes its row lock (PostgreSQL) until commit."""
+    query = sa.select(tasks).where(tasks.c.id == task_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return Task.from_row(row) if row else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskFilter:
+    status: Sequence[str] = ()
+    profile: str | None = None  # a profile's name or id
+    kind: str | None = None
+    since: datetime | None = None  # scheduled at or after
+    until: datetime | None = None  # scheduled before
+
+
+SORTABLE = ("id", "scheduled_at", "started_at", "finished_at", "status", "profile_name")
+
+
+def list_tasks(
+    conn: Connection,
+    filt: TaskFilter = TaskFilter(),
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    sort: str = "id",
+    descending: bool = True,
+) -> list[Task]:
+    """Tasks newest first (or as sorted), filtered; reads counters, never counts items."""
+    query = _filtered(sa.select(tasks), filt)
+    column = tasks.c[sort if sort in SORTABLE else "id"]
+    order = column.desc() if descending else column.asc()
+    query = query.order_by(order, tasks.c.id.desc()).limit(limit).offset(offset)
+    return [Task.from_row(row) for row in conn.execute(query)]
+
+
+def count_tasks(conn: Connection, filt: TaskFilter = TaskFilter()) -> int:
+    """How many tasks match (for pagination)."""
+    query = _filtered(sa.select(sa.func.count()).select_from(tasks), filt)
+    return int(conn.execute(query).scalar_one())
+
+
+def _filtered(query: Any, filt: TaskFilter) -> Any:
+    if filt.status:
+        query = query.where(tasks.c.status.in_([str(s) for s in filt.status]))
+    if filt.profile:
+        if str(filt.profile).isdigit():
+            query = query.where(tasks.c.profile_id == int(filt.profile))
+        else:
+            query = query.where(tasks.c.profile_name == filt.profile)
+    if filt.kind:
+        query = query.where(tasks.c.kind == filt.kind)
+    if filt.since:
+        query = query.where(tasks.c.scheduled_at >= filt.since)
+    if filt.until:
+        query = query.where(tasks.c.scheduled_at < filt.until)
+    return query
+
+
+def move_task(
+    conn: Connection, task_id: int, target: TaskStatus, *, now: datetime,
+    message: str | None = None, **values: Any,
+) -> bool:
+    """Move the task to `target` if its status allows it; True if this caller won."""
+    allowed = [str(s) for s in sources_of(target)]
+    changes: dict[str, Any] = dict(values, status=str(target))
+    if message is not None:
+        changes["message"] = message
+    if target is TaskStatus.RUNNING:
+        changes.setdefault("started_at", now)
+    else:
+        changes["finished_at"] = now
+        changes["lease_owner"] = None
+        changes["lease_until"] = None
+    if target in _FINAL_WITH_CANCEL:
+        # Items not yet worked are cancelled with the task, in this same statement.
+        changes["cancelled"] = tasks.c.cancelled + tasks.c.pending
+        changes["pending"] = 0
+    result = conn.execute(
+        sa.update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.status.in_(allowed))
+        .values(**changes)
+    )
+    return result.rowcount == 1
+
+
+def due_pending(conn: Connection, now: datetime, limit: int = 100) -> list[Task]:
+    """Pending tasks whose Scheduled At has come, oldest first."""
+    query = (
+        sa.select(tasks)
+        .where(tasks.c.status == str(TaskStatus.PENDING), tasks.c.scheduled_at <= now)
+        .order_by(tasks.c.scheduled_at, tasks.c.id)
+        .limit(limit)
+    )
+    return [Task.from_row(row) for row in conn.execute(query)]
+
+
+def active_of_profile(conn: Connection, profile_id: int, status: TaskStatus) -> list[Task]:
+    """The profile's tasks in `status` (pending or running), oldest first."""
+    query = (
+        sa.select(tasks)
+        .where(tasks.c.profile_id == profile_id, tasks.c.status == str(status))
+        .order_by(tasks.c.scheduled_at, tasks.c.id)
+    )
+    return [Task.from_row(row) for row in conn.execute(query)]
+
+
+def running_tasks(conn: Connection, now: datetime, owner: str, limit: int = 50) -> list[Task]:
+    """Running tasks this worker may claim: unleased, lease expired, or its own."""
+    query = (
+        sa.select(tasks)
+        .where(
+            tasks.c.status == str(TaskStatus.RUNNING),
+            sa.or_(
+                tasks.c.lease_until.is_(None),
+                tasks.c.lease_until < now,
+                tasks.c.lease_owner == owner,
+            ),
+        )
+        .order_by(tasks.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [Task.from_row(row) for row in conn.execute(query)]
+
+
+def claim(conn: Connection, task_id: int, *, owner: str, now: datetime, lease: timedelta) -> bool:
+    """Take or renew the task's lease; False if another live worker holds it."""
+    result = conn.execute(
+        sa.update(tasks)
+        .where(
+            tasks.c.id == task_id,
+            tasks.c.status == str(TaskStatus.RUNNING),
+            sa.or_(
+                tasks.c.lease_until.is_(None),
+                tasks.c.lease_until < now,
+                tasks.c.lease_owner == owner,
+            ),
+        )
+        .values(lease_owner=owner, lease_until=now + lease)
+    )
+    return result.rowcount == 1
+
+
+def release_expired_leases(conn: Connection, now: datetime) -> int:
+    """Forget leases whose worker stopped renewing them; returns how many."""
+    result = conn.execute(
+        sa.update(tasks)
+        .where(tasks.c.lease_until < now)
+        .values(lease_owner=None, lease_until=None)
+    )
+    return result.rowcount
+
+
+def release_leases(conn: Connection, owner: str) -> None:
+    """A worker that stops cleanly hands its tasks back at once."""
+    conn.execute(
+        sa.update(tasks)
+        .where(tasks.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def update_task(conn: Connection, task_id: int, **values: Any) -> None:
+    """Set plain fields of a task (spec, queue progress), not its status."""
+    assert "status" not in values, "statuses change through move_task"
+    conn.execute(sa.update(tasks).where(tasks.c.id == task_id).values(**values))
+
+
+def delete_task_rows(conn: Connection, task_id: int) -> bool:
+    """Remove a task with its items and log lines; True if it existed."""
+    conn.execute(sa.delete(items).where(items.c.task_id == task_id))
+    conn.execute(sa.delete(log_lines).where(log_lines.c.task_id == task_id))
+    return conn.execute(sa.delete(tasks).where(tasks.c.id == task_id)).rowcount == 1
+
+
+def expired_task_ids(conn: Connection, before: datetime, limit: int = 100) -> list[int]:
+    """Final tasks that finished before `before` (the retention), oldest first."""
+    final = [str(s) for s in (TaskStatus.MISSED, TaskStatus.KILLED, TaskStatus.ERROR,
+                              TaskStatus.COMPLETED)]
+    query = (
+        sa.select(tasks.c.id)
+        .where(tasks.c.status.in_(final), tasks.c.finished_at < before)
+        .order_by(tasks.c.id)
+        .limit(limit)
+    )
+    return [int(row.id) for row in conn.execute(query)]
+
+
+def last_completed_export(conn: Connection, profile_id: int) -> Task | None:
+    """The profile's newest completed export (for "changed since the last export")."""
+    query = (
+        sa.select(tasks)
+        .where(
+            tasks.c.profile_id == profile_id,
+            tasks.c.kind == str(TaskKind.EXPORT),
+            tasks.c.status == str(TaskStatus.COMPLETED),
+        )
+        .order_by(tasks.c.started_at.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return Task.from_row(row) if row else None
+
+
+def last_task_of_profiles(conn: Connection) -> dict[int, Task]:
+    """Each profile's newest task, for the profiles list."""
+    newest = (
+        sa.select(sa.func.max(tasks.c.id))
+        .where(tasks.c.profile_id.is_not(None))
+        .group_by(tasks.c.profile_id)
+    )
+    query = sa.select(tasks).where(tasks.c.id.in_(newest))
+    result: dict[int, Task] = {}
+    for row in conn.execute(query):
+        task = Task.from_row(row)
+        assert task.profile_id is not None
+        result[task.profile_id] = task
+    return result
+
+
+def scheduled_placeholders(conn: Connection) -> dict[int, list[datetime]]:
+    """Each profile's pending scheduled occurrences, to see cheaply whether any is due."""
+    query = sa.select(tasks.c.profile_id, tasks.c.scheduled_at).where(
+        tasks.c.status == str(TaskStatus.PENDING), tasks.c.trigger == "schedule"
+    )
+    result: dict[int, list[datetime]] = {}
+    for row in conn.execute(query):
+        result.setdefault(row.profile_id, []).append(row.scheduled_at)
+    return result
+
+
+def finish_batch(
+    conn: Connection, task_id: int, *, cursor: int, done: int, counts: dict[str, int],
+    seconds: float, export_size: int | None = None,
+) -> None:
+    """Advance a task past a batch: cursor, counters, timing; in the batch's transaction."""
+    values: dict[str, Any] = {
+        "cursor": cursor,
+        "pending": tasks.c.pending - done,
+        "batches": tasks.c.batches + 1,
+        "work_seconds": tasks.c.work_seconds + seconds,
+    }
+    for name, n in counts.items():
+        if n:
+            values[name] = tasks.c[name] + n
+    if export_size is not None:
+        values["export_size"] = export_size
+    conn.execute(sa.update(tasks).where(tasks.c.id == task_id).values(**values))
+
+
+def add_queued(
+    conn: Connection, task_id: int, *, expected_total: int, added: int, pending: int,
+    errors: int, seconds: float,
+) -> bool:
+    """Count newly queued items, if nobody else queued since `expected_total`; False if so."""
+    result = conn.execute(
+        sa.update(tasks)
+        .where(
+            tasks.c.id == task_id,
+            tasks.c.total == expected_total,
+            tasks.c.status == str(TaskStatus.RUNNING),
+        )
+        .values(
+            total=tasks.c.total + added,
+            pending=tasks.c.pending + pending,
+            errors=tasks.c.errors + errors,
+            work_seconds=tasks.c.work_seconds + seconds,
+        )
+    )
+    return result.rowcount == 1

@@ -1,0 +1,198 @@
+"""Statuses over a task's life: missed, killed, scheduled, late after downtime, deleted, tidied."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from helpers import add_products, add_profile, drain, import_profile, task_of, write_csv
+
+from syncbeat.domain.statuses import ItemOutcome, TaskStatus
+from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
+from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.store.db import read_tx
+from syncbeat.store.items import list_items
+from syncbeat.store.logs import iter_log
+from syncbeat.store.tasks import TaskFilter, list_tasks
+
+HEADER = ["sku", "title", "net_price", "stock"]
+
+
+def _feed(ctx, n=10):
+    add_products(ctx, *[(f"P{i}", "1.00", 1) for i in range(n)])
+    write_csv(ctx, "a.csv", HEADER, [[f"P{i}", f"P{i}", "2.00", "1"] for i in range(n)])
+
+
+def test_a_second_run_due_while_the_first_runs_is_missed_naming_it(ctx):
+    _feed(ctx)
+    profile = add_profile(ctx, import_profile())
+    first = run_now(ctx, profile.id)
+    second = run_now(ctx, profile.id)
+    Heartbeat(ctx).tick()
+    assert task_of(ctx, first).status is TaskStatus.RUNNING
+    missed = task_of(ctx, second)
+    assert missed.status is TaskStatus.MISSED
+    assert missed.message == f"task {first} of this profile was still running"
+    drain(ctx)
+    assert task_of(ctx, first).status is TaskStatus.COMPLETED
+
+
+def test_kill_cancels_pending_items_and_no_batch_runs_after(ctx):
+    _feed(ctx)
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    heartbeat = Heartbeat(ctx)
+    heartbeat.tick()  # starts and queues
+    heartbeat.tick()  # one batch of 3
+    assert task_of(ctx, task_id).progress.processed == 3
+    result = kill_task(ctx, task_id)
+    assert result.cancelled == 7
+    drain(ctx, heartbeat)
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.KILLED
+    assert task.finished_at is not None
+    assert task.progress.as_dict() == {
+        "total": 10, "pending": 0, "processed": 3, "skipped": 0, "cancelled": 7, "error": 0,
+    }
+    with read_tx(ctx.db) as conn:
+        cancelled = list_items(conn, task_id, task.status, outcome=ItemOutcome.CANCELLED)
+        pending = list_items(conn, task_id, task.status, outcome=ItemOutcome.PENDING)
+    assert [i.key for i in cancelled] == [f"P{i}" for i in range(3, 10)]
+    assert pending == []
+    with pytest.raises(ActionError, match="only a pending or running task can be killed"):
+        kill_task(ctx, task_id)
+
+
+def test_kill_a_pending_task(ctx):
+    _feed(ctx)
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    kill_task(ctx, task_id)
+    drain(ctx)
+    assert task_of(ctx, task_id).status is TaskStatus.KILLED
+    assert task_of(ctx, task_id).started_at is None
+
+
+def test_a_schedule_keeps_its_next_occurrence_pending_and_starts_it_on_time(ctx, clock):
+    _feed(ctx)
+    clock.now = datetime(2026, 11, 2, 9, 7, tzinfo=UTC)
+    profile = add_profile(ctx, import_profile(schedule="*/15 * * * *", timezone="Europe/Vilnius"))
+    heartbeat = Heartbeat(ctx)
+    heartbeat.tick()
+    heartbeat.tick()  # a second tick makes no second task
+    with read_tx(ctx.db) as conn:
+        pending = list_tasks(conn, TaskFilter(status=["pending"]))
+    assert [t.scheduled_at for t in pending] == [datetime(2026, 11, 2, 9, 15, tzinfo=UTC)]
+    clock.now = datetime(2026, 11, 2, 9, 15, 1, tzinfo=UTC)
+    drain(ctx, heartbeat)
+    with read_tx(ctx.db) as conn:
+        done = list_tasks(conn, TaskFilter(profile=str(profile.id)))
+    assert [(t.status, t.scheduled_at.minute) for t in done] == [
+        (TaskStatus.PENDING, 30), (TaskStatus.COMPLETED, 15),
+    ]
+
+
+def test_after_downtime_the_newest_occurrence_starts_and_the_old_one_is_missed(ctx, clock):
+    _feed(ctx)
+    clock.now = datetime(2026, 11, 2, 9, 7, tzinfo=UTC)
+    add_profile(ctx, import_profile(schedule="*/15 * * * *"))
+    heartbeat = Heartbeat(ctx)
+    heartbeat.tick()  # 09:15 is pending
+    clock.now = datetime(2026, 11, 2, 13, 2, tzinfo=UTC)  # four hours without a heartbeat
+    heartbeat.tick()
+    with read_tx(ctx.db) as conn:
+        tasks = {t.scheduled_at.strftime("%H:%M"): t for t in list_tasks(conn)}
+    assert tasks["09:15"].status is TaskStatus.MISSED
+    assert tasks["09:15"].message.startswith("the heartbeat was not running at its time")
+    assert "14 later occurrences were skipped" in tasks["09:15"].message
+    assert tasks["13:00"].status is TaskStatus.RUNNING
+    assert tasks["13:15"].status is TaskStatus.PENDING
+    assert set(tasks) == {"09:15", "13:00", "13:15"}
+
+
+def test_an_occurrence_older_than_the_start_window_is_missed_not_started(ctx, clock):
+    _feed(ctx)
+    clock.now = datetime(2026, 11, 2, 9, 50, tzinfo=UTC)
+    add_profile(ctx, import_profile(schedule="0 * * * *"))
+    heartbeat = Heartbeat(ctx)
+    heartbeat.tick()  # 10:00 pending
+    clock.now = datetime(2026, 11, 2, 10, 25, tzinfo=UTC)  # 25 minutes late; window is 10
+    heartbeat.tick()
+    with read_tx(ctx.db) as conn:
+        tasks = {t.scheduled_at.strftime("%H:%M"): t.status for t in list_tasks(conn)}
+    assert tasks == {"10:00": TaskStatus.MISSED, "11:00": TaskStatus.PENDING}
+
+
+def test_delete_removes_the_task_its_items_log_and_files(ctx):
+    _feed(ctx)
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    Heartbeat(ctx).tick()
+    assert ctx.task_dir(task_id).exists()
+    delete_task(ctx, task_id)  # running: killed first, then deleted
+    with read_tx(ctx.db) as conn:
+        assert list_tasks(conn) == []
+        assert list(iter_log(conn, task_id)) == []
+        assert list_items(conn, task_id, TaskStatus.KILLED) == []
+    assert not ctx.task_dir(task_id).exists()
+    with pytest.raises(ActionError, match="no task"):
+        delete_task(ctx, task_id)
+
+
+def test_tidy_deletes_tasks_older_than_the_retention(ctx, clock):
+    _feed(ctx)
+    profile = add_profile(ctx, import_profile())
+    old = run_now(ctx, profile.id)
+    drain(ctx)
+    clock.advance(days=31)
+    recent = run_now(ctx, profile.id)
+    drain(ctx)  # a new Heartbeat tidies on its first tick
+    with read_tx(ctx.db) as conn:
+        assert [t.id for t in list_tasks(conn)] == [recent]
+    assert not ctx.task_dir(old).exists()
+
+
+def test_disabling_a_profile_drops_its_next_occurrence(ctx, clock):
+    from syncbeat.store.db import write_tx
+    from syncbeat.store.profiles import set_enabled
+
+    profile = add_profile(ctx, import_profile(schedule="*/15 * * * *"))
+    Heartbeat(ctx).tick()
+    with write_tx(ctx.db) as conn:
+        set_enabled(conn, profile.id, False, clock())
+    Heartbeat(ctx).tick()
+    with read_tx(ctx.db) as conn:
+        assert list_tasks(conn) == []
+
+
+def test_a_deleted_profile_keeps_its_tasks(ctx):
+    from syncbeat.store.db import write_tx
+    from syncbeat.store.profiles import delete_profile_row
+
+    _feed(ctx)
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    with write_tx(ctx.db) as conn:
+        delete_profile_row(conn, profile.id)
+    task = task_of(ctx, task_id)
+    assert task.profile_name == "Supplier A stock" and task.profile_id is None
+    assert task.status is TaskStatus.COMPLETED
+
+
+def test_settings_change_the_start_window(ctx, clock):
+    from syncbeat.store.db import write_tx
+    from syncbeat.store.settings import save_settings
+
+    _feed(ctx)
+    with write_tx(ctx.db) as conn:
+        save_settings(conn, {"start_window_minutes": "30"})
+    clock.now = datetime(2026, 11, 2, 9, 50, tzinfo=UTC)
+    add_profile(ctx, import_profile(schedule="0 * * * *"))
+    heartbeat = Heartbeat(ctx)
+    heartbeat.tick()
+    clock.now += timedelta(minutes=35)  # 10:25, inside a 30-minute window
+    heartbeat.tick()
+    with read_tx(ctx.db) as conn:
+        tasks = {t.scheduled_at.strftime("%H:%M"): t.status for t in list_tasks(conn)}
+    assert tasks["10:00"] is TaskStatus.RUNNING

@@ -1,0 +1,194 @@
+"""CSV feeds: values, bad rows, encodings, dialects and whole-feed failures."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from syncbeat.feeds import FeedError, FeedSpec, RowError, open_feed
+from syncbeat.feeds.csvfeed import FIELD_LIMIT
+
+CSV = FeedSpec(format="csv")
+
+
+def write(tmp_path: pathlib.Path, data: bytes | str, name: str = "feed.csv") -> pathlib.Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def read(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> list[object]:
+    with open_feed(path, spec, fields) as feed:
+        return list(feed.records())
+
+
+def read_until_error(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> tuple[list, str]:
+    got: list[object] = []
+    with open_feed(path, spec, fields) as feed, pytest.raises(FeedError) as failure:
+        for record in feed.records():
+            got.append(record)
+    return got, str(failure.value)
+
+
+def test_reads_the_fields_in_the_order_asked(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, " sku , name,price\nA-1,Chair,12.50\nA-2,,7\n")
+    with open_feed(path, CSV, ["price", "sku"]) as feed:
+        assert feed.columns == ["sku", "name", "price"]
+        assert list(feed.records()) == [("12.50", "A-1"), ("7", "A-2")]
+
+
+def test_one_field_still_gives_tuples(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "sku,name\nA,Chair\nB,Table\n")
+    assert read(path, CSV, ["name"]) == [("Chair",), ("Table",)]
+
+
+def test_a_row_of_the_wrong_width_is_a_row_error_and_reading_goes_on(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = write(tmp_path, "sku,name,price\nA,Chair,1\nB,Table\nC,Lamp,3,extra\nD,Desk,4\n")
+    assert read(path, CSV, ["sku", "price"]) == [
+        ("A", "1"),
+        RowError(line=2, key="B", message="row 2 has 2 columns, the header has 3"),
+        RowError(line=3, key="C", message="row 3 has 4 columns, the header has 3"),
+        ("D", "4"),
+    ]
+
+
+def test_row_error_key_is_none_when_the_key_column_is_missing(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "name,price,sku\nChair,1\n")
+    assert read(path, CSV, ["sku"]) == [
+        RowError(line=1, key=None, message="row 1 has 2 columns, the header has 3")
+    ]
+
+
+def test_blank_lines_are_skipped_and_not_counted(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "\nsku,name\n\nA,Chair\n\n\nB\r\nC,Lamp\n\n")
+    assert read(path, CSV, ["sku", "name"]) == [
+        ("A", "Chair"),
+        RowError(line=2, key="B", message="row 2 has 1 columns, the header has 2"),
+        ("C", "Lamp"),
+    ]
+
+
+def test_semicolons_quotes_and_newlines_inside_quotes(tmp_path: pathlib.Path) -> None:
+    data = 'sku;description;price\nA;"two\r\nlines; and ""quotes""";1,50\nB;plain;2\n'
+    spec = FeedSpec(format="csv", delimiter=";")
+    assert read(write(tmp_path, data), spec, ["sku", "description", "price"]) == [
+        ("A", 'two\r\nlines; and "quotes"', "1,50"),
+        ("B", "plain", "2"),
+    ]
+
+
+def test_tab_delimiter_and_another_quote_character(tmp_path: pathlib.Path) -> None:
+    spec = FeedSpec(format="csv", delimiter="\\t", quotechar="'")
+    path = write(tmp_path, "sku\tname\nA\t'a\tb'\n")
+    assert read(path, spec, ["name"]) == [("a\tb",)]
+
+
+def test_no_header_names_columns_by_number(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "A,Chair,1\nB,Table\nC,Lamp,3\n")
+    with open_feed(path, FeedSpec(format="csv", header=False), ["1", "3"]) as feed:
+        assert feed.columns == ["1", "2", "3"]
+        assert list(feed.records()) == [
+            ("A", "1"),
+            RowError(line=2, key="B", message="row 2 has 2 columns, the first row has 3"),
+            ("C", "3"),
+        ]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, b"\xef\xbb\xbfsku,name\nA,Kr\xc3\xa9me\n")
+    assert read(path, CSV, ["sku", "name"]) == [("A", "Kr\u00e9me")]
+
+
+def test_windows_1257_feed_read_with_its_encoding(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "sku,name\nLT-1,Šilutės sūris\n".encode("windows-1257"))
+    spec = FeedSpec(format="csv", encoding="windows-1257")
+    assert read(path, spec, ["name"]) == [("Šilutės sūris",)]
+
+
+def test_latin1_bytes_in_a_utf8_feed_after_many_good_rows(tmp_path: pathlib.Path) -> None:
+    good = "".join(f"SKU-{i:05d},Product {i}\n" for i in range(1, 3001))
+    head = ("sku,name\n" + good).encode()
+    path = write(tmp_path, head + b"SKU-BAD,Cr\xe8me\nSKU-AFTER,x\n")
+    got, message = read_until_error(path, CSV, ["sku"])
+    assert got == [(f"SKU-{i:05d}",) for i in range(1, 3001)]  # every good row before it
+    assert message == (
+        f"the feed is not valid utf-8 at byte {len(head) + 11} (0xE8), line 3002; "
+        "set source.encoding to the feed's real encoding (for example windows-1257)"
+    )
+
+
+def test_latin1_bytes_early_in_the_feed_still_yield_the_rows_before(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = write(tmp_path, b"sku,name\nA,ok\nB,Cr\xe8me\nC,after\n")
+    got, message = read_until_error(path, CSV, ["sku", "name"])
+    assert got == [("A", "ok")]
+    assert message.startswith("the feed is not valid utf-8 at byte 19 (0xE8), line 3;")
+
+
+def test_latin1_bytes_in_the_header_fail_at_open(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, b"sku,d\xe9signation\nA,x\n")
+    with pytest.raises(FeedError, match=r"not valid utf-8 at byte 6 \(0xE9\), line 1;"):
+        open_feed(path, CSV, ["sku"])
+
+
+def test_a_missing_column_names_the_columns_there_are(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "id,name,price\n1,Chair,3\n")
+    with pytest.raises(FeedError) as failure:
+        open_feed(path, CSV, ["sku", "price"])
+    assert str(failure.value) == "the CSV feed has no column 'sku'; its columns are: id, name, price"
+
+
+def test_a_wrong_delimiter_is_hinted_at(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "sku;name\nA;Chair\n")
+    with pytest.raises(FeedError, match=r"is the delimiter really ','\? set source.delimiter"):
+        open_feed(path, CSV, ["sku"])
+
+
+@pytest.mark.parametrize("data", ["", "\n\n\r\n"])
+def test_an_empty_feed_fails_at_open(tmp_path: pathlib.Path, data: str) -> None:
+    with pytest.raises(FeedError, match="the feed is empty"):
+        open_feed(write(tmp_path, data), CSV, ["sku"])
+
+
+def test_a_header_without_rows_has_no_records(tmp_path: pathlib.Path) -> None:
+    assert read(write(tmp_path, "sku,name\n"), CSV, ["sku"]) == []
+
+
+def test_a_field_over_the_size_limit_fails_after_the_rows_before(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "huge.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write('sku,description\nA,short\nB,"never closed\n')
+        out.write("x" * (FIELD_LIMIT + 10))
+    got, message = read_until_error(path, CSV, ["sku"])
+    assert got == [("A",)]
+    assert message.startswith("the CSV feed has a field longer than 10 MB at row 2 (line ")
+    assert message.endswith("a quote is probably left open")
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        (FeedSpec(format="csv", delimiter=";;"), "source.delimiter must be one character"),
+        (FeedSpec(format="csv", encoding="klingon"), "the encoding 'klingon' is not known"),
+        (FeedSpec(format="xls"), "the feed format 'xls' is not supported"),
+    ],
+)
+def test_bad_options_are_named(tmp_path: pathlib.Path, spec: FeedSpec, words: str) -> None:
+    with pytest.raises(FeedError, match=words):
+        open_feed(write(tmp_path, "sku\nA\n"), spec, ["sku"])
+
+
+def test_a_missing_snapshot_is_a_feed_error(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(FeedError, match="does not exist"):
+        open_feed(tmp_path / "nope.csv", CSV, ["sku"])
+
+
+def test_records_can_be_read_only_once(tmp_path: pathlib.Path) -> None:
+    with open_feed(write(tmp_path, "sku\nA\n"), CSV, ["sku"]) as feed:
+        assert list(feed.records()) == [("A",)]
+        with pytest.raises(RuntimeError):
+            feed.records()

@@ -1,0 +1,183 @@
+"""JSON and JSON lines feeds: values as text, bad records, whole-feed failures."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from syncbeat.feeds import FeedError, FeedSpec, RowError, open_feed
+
+JSON = FeedSpec(format="json")
+JSONL = FeedSpec(format="jsonl")
+
+
+def write(tmp_path: pathlib.Path, data: bytes | str, name: str = "feed.json") -> pathlib.Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def read(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> list[object]:
+    with open_feed(path, spec, fields) as feed:
+        return list(feed.records())
+
+
+def read_until_error(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> tuple[list, str]:
+    got: list[object] = []
+    with open_feed(path, spec, fields) as feed, pytest.raises(FeedError) as failure:
+        for record in feed.records():
+            got.append(record)
+    return got, str(failure.value)
+
+
+def test_values_become_their_text(tmp_path: pathlib.Path) -> None:
+    path = write(
+        tmp_path,
+        '[{"sku": "A", "price": 12.5, "cost": 12.50, "stock": 7, "on": true, "off": false,'
+        ' "note": null, "big": 123456789012345678901234567890},'
+        ' {"sku": "B"}]',
+    )
+    fields = ["sku", "price", "cost", "stock", "on", "off", "note", "big"]
+    assert read(path, JSON, fields) == [
+        ("A", "12.5", "12.50", "7", "true", "false", None, "123456789012345678901234567890"),
+        ("B", None, None, None, None, None, None, None),
+    ]
+
+
+def test_dots_reach_into_nested_objects_and_lists(tmp_path: pathlib.Path) -> None:
+    path = write(
+        tmp_path,
+        '[{"sku": "A", "price": {"net": 10.00, "gross": 12.10}, "images": [{"url": "a.jpg"}],'
+        ' "tags": ["x", 1.5], "odd.key": "dotted"}]',
+    )
+    fields = ["price.net", "images.0.url", "images.1.url", "tags", "odd.key", "sku.x"]
+    assert read(path, JSON, fields) == [("10.00", "a.jpg", None, '["x", 1.5]', "dotted", None)]
+
+
+def test_products_under_a_key_of_the_top_object(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, '{"generated": "today", "meta": {"n": [1]}, "products": [{"sku": "A"}]}')
+    assert read(path, FeedSpec(format="json", item="products"), ["sku"]) == [("A",)]
+
+
+def test_an_item_that_is_not_an_object_is_a_row_error(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, '[{"sku": "A"}, 5, ["B"], "C", null, {"sku": "D"}]')
+    assert read(path, JSON, ["sku"]) == [
+        ("A",),
+        RowError(line=2, key=None, message="record 2 is a number, not an object"),
+        RowError(line=3, key=None, message="record 3 is a list, not an object"),
+        RowError(line=4, key=None, message="record 4 is a text, not an object"),
+        RowError(line=5, key=None, message="record 5 is null, not an object"),
+        ("D",),
+    ]
+
+
+def test_truncated_json_yields_the_good_records_first(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, '[{"sku": "A"}, {"sku": "B"}, {"sku": "C", "na')
+    got, message = read_until_error(path, JSON, ["sku"])
+    assert got == [("A",), ("B",)]
+    assert message == "the JSON feed ends too early after record 2: is the file cut off?"
+
+
+def test_broken_json_in_the_middle_names_the_record(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, '[{"sku": "A"} {"sku": "B"}]')
+    got, message = read_until_error(path, JSON, ["sku"])
+    assert got == [("A",)]
+    assert message.startswith("the JSON feed is malformed after record 1: ")
+
+
+@pytest.mark.parametrize(
+    ("data", "item", "message"),
+    [
+        ("", None, "the feed is empty"),
+        ("   \n", None, "the feed is empty"),
+        ('"hello"', None, "the JSON feed is a text, not a list of products"),
+        (
+            '{"meta": 1, "items": []}',
+            None,
+            "the JSON feed is an object, not a list; set source.item to the key that holds the "
+            "products (its keys are: meta, items)",
+        ),
+        (
+            '{"meta": 1, "items": []}',
+            "products",
+            "the JSON feed has no key 'products' at its top level; its keys are: meta, items",
+        ),
+        ('{"products": {"a": 1}}', "products", "'products' in the JSON feed is an object, not a list"),
+        (
+            "[]",
+            "products",
+            "the JSON feed is a list, not an object with the key 'products'; "
+            "leave source.item empty to read it",
+        ),
+        ("<xml/>", None, "the JSON feed is malformed near its start: invalid char in json text."),
+    ],
+)
+def test_whole_feed_failures_at_open(
+    tmp_path: pathlib.Path, data: str, item: str | None, message: str
+) -> None:
+    with pytest.raises(FeedError) as failure:
+        open_feed(write(tmp_path, data), FeedSpec(format="json", item=item), ["sku"])
+    assert str(failure.value) == message
+
+
+def test_byte_order_mark(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, b'\xef\xbb\xbf[{"sku": "A"}]')
+    assert read(path, JSON, ["sku"]) == [("A",)]
+
+
+def test_invalid_utf8_is_named_as_an_encoding_problem(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, b'[{"sku": "A"},\n {"sku": "Cr\xe8me"}]')
+    with pytest.raises(FeedError) as failure, open_feed(path, JSON, ["sku"]) as feed:
+        list(feed.records())
+    assert str(failure.value).startswith("the feed is not valid utf-8 at byte 28 (0xE8), line 2;")
+
+
+def test_windows_1257_json(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, '[{"name": "Šilutės sūris"}]'.encode("windows-1257"))
+    spec = FeedSpec(format="json", encoding="windows-1257")
+    assert read(path, spec, ["name"]) == [("Šilutės sūris",)]
+
+
+def test_json_lines_values_and_bad_lines(tmp_path: pathlib.Path) -> None:
+    path = write(
+        tmp_path,
+        '{"sku": "A", "price": 1.50, "dims": {"w": 3}}\n'
+        "\n"
+        '{"sku": "B", \n'
+        "[1, 2]\n"
+        '{"sku": "C", "price": 2}\r\n',
+        "feed.jsonl",
+    )
+    assert read(path, JSONL, ["sku", "price", "dims.w"]) == [
+        ("A", "1.50", "3"),
+        RowError(line=2, key=None, message="line 3 is not valid JSON: Expecting property name enclosed in double quotes (column 14)"),
+        RowError(line=3, key=None, message="line 4 is a list, not an object"),
+        ("C", "2", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ("", "the feed is empty"),
+        ("\n \n", "the feed is empty"),
+        ('[{"sku": "A"}]\n', "line 1) is a list, not an object; is it a JSON file"),
+        ('[\n  {"sku": "A"}\n]\n', "line 1) is not valid JSON: Expecting value; is it a JSON file"),
+    ],
+)
+def test_json_lines_whole_feed_failures(tmp_path: pathlib.Path, data: str, words: str) -> None:
+    with pytest.raises(FeedError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        open_feed(write(tmp_path, data, "feed.jsonl"), JSONL, ["sku"])
+
+
+def test_json_lines_with_a_bad_byte_midway(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, b'{"sku": "A"}\n{"sku": "Cr\xe8me"}\n{"sku": "C"}\n', "feed.jsonl")
+    got, message = read_until_error(path, JSONL, ["sku"])
+    assert got == [("A",)]
+    assert message.startswith("the feed is not valid utf-8 at byte 25 (0xE8), line 2;")
+
+
+def test_json_lines_in_utf16(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, '{"sku": "Ą"}\n{"sku": "B"}\n'.encode("utf-16"), "feed.jsonl")
+    assert read(path, FeedSpec(format="jsonl", encoding="utf-16"), ["sku"]) == [("Ą",), ("B",)]

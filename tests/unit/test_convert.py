@@ -41,7 +41,7 @@ def test_a_price_that_is_not_a_number_is_refused_in_words(text: str) -> None:
 
 
 def test_a_conversion_error_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="^value 'abc' is not a number$"):
+    with pytest.raises(ValueError, match=r"^value 'abc' is not a number$"):
         to_decimal("abc")
 
 
@@ -107,5 +107,5 @@ def test_each_catalog_field_reads_feed_text_as_its_type(
 
 
 def test_a_catalog_field_names_itself_in_the_message() -> None:
-    with pytest.raises(ConversionError, match="^price 'abc' is not a number$"):
+    with pytest.raises(ConversionError, match=r"^price 'abc' is not a number$"):
         converter("price")("abc", "price")

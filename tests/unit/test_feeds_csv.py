@@ -139,7 +139,9 @@ def test_a_missing_column_names_the_columns_there_are(tmp_path: pathlib.Path) ->
     path = write(tmp_path, "id,name,price\n1,Chair,3\n")
     with pytest.raises(FeedError) as failure:
         open_feed(path, CSV, ["sku", "price"])
-    assert str(failure.value) == "the CSV feed has no column 'sku'; its columns are: id, name, price"
+    assert (
+        str(failure.value) == "the CSV feed has no column 'sku'; its columns are: id, name, price"
+    )
 
 
 def test_a_wrong_delimiter_is_hinted_at(tmp_path: pathlib.Path) -> None:

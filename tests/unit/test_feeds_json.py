@@ -103,7 +103,11 @@ def test_broken_json_in_the_middle_names_the_record(tmp_path: pathlib.Path) -> N
             "products",
             "the JSON feed has no key 'products' at its top level; its keys are: meta, items",
         ),
-        ('{"products": {"a": 1}}', "products", "'products' in the JSON feed is an object, not a list"),
+        (
+            '{"products": {"a": 1}}',
+            "products",
+            "'products' in the JSON feed is an object, not a list",
+        ),
         (
             "[]",
             "products",
@@ -151,7 +155,12 @@ def test_json_lines_values_and_bad_lines(tmp_path: pathlib.Path) -> None:
     )
     assert read(path, JSONL, ["sku", "price", "dims.w"]) == [
         ("A", "1.50", "3"),
-        RowError(line=2, key=None, message="line 3 is not valid JSON: Expecting property name enclosed in double quotes (column 14)"),
+        RowError(
+            line=2,
+            key=None,
+            message="line 3 is not valid JSON: "
+            "Expecting property name enclosed in double quotes (column 14)",
+        ),
         RowError(line=3, key=None, message="line 4 is a list, not an object"),
         ("C", "2", None),
     ]

@@ -82,7 +82,7 @@ def test_external_entities_are_refused(tmp_path: pathlib.Path) -> None:
     data = """<?xml version="1.0"?>
 <!DOCTYPE catalog [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <catalog><product><sku>&xxe;</sku></product></catalog>"""
-    with pytest.raises(FeedError, match="declares entities .* which syncbeat refuses for safety"):
+    with pytest.raises(FeedError, match=r"declares entities .* which syncbeat refuses for safety"):
         open_feed(write(tmp_path, data), XML, ["sku"])
 
 
@@ -99,8 +99,10 @@ def test_billion_laughs_is_refused(tmp_path: pathlib.Path) -> None:
 
 
 def test_a_doctype_without_entities_is_fine(tmp_path: pathlib.Path) -> None:
-    data = '<!DOCTYPE catalog SYSTEM "http://example.com/catalog.dtd"><catalog><product>' \
+    data = (
+        '<!DOCTYPE catalog SYSTEM "http://example.com/catalog.dtd"><catalog><product>'
         "<sku>A</sku></product></catalog>"
+    )
     assert read(write(tmp_path, data), XML, ["sku"]) == [("A",)]
 
 
@@ -137,15 +139,20 @@ def test_whole_feed_failures_at_open(tmp_path: pathlib.Path, data: bytes, messag
 
 
 def test_latin1_bytes_in_a_utf8_feed(tmp_path: pathlib.Path) -> None:
-    path = write(tmp_path, b"<catalog>\n<product><sku>A</sku></product>\n<product><sku>Cr\xe8me</sku></product></catalog>")
+    path = write(
+        tmp_path,
+        b"<catalog>\n<product><sku>A</sku></product>\n<product><sku>Cr\xe8me</sku></product></catalog>",
+    )
     got, message = read_until_error(path, XML, ["sku"])
     assert got == [("A",)]
     assert message.startswith("the feed is not valid utf-8 at byte 59 (0xE8), line 3;")
 
 
 def test_the_declared_encoding_is_honoured(tmp_path: pathlib.Path) -> None:
-    data = '<?xml version="1.0" encoding="windows-1257"?><catalog><product><sku>Šilutė</sku>' \
+    data = (
+        '<?xml version="1.0" encoding="windows-1257"?><catalog><product><sku>Šilutė</sku>'
         "</product></catalog>"
+    )
     assert read(write(tmp_path, data.encode("windows-1257")), XML, ["sku"]) == [("Šilutė",)]
 
 

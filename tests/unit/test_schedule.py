@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,9 @@ LOCAL = ZoneInfo(VILNIUS)
 TEN_MINUTES = timedelta(minutes=10)
 
 
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
@@ -148,7 +151,7 @@ def test_fall_back_an_hourly_job_runs_every_real_hour() -> None:
         "2026-10-25 05:00 +0200",
     ]
     assert len(set(found)) == len(found)
-    assert all(b - a == timedelta(hours=1) for a, b in zip(found, found[1:], strict=False))
+    assert all(b - a == timedelta(hours=1) for a, b in itertools.pairwise(found))
 
 
 def test_spring_forward_an_hourly_job_runs_every_real_hour() -> None:
@@ -159,7 +162,7 @@ def test_spring_forward_an_hourly_job_runs_every_real_hour() -> None:
         "2026-03-29 04:00 +0300",
         "2026-03-29 05:00 +0300",
     ]
-    assert all(b - a == timedelta(hours=1) for a, b in zip(found, found[1:], strict=False))
+    assert all(b - a == timedelta(hours=1) for a, b in itertools.pairwise(found))
 
 
 @pytest.mark.parametrize(
@@ -178,7 +181,7 @@ def test_occurrences_across_a_transition_are_strictly_increasing(
     found = occurrences(expr, VILNIUS, after, 12)
     assert len(found) == 12
     assert found[0] > after
-    assert all(a < b for a, b in zip(found, found[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(found))
 
 
 # --- plan_due ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 _TRUE = frozenset({"1", "yes", "y", "true", "on", "t", "enabled", "active"})
 _FALSE = frozenset({"0", "no", "n", "false", "off", "f", "disabled", "inactive", ""})
@@ -73,5 +73,7 @@ def canonical_decimal(value: Decimal) -> Decimal:
     reduced = value.normalize()
     exponent = reduced.as_tuple().exponent
     if isinstance(exponent, int) and exponent > -2:
-        return value.quantize(_CENTS)
+        # Enough digits for any amount a feed can hold (the default 28 would overflow).
+        digits = len(reduced.as_tuple().digits) + max(exponent, 0) + 3
+        return value.quantize(_CENTS, context=Context(prec=max(28, digits)))
     return reduced

@@ -17,7 +17,7 @@ def zone(name: str) -> ZoneInfo:
     """The time zone called `name`, or a ScheduleError in words."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder of zones
         raise ScheduleError(f"'{name}' is not a known time zone (for example Europe/Vilnius)") from None
 
 
@@ -80,7 +80,7 @@ class DuePlan:
     next_at: datetime  # the next occurrence after now, to be the profile's pending task
 
 
-MAX_SCAN = 10_000  # occurrences examined after downtime; a */1 schedule down for a week is 10,080
+MAX_SCAN = 20_000  # occurrences walked after downtime: two weeks of a */1 schedule
 
 
 def plan_due(expr: str, tz: str, *, pending_at: datetime, now: datetime, window: timedelta) -> DuePlan:
@@ -102,8 +102,9 @@ def plan_due(expr: str, tz: str, *, pending_at: datetime, now: datetime, window:
         newest = following
         cursor = following
     else:
-        # Too long a downtime to walk: jump to the newest occurrence before now.
-        newest = _last_before(expr, tz, now)
+        # Too long a downtime to walk: jump to the newest occurrence not after now, and
+        # count the rest as MAX_SCAN ("at least").
+        newest = _last_not_after(expr, tz, now)
         between = MAX_SCAN
     next_at = next_occurrence(expr, tz, now)
     in_window = now - newest <= window
@@ -119,6 +120,8 @@ def plan_due(expr: str, tz: str, *, pending_at: datetime, now: datetime, window:
     return DuePlan(start=newest, missed=tuple(missed), skipped=skipped, next_at=next_at)
 
 
-def _last_before(expr: str, tz: str, now: datetime) -> datetime:
-    it = CronSim(expr, now.astimezone(zone(tz)), reverse=True)
+def _last_not_after(expr: str, tz: str, now: datetime) -> datetime:
+    # Reverse iteration starts strictly before its start: start a second after now.
+    start = (now + timedelta(seconds=1)).replace(microsecond=0)
+    it = CronSim(expr, start.astimezone(zone(tz)), reverse=True)
     return next(it).astimezone(UTC)

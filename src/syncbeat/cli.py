@@ -340,8 +340,10 @@ def heartbeat(state: State) -> None:
 @click.option("--interval", type=float, default=None, envvar="SYNCBEAT_TICK_INTERVAL", **ENV,
               help="Seconds between idle ticks (default: the tick interval setting).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only starts and ends of tasks.")
+@click.option("--stats", is_flag=True,
+              help="At the end, print write transactions (count, longest) and peak memory.")
 @pass_state
-def worker(state: State, drain: bool, interval: float | None, quiet: bool) -> None:
+def worker(state: State, drain: bool, interval: float | None, quiet: bool, stats: bool) -> None:
     """Tick until SIGTERM or SIGINT (the batch in flight finishes first)."""
     ctx = state.ctx()
     stop = threading.Event()
@@ -349,11 +351,19 @@ def worker(state: State, drain: bool, interval: float | None, quiet: bool) -> No
 
     def on_tick(report: Any) -> None:
         for line in report.lines:
-            if not quiet or " batch " not in f" {line} ":
+            if not quiet or not (": batch " in line or "so far" in line):
                 click.echo(line)
 
     ticks = run_worker(ctx, drain=drain, stop=stop, on_tick=on_tick, interval=interval)
     click.echo(f"worker stopped after {ticks:,} ticks")
+    if stats:
+        import resource
+
+        from syncbeat.store.db import WRITE_STATS
+
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        click.echo(f"write transactions: {WRITE_STATS.count:,}, longest {WRITE_STATS.longest:.3f} s, "
+                   f"total {WRITE_STATS.total:.2f} s; peak memory {peak_mb:.0f} MB")
 
 
 # ---------------------------------------------------------------- tasks

@@ -70,6 +70,12 @@ def test_a_cell_holding_an_error_is_a_row_error(tmp_path: pathlib.Path) -> None:
     ]
 
 
+def test_the_file_name_does_not_matter(tmp_path: pathlib.Path) -> None:
+    path = workbook(tmp_path, {"S": [["sku"], ["A"]]})
+    snapshot = path.rename(tmp_path / "task-12.part")
+    assert read(snapshot, XLSX, ["sku"]) == [("A",)]
+
+
 def test_a_named_sheet(tmp_path: pathlib.Path) -> None:
     path = workbook(tmp_path, {"Readme": [["hello"]], "Stock": [["sku"], ["A"]]})
     assert read(path, FeedSpec(format="xlsx", sheet="Stock"), ["sku"]) == [("A",)]

@@ -160,3 +160,22 @@ def test_source_encoding_overrides_a_missing_declaration(tmp_path: pathlib.Path)
     data = "<catalog><product><sku>Šilutė</sku></product></catalog>".encode("windows-1257")
     spec = FeedSpec(format="xml", encoding="windows-1257")
     assert read(write(tmp_path, data), spec, ["sku"]) == [("Šilutė",)]
+
+
+def test_plain_children_the_first_of_a_tag_wins(tmp_path: pathlib.Path) -> None:
+    data = (
+        "<catalog><product><sku>A</sku><!-- note --><name>first</name><name>second</name>"
+        "<d>x<i>y</i>z</d><e/></product></catalog>"
+    )
+    assert read(write(tmp_path, data), XML, ["name", "d", "e", "sku", "ean"]) == [
+        ("first", "xyz", "", "A", None)
+    ]
+
+
+def test_paths_and_attributes_in_a_namespace(tmp_path: pathlib.Path) -> None:
+    data = (
+        '<c:catalog xmlns:c="urn:c" xmlns="urn:p"><product id="7"><price cur="EUR"><net>5</net>'
+        "</price></product></c:catalog>"
+    )
+    fields = ["@id", "price/net", "price/@cur", "{urn:p}price/{urn:p}net", "{urn:p}price"]
+    assert read(write(tmp_path, data), XML, fields) == [("7", "5", "EUR", "5", "5")]

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from syncbeat.catalog.base import Values
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX
 from syncbeat.domain.convert import canonical_decimal
-from syncbeat.store.items import placeholder
+from syncbeat.store.items import placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
 
 COLUMNS = ("id", "reference", "ean13", "name", "price", "quantity", "active")
@@ -24,6 +24,31 @@ def _split(fields: Sequence[str]) -> tuple[list[str], list[str]]:
     columns = [f for f in fields if not f.startswith(ATTRIBUTE_PREFIX)]
     attrs = [f[len(ATTRIBUTE_PREFIX):] for f in fields if f.startswith(ATTRIBUTE_PREFIX)]
     return columns, attrs
+
+
+def _row_reader(
+    columns: list[str], attrs: list[str], sqlite: bool, offset: int
+) -> Any:
+    """A function turning a result row (product columns from `offset`) into field values."""
+    end = offset + len(columns)
+    price_at = offset + columns.index("price") if "price" in columns else -1
+    active_at = offset + columns.index("active") if "active" in columns else -1
+
+    def read(row: tuple[Any, ...]) -> Values:
+        values: Values = dict(zip(columns, row[offset:end], strict=True))
+        if price_at >= 0 and sqlite:
+            values["price"] = Decimal(row[price_at])
+        if active_at >= 0:
+            values["active"] = bool(row[active_at])
+        if attrs:
+            stored = row[end]
+            bag = (json.loads(stored) if isinstance(stored, str) else stored) or {}
+            for name in attrs:
+                values[ATTRIBUTE_PREFIX + name] = bag.get(name)
+            values["__attributes"] = bag
+        return values
+
+    return read
 
 
 class BuiltinCatalog:
@@ -45,27 +70,45 @@ class BuiltinCatalog:
             marks = ", ".join([p] * len(key_params)) or "NULL"
         else:
             key_params = list(keys)
-        rows = conn.exec_driver_sql(
+        cur = raw_cursor(conn)
+        cur.execute(
             f"SELECT {', '.join(select)} FROM products WHERE {match} IN ({marks})",
             tuple(key_params),
-        ).fetchall()
+        )
+        read = _row_reader(columns, attrs, sqlite, offset=2)
+        return {str(row[1]): (row[0], read(row)) for row in cur.fetchall()}
+
+    def queued_with_products(
+        self, conn: Connection, task_id: int, after: int, limit: int, match: str,
+        fields: Sequence[str],
+    ) -> tuple[list[tuple[Any, ...]], dict[str, tuple[int, Values]]] | None:
+        """The next queued items of a task, each with its product, in one statement.
+
+        The built-in catalog shares the database with the items, so a join replaces the
+        second lookup by keys: a fifth of a batch's time on a million-product catalog.
+        None when the join does not apply (matching by id), so the caller uses `fetch`.
+        """
+        if match == "id":
+            return None
+        columns, attrs = _split(fields)
+        select = ["i.seq", "i.key", "i.input", "i.outcome", "p.id", f"p.{match}"]
+        select += [f"p.{c}" for c in columns] + (["p.attributes"] if attrs else [])
+        p = placeholder(conn)
+        cur = raw_cursor(conn)
+        cur.execute(
+            f"SELECT {', '.join(select)} FROM items i "
+            f"LEFT JOIN products p ON p.{match} = i.key "
+            f"WHERE i.task_id = {p} AND i.seq > {p} ORDER BY i.seq LIMIT {p}",
+            (task_id, after, limit),
+        )
+        read = _row_reader(columns, attrs, conn.dialect.name == "sqlite", offset=6)
+        rows: list[tuple[Any, ...]] = []
         found: dict[str, tuple[int, Values]] = {}
-        price_at = columns.index("price") + 2 if "price" in columns else -1
-        active_at = columns.index("active") + 2 if "active" in columns else -1
-        for row in rows:
-            values: Values = dict(zip(columns, row[2:2 + len(columns)], strict=True))
-            if price_at >= 0 and sqlite:
-                values["price"] = Decimal(row[price_at])
-            if active_at >= 0:
-                values["active"] = bool(row[active_at])
-            if attrs:
-                stored = row[-1]
-                bag = (json.loads(stored) if isinstance(stored, str) else stored) or {}
-                for name in attrs:
-                    values[ATTRIBUTE_PREFIX + name] = bag.get(name)
-                values["__attributes"] = bag
-            found[str(row[1])] = (row[0], values)
-        return found
+        for row in cur.fetchall():
+            rows.append(row[:4])
+            if row[4] is not None:
+                found[row[1]] = (row[4], read(row))
+        return rows, found
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
@@ -89,7 +132,7 @@ class BuiltinCatalog:
                     row.append(self._attributes(values, attrs))
                 row.append(product_id)
                 params.append(tuple(row))
-            conn.exec_driver_sql(
+            raw_cursor(conn).executemany(
                 f"UPDATE products SET {', '.join(sets)} WHERE id = {p}", params
             )
         if creates:
@@ -164,11 +207,12 @@ class BuiltinCatalog:
         columns = [c for c in dict.fromkeys(["id", *columns])]
         select = columns + (["attributes"] if attrs else [])
         p = placeholder(conn)
-        rows = conn.exec_driver_sql(
+        cur = raw_cursor(conn)
+        cur.execute(
             f"SELECT {', '.join(select)} FROM products WHERE id IN ({', '.join([p] * len(ids))})",
             tuple(ids),
-        ).fetchall()
-        sqlite = conn.dialect.name == "sqlite"
+        )
+        rows = cur.fetchall()
         for row in rows:
             values: Values = dict(zip(columns, row, strict=False))
             if values.get("price") is not None:

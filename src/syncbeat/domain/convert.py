@@ -14,6 +14,16 @@ class ConversionError(ValueError):
 
 def to_decimal(text: str, field: str = "value") -> Decimal:
     """Read "12.50", "12,50", "1 234,50" or "1,234.50" as an exact decimal."""
+    if "," not in text:
+        # The common case, "12.50", without the cleaning below (a feed has millions).
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            pass
+        else:
+            if value.is_finite():
+                return value
+            raise ConversionError(f"{field} '{text}' is not a number")
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
     if "," in cleaned:
         if "." in cleaned:
@@ -70,6 +80,10 @@ _CENTS = Decimal("0.01")
 def canonical_decimal(value: Decimal) -> Decimal:
     """The same amount written the same way on every database: no trailing zeros past the
     cents ("12.000000" and "12.0" are both "12.00"; "0.125" stays "0.125")."""
+    text = str(value)
+    point = text.find(".")
+    if point > 0 and len(text) - point == 3 and "E" not in text:
+        return value  # "12.50": already written with its cents, the usual case
     reduced = value.normalize()
     exponent = reduced.as_tuple().exponent
     if isinstance(exponent, int) and exponent > -2:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.catalog.base import Values
 from syncbeat.engine.context import Context
 from syncbeat.engine.process import SKIPPED, BatchResult, ImportPlan, export_values, import_batch
 from syncbeat.feeds import ExportWriter
@@ -72,12 +73,13 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
         assert fresh is not None and fresh.spec is not None
         spec: dict[str, Any] = dict(fresh.spec)
         size = int(spec["batch_size"])
-        rows = read_batch(conn, task.id, fresh.cursor, size)
+        plan = ImportPlan.from_spec(spec) if fresh.kind is TaskKind.IMPORT else None
+        rows, found = _read(ctx, conn, fresh, size, plan)
         if not rows:
             return f"task {task.id}: nothing left to work"
-        if fresh.kind is TaskKind.IMPORT:
-            result = import_batch(conn, ctx.catalog, ImportPlan.from_spec(spec), rows, now,
-                                  careful=careful)
+        if plan is not None:
+            result = import_batch(conn, ctx.catalog, plan, rows, now, careful=careful,
+                                  found=found)
         else:
             result = _export_batch(ctx, conn, fresh, spec, rows)
         first, last = rows[0][0], rows[-1][0]
@@ -89,6 +91,18 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
         line = _batch_line(fresh.batches + 1, first, last, counts, len(rows), seconds, result)
         add_log(conn, task.id, now, line, "error" if result.errors else "info")
     return f"task {task.id}: {line.splitlines()[0]}"
+
+
+def _read(
+    ctx: Context, conn: Connection, task: Task, size: int, plan: ImportPlan | None
+) -> tuple[list[tuple[Any, ...]], dict[str, tuple[int, Values]] | None]:
+    """The batch's items, with their products when the catalog can read both at once."""
+    joined = getattr(ctx.catalog, "queued_with_products", None)
+    if plan is not None and joined is not None:
+        both = joined(conn, task.id, task.cursor, size, plan.match, plan.fetch_fields)
+        if both is not None:
+            return both  # type: ignore[no-any-return]
+    return read_batch(conn, task.id, task.cursor, size), None
 
 
 def _export_batch(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -15,8 +14,9 @@ from sqlalchemy.engine import Connection
 from syncbeat.catalog.base import Catalog, Values
 from syncbeat.domain.catalog_fields import converter
 from syncbeat.domain.convert import ConversionError
-from syncbeat.domain.diff import describe_changes, diff
+from syncbeat.domain.diff import describe_changes, diff, show
 from syncbeat.domain.statuses import ItemOutcome
+from syncbeat.engine.codec import decode
 
 PROCESSED = int(ItemOutcome.PROCESSED)
 SKIPPED = int(ItemOutcome.SKIPPED)
@@ -51,6 +51,11 @@ class ImportPlan:
     create_missing: bool
     skip_unchanged: bool
 
+    @property
+    def fetch_fields(self) -> list[str]:
+        """The catalog fields read to compare: the written ones and the match key."""
+        return list(dict.fromkeys([*self.fields, self.match]))
+
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> ImportPlan:
         """Read the profile spec the task started with."""
@@ -72,7 +77,7 @@ class ImportPlan:
 
 def import_batch(
     conn: Connection, catalog: Catalog, plan: ImportPlan, rows: Sequence[tuple[Any, ...]],
-    now: datetime, *, careful: bool = False,
+    now: datetime, *, careful: bool = False, found: dict[str, tuple[int, Values]] | None = None,
 ) -> BatchResult:
     """Apply a batch of queued feed rows to the catalog; one bad row only marks that row error.
 
@@ -81,48 +86,53 @@ def import_batch(
     """
     result = BatchResult()
     todo = [r for r in rows if r[3] == 0]  # items given an error while queueing stay as they are
-    keys = list(dict.fromkeys(r[1] for r in todo))
-    fetch_fields = list(dict.fromkeys([*plan.fields, plan.match]))
-    found = catalog.fetch(conn, plan.match, keys, fetch_fields)
+    if found is None:
+        keys = list(dict.fromkeys(r[1] for r in todo))
+        found = catalog.fetch(conn, plan.match, keys, plan.fetch_fields)
     updates: dict[int, Values] = {}
     creates: dict[str, Values] = {}
-    loads = json.loads
+    outcomes = result.outcomes
+    readers = plan.readers
+    # The loop below runs once per product: it avoids helper objects on purpose.
     for seq, key, raw, _ in todo:
-        values = loads(raw)
+        values = decode(raw)
         incoming: Values = {}
-        problems: list[str] = []
-        for name, index, convert in plan.readers:
+        problems: list[str] | None = None
+        for name, index, convert in readers:
             text = values[index]
             if text is None:
                 continue  # the record does not carry this field: leave it as it is
             try:
                 incoming[name] = convert(text, name)
             except ConversionError as exc:
-                problems.append(str(exc))
+                problems = [*(problems or []), str(exc)]
         if problems:
             _error(result, seq, key, "; ".join(problems))
             continue
         hit = found.get(key)
         if hit is not None:
             product_id, current = hit
-            changes = diff(current, incoming)
-            if changes:
+            changed = [
+                f"{name}: {show(current.get(name))} -> {show(value)}"
+                for name, value in incoming.items() if current.get(name) != value
+            ]
+            if changed:
                 current.update(incoming)
                 updates[product_id] = current
-                detail = describe_changes(changes)
-                result.outcomes.append((seq, PROCESSED, detail))
+                detail = "; ".join(changed)
+                outcomes.append((seq, PROCESSED, detail))
                 _note(result.changed, f"{key}: {detail}")
             elif plan.skip_unchanged:
-                result.outcomes.append((seq, SKIPPED, NO_CHANGE))
+                outcomes.append((seq, SKIPPED, NO_CHANGE))
             else:
                 updates[product_id] = current
-                result.outcomes.append((seq, PROCESSED, REWRITTEN))
+                outcomes.append((seq, PROCESSED, REWRITTEN))
         elif key in creates:
             pending = creates[key]
             changes = diff(pending, incoming)
             pending.update(incoming)
             detail = describe_changes(changes) if changes else NO_CHANGE
-            result.outcomes.append((seq, PROCESSED if changes else SKIPPED, detail))
+            outcomes.append((seq, PROCESSED if changes else SKIPPED, detail))
         elif plan.create_missing:
             new = {plan.match: key, **incoming}
             if "reference" not in new:
@@ -130,10 +140,10 @@ def import_batch(
                        "reference: map a feed field to reference")
                 continue
             creates[key] = new
-            result.outcomes.append((seq, PROCESSED, "created"))
+            outcomes.append((seq, PROCESSED, "created"))
             _note(result.changed, f"{key}: created")
         else:
-            result.outcomes.append((seq, SKIPPED, NOT_FOUND))
+            outcomes.append((seq, SKIPPED, NOT_FOUND))
     if careful:
         seq_keys = {seq: key for seq, key, _, _ in todo}
         _apply_one_by_one(conn, catalog, plan, result, updates, creates, found, seq_keys, now)

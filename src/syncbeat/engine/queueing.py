@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.engine.codec import encode
 from syncbeat.engine.context import Context
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
@@ -122,7 +122,7 @@ def _feed_fields(spec: dict[str, Any]) -> list[str]:
 def _import_rows(source: _Open, total: int) -> tuple[list[ItemRow], int, int]:
     rows: list[ItemRow] = []
     errors = 0
-    dumps = json.dumps
+    dumps = encode
     seq = total
     for record in itertools.islice(source.rows, CHUNK):
         seq += 1

@@ -50,6 +50,7 @@ class CsvFeed(FeedReader):
         except UnicodeDecodeError:
             # The bad byte may sit after the header: read what precedes it, then report it.
             self._broken = self._decoding_failure()
+            self.close()
             self._reader, self._first, header = self._open("replace")
             if self._reader.line_num >= self._broken.line:
                 raise self._broken from None

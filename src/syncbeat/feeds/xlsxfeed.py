@@ -6,7 +6,7 @@ import datetime as dt
 import pathlib
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 from openpyxl import load_workbook
@@ -23,16 +23,19 @@ class XlsxFeed(FeedReader):
     """A sheet of an XLSX workbook; its first non-empty row names the columns."""
 
     def __init__(self, path: pathlib.Path, spec: FeedSpec, fields: Sequence[str]) -> None:
+        # A file object, not the path: openpyxl refuses a path whose suffix is not .xlsx.
+        self._raw = path.open("rb")
         try:
             with warnings.catch_warnings():
                 # openpyxl warns about workbook features it ignores; they do not matter here.
                 warnings.simplefilter("ignore")
-                self._book: Any = load_workbook(path, read_only=True, data_only=True)
+                self._book: Any = load_workbook(self._raw, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+            self._raw.close()
             raise FeedError(f"the file is not an XLSX workbook ({exc})") from None
         try:
             sheet = self._sheet(spec.sheet)
-            self._rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+            self._rows: Generator[tuple[Any, ...], None, None] = sheet.iter_rows(values_only=True)
             self._sheet_row = 0  # the row number a spreadsheet shows for the last row read
             header = self._header(sheet.title)
             self.columns = header
@@ -49,7 +52,13 @@ class XlsxFeed(FeedReader):
 
     def close(self) -> None:
         """Close the workbook (read-only mode keeps its file open until then)."""
+        rows = getattr(self, "_rows", None)
+        if rows is not None:
+            # The row generator holds the sheet's stream, which keeps the file open past
+            # the workbook's close(): end the generator first.
+            rows.close()
         self._book.close()
+        self._raw.close()
 
     def _sheet(self, name: str | None) -> Any:
         if name is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
 from lxml import etree
@@ -11,6 +11,7 @@ from lxml import etree
 from syncbeat.feeds.base import FeedReader, FeedSpec, Record
 from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.textio import codec_name, decode_error, is_utf8
+from syncbeat.feeds.xmlfields import picker
 
 # Never expand entities, never fetch anything, never load a DTD: a feed comes from outside.
 SAFE: dict[str, Any] = {
@@ -21,8 +22,6 @@ SAFE: dict[str, Any] = {
 }
 _PROBE_LIMIT = 4 << 20  # how far open_feed looks for the first product element
 _BLOCK = 1 << 16
-
-Getter = Callable[[Any], str | None]
 
 
 class XmlFeed(FeedReader):
@@ -36,8 +35,9 @@ class XmlFeed(FeedReader):
         self._match = self._tag if self._tag.startswith("{") else "{*}" + self._tag
         # An encoding other than UTF-8 overrides the document's own declaration.
         self._options = SAFE if is_utf8(self._codec) else {**SAFE, "encoding": self._codec}
-        namespaced = self._check_start()
-        self._getters = [_getter(field, namespaced) for field in fields]
+        first_tag = self._check_start()
+        namespace = first_tag[1:].partition("}")[0] if first_tag.startswith("{") else ""
+        self._pick = picker(fields, namespace)
         self._file: BinaryIO | None = path.open("rb")
 
     def records(self) -> Iterator[Record]:
@@ -52,13 +52,13 @@ class XmlFeed(FeedReader):
             self._file = None
 
     def _records(self) -> Iterator[Record]:
-        getters = self._getters
+        pick = self._pick
         number = 0
         context = etree.iterparse(self._file, events=("end",), tag=self._match, **self._options)
         try:
             for _, elem in context:
                 number += 1
-                yield tuple([get(elem) for get in getters])
+                yield pick(elem)
                 # Constant memory: drop this product and every sibling already read.
                 elem.clear(keep_tail=False)
                 parent = elem.getparent()
@@ -68,10 +68,10 @@ class XmlFeed(FeedReader):
         except etree.XMLSyntaxError as exc:
             raise self._syntax_error(exc, f" after record {number}") from None
 
-    def _check_start(self) -> bool:
+    def _check_start(self) -> str:
         """Parse up to the first product: refuse entities, a broken start, a wrong item tag.
 
-        Returns whether the product element has a namespace (its fields then match any).
+        Returns the first product's tag, with its namespace ("" for an empty catalog).
         """
         if self._path.stat().st_size == 0:
             raise FeedError("the feed is empty")
@@ -97,7 +97,7 @@ class XmlFeed(FeedReader):
                         _refuse_entities(elem)
                     if isinstance(elem.tag, str):
                         if _local(elem.tag) == _local(self._match) and _ns_ok(elem.tag, self._tag):
-                            return elem.tag.startswith("{")
+                            return str(elem.tag)
                         if len(seen) < 8 and f"<{_local(elem.tag)}>" not in seen:
                             seen.append(f"<{_local(elem.tag)}>")
                 if failure is not None:
@@ -107,7 +107,7 @@ class XmlFeed(FeedReader):
                 if not block:
                     break
         if len(seen) <= 1 and read < _PROBE_LIMIT:
-            return False  # only a root element: an empty catalog
+            return ""  # only a root element: an empty catalog
         where = "" if read < _PROBE_LIMIT else f" in its first {_PROBE_LIMIT >> 20} MB"
         raise FeedError(
             f"the XML feed has no <{self._tag}> elements{where}; it holds {', '.join(seen)}; "
@@ -141,28 +141,3 @@ def _local(tag: str) -> str:
 
 def _ns_ok(tag: str, wanted: str) -> bool:
     return not wanted.startswith("{") or tag == wanted
-
-
-def _getter(field: str, namespaced: bool) -> Getter:
-    """A function from a product element to one field: "name", "a/b", "@id" or "a/@id"."""
-    if field.startswith("@"):
-        name = field[1:]
-        return lambda elem: elem.get(name)
-    path, _, attribute = field.partition("/@")
-    if namespaced:
-        path = "/".join(p if p.startswith("{") else "{*}" + p for p in path.split("/"))
-    if attribute:
-        return lambda elem: _attribute(elem.find(path), attribute)
-    return lambda elem: _text(elem.find(path))
-
-
-def _attribute(child: Any, name: str) -> str | None:
-    return None if child is None else child.get(name)
-
-
-def _text(child: Any) -> str | None:
-    if child is None:
-        return None
-    if len(child):  # mixed content such as <b>: all of its text, tags dropped
-        return "".join(child.itertext())
-    return child.text or ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,34 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+class WriteStats:
+    """How long this process held write transactions: other writers wait that long."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.longest = 0.0
+        self.total = 0.0
+
+    def add(self, seconds: float) -> None:
+        self.count += 1
+        self.total += seconds
+        self.longest = max(self.longest, seconds)
+
+
+WRITE_STATS = WriteStats()
+
+
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """A short write transaction: committed on success, rolled back on any error."""
     with engine.connect() as conn:
         conn = conn.execution_options(syncbeat_write=True)
-        with conn.begin():
-            yield conn
+        started = time.perf_counter()
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            WRITE_STATS.add(time.perf_counter() - started)
 
 
 @contextmanager

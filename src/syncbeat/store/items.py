@@ -31,6 +31,14 @@ def placeholder(conn: Connection) -> str:
     return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
+def raw_cursor(conn: Connection) -> Any:
+    """A DB-API cursor in the connection's transaction: the hot path skips SQLAlchemy's
+    per-row result objects, which would cost more than the statement itself."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    return driver.cursor()
+
+
 def insert_items(conn: Connection, task_id: int, rows: Sequence[ItemRow]) -> None:
     """Queue rows; a row may already carry its outcome (a feed row that could not be read)."""
     if not rows:
@@ -44,7 +52,7 @@ def insert_items(conn: Connection, task_id: int, rows: Sequence[ItemRow]) -> Non
             for seq, key, value, outcome, detail in rows:
                 copy.write_row((task_id, seq, key, value, outcome, detail))
         return
-    conn.exec_driver_sql(
+    raw_cursor(conn).executemany(
         "INSERT INTO items (task_id, seq, key, input, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
         [(task_id, *row) for row in rows],
     )
@@ -53,12 +61,13 @@ def insert_items(conn: Connection, task_id: int, rows: Sequence[ItemRow]) -> Non
 def read_batch(conn: Connection, task_id: int, after: int, limit: int) -> list[tuple[Any, ...]]:
     """The next `limit` items after seq `after`: (seq, key, input, outcome)."""
     p = placeholder(conn)
-    result = conn.exec_driver_sql(
+    cur = raw_cursor(conn)
+    cur.execute(
         f"SELECT seq, key, input, outcome FROM items WHERE task_id = {p} AND seq > {p} "
         f"ORDER BY seq LIMIT {p}",
         (task_id, after, limit),
     )
-    return list(result.fetchall())
+    return list(cur.fetchall())
 
 
 def record_outcomes(
@@ -72,15 +81,16 @@ def record_outcomes(
     if not outcomes:
         return
     p = placeholder(conn)
+    cur = raw_cursor(conn)
     common = Counter((o, d) for _, o, d in outcomes).most_common(1)[0][0]
-    conn.exec_driver_sql(
+    cur.execute(
         f"UPDATE items SET outcome = {p}, detail = {p} "
         f"WHERE task_id = {p} AND seq >= {p} AND seq <= {p} AND outcome = 0",
         (common[0], common[1], task_id, first, last),
     )
     rest = [(o, d, task_id, seq) for seq, o, d in outcomes if (o, d) != common]
     if rest:
-        conn.exec_driver_sql(
+        cur.executemany(
             f"UPDATE items SET outcome = {p}, detail = {p} WHERE task_id = {p} AND seq = {p}",
             rest,
         )

@@ -31,7 +31,7 @@ class RuntimeSettings:
             "tick_interval_seconds": (0.05, 3600),
             "retention_days": (1, 3650),
             "start_window_minutes": (0, 7 * 24 * 60),
-            "lease_seconds": (10, 86_400),
+            "lease_seconds": (1, 86_400),
         }
         for name, (low, high) in limits.items():
             value = getattr(self, name)

@@ -168,3 +168,30 @@ products = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("attributes", sa.JSON),
 )
+
+# People who sign in to the web admin. Passwords are kept only as slow (argon2) hashes.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(100), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("password_changed_at", UtcDateTime(), nullable=False),
+    sa.Column("last_login_at", UtcDateTime()),
+)
+
+# Bearer tokens of the JSON API. Only a SHA-256 of the token is kept: the token itself is
+# random (256 bits) and shown once. scope "api" may do everything; "heartbeat" only ticks.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("scope", sa.String(20), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),  # shown in lists to tell tokens apart
+    sa.Column("created_by", sa.String(100)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_used_at", UtcDateTime()),
+)

@@ -1,0 +1,363 @@
+"""syncbeat's benchmark: a million-product import and export, timed end to end.
+
+    python benchmarks/bench.py                     # N = 1,000,000 on SQLite, csv/jsonl/xml
+    python benchmarks/bench.py --n 100000 --formats csv
+    python benchmarks/bench.py --database-url postgresql+psycopg://postgres@127.0.0.1/test
+
+Each import runs as a real task with the real command line (`syncbeat run`, then
+`syncbeat worker --drain`), its outcome counts are checked, and its report and log are
+downloaded with `syncbeat task report/log`. The same rows are also applied with plain sqlite3
+(an executemany of a conditional UPDATE, no tracking): the floor. It prints figures; it
+asserts only that the outcomes are right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).parent))
+import feeds  # noqa: E402
+
+SYNCBEAT = [sys.executable, "-m", "syncbeat.cli"]
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    output: str
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> Run:
+    """Run the real CLI; its wall time and peak memory (RSS) from the kernel's accounting."""
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen([*SYNCBEAT, *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+        # wait4 gives this child's own peak RSS, not the maximum over all children so far.
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if proc.returncode:
+        raise SystemExit(f"syncbeat {' '.join(args)} failed:\n{text}")
+    return Run(seconds, usage.ru_maxrss / 1024, text)
+
+
+class Database:
+    """A fresh database per measured run: a copied SQLite file, or a PostgreSQL database."""
+
+    def __init__(self, url: str | None, work: Path) -> None:
+        self.url = url
+        self.work = work
+        self.template = work / "template.db"
+
+    def fresh(self, name: str) -> str:
+        if self.url is None:
+            target = self.work / f"{name}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            shutil.copy(self.template, target)
+            return f"sqlite:///{target}"
+        admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "bench_{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "bench_{name}" TEMPLATE "bench_template"')
+        admin.dispose()
+        return sa.make_url(self.url).set(database=f"bench_{name}").render_as_string(False)
+
+    def build_template(self, n: int) -> None:
+        from syncbeat.store.db import make_engine, upgrade
+
+        if self.url is None:
+            self.template.unlink(missing_ok=True)
+            engine = make_engine(f"sqlite:///{self.template}")
+            upgrade(engine)
+            engine.dispose()
+            feeds.make_catalog(self.template, n)
+            con = sqlite3.connect(self.template)
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            con.close()
+            return
+        admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql('DROP DATABASE IF EXISTS "bench_template" WITH (FORCE)')
+            conn.exec_driver_sql('CREATE DATABASE "bench_template"')
+        admin.dispose()
+        url = sa.make_url(self.url).set(database="bench_template").render_as_string(False)
+        engine = make_engine(url)
+        upgrade(engine)
+        raw = engine.raw_connection()
+        with raw.driver_connection.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+            "COPY products (reference, name, price, quantity, active, updated_at) FROM STDIN"
+        ) as copy:
+            for i in range(n):
+                copy.write_row((f"SKU{i:07d}", f"Product {i}", feeds.catalog_price(i),
+                                feeds.catalog_quantity(i), True, "2026-01-01T00:00:00+00:00"))
+        raw.commit()
+        raw.close()
+        engine.dispose()
+
+
+def profile_toml(fmt: str, batch: int) -> str:
+    return f"""
+name = "bench {fmt}"
+kind = "import"
+batch_size = {batch}
+[source]
+location = "feeds/bench.{fmt}"
+format = "{fmt}"
+delimiter = ";"
+item = "product"
+[match]
+feed = "sku"
+catalog = "reference"
+[mapping]
+price = "net_price"
+quantity = "stock"
+name = "title"
+[options]
+create_missing = true
+"""
+
+
+EXPORT_TOML = """
+name = "bench export"
+kind = "export"
+batch_size = {batch}
+[fields]
+sku = "reference"
+title = "name"
+price = "price"
+qty = "quantity"
+"""
+
+
+def phases(log: str) -> tuple[float, float]:
+    """(queueing, processing) seconds, from the actions log."""
+    queued = re.search(r"queued [\d,]+ items.* in ([\d.]+) s", log)
+    batches = re.findall(r"error in ([\d.]+) s", log)
+    return (float(queued.group(1)) if queued else 0.0, sum(float(b) for b in batches))
+
+
+def task_json(env: dict[str, str], task_id: int) -> dict[str, object]:
+    import json
+
+    return json.loads(run_cli(["task", "show", str(task_id), "--json"], env).output)
+
+
+def import_run(db: Database, n: int, fmt: str, batch: int, rows: list[feeds.Row],
+               kinds: dict[str, int], work: Path) -> dict[str, object]:
+    url = db.fresh(f"import_{fmt}")
+    data = work / f"data_{fmt}"
+    shutil.rmtree(data, ignore_errors=True)
+    (data / "feeds").mkdir(parents=True)
+    feed = data / "feeds" / f"bench.{fmt}"
+    feeds.WRITERS[fmt](feed, rows)
+    env = {**os.environ, "SYNCBEAT_DATA_DIR": str(data), "SYNCBEAT_DATABASE_URL": url}
+    (work / f"{fmt}.toml").write_text(profile_toml(fmt, batch))
+    run_cli(["profile", "add", str(work / f"{fmt}.toml")], env)
+    out = run_cli(["run", f"bench {fmt}"], env).output
+    task_id = int(re.search(r"task (\d+)", out).group(1))  # type: ignore[union-attr]
+    worker = run_cli(["worker", "--drain", "--quiet", "--stats", "--interval", "0.01"], env)
+    task = task_json(env, task_id)
+    progress = task["progress"]
+    expected = {"total": n, "processed": kinds["changed"] + kinds["new"],
+                "skipped": kinds["unchanged"], "error": kinds["bad"], "pending": 0,
+                "cancelled": 0}
+    assert task["status"] == "completed", task
+    assert progress == expected, (progress, expected)
+    report = run_cli(["task", "report", str(task_id), "-o", str(work / "report.csv")], env)
+    report_rows = sum(1 for _ in (work / "report.csv").open()) - 1
+    assert report_rows == n, report_rows
+    log = run_cli(["task", "log", str(task_id), "-o", str(work / "log.txt")], env)
+    log_text = (work / "log.txt").read_text()
+    queue_s, process_s = phases(log_text)
+    longest = re.search(r"longest ([\d.]+) s", worker.output)
+    return {
+        "format": fmt, "seconds": worker.seconds, "rate": n / worker.seconds,
+        "queue": queue_s, "process": process_s,
+        "finish": max(0.0, worker.seconds - queue_s - process_s),
+        "peak_mb": worker.peak_mb, "longest_tx": float(longest.group(1)) if longest else 0.0,
+        "report_s": report.seconds, "report_rate": n / report.seconds,
+        "report_mb": report.peak_mb, "log_s": log.seconds,
+        "log_lines": log_text.count("\n"), "log_mb": log.peak_mb, "url": url, "env": env,
+    }
+
+
+def export_run(db: Database, n: int, batch: int, work: Path) -> dict[str, object]:
+    url = db.fresh("export")
+    data = work / "data_export"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    env = {**os.environ, "SYNCBEAT_DATA_DIR": str(data), "SYNCBEAT_DATABASE_URL": url}
+    (work / "export.toml").write_text(EXPORT_TOML.format(batch=batch))
+    run_cli(["profile", "add", str(work / "export.toml")], env)
+    out = run_cli(["run", "bench export"], env).output
+    task_id = int(re.search(r"task (\d+)", out).group(1))  # type: ignore[union-attr]
+    worker = run_cli(["worker", "--drain", "--quiet", "--stats", "--interval", "0.01"], env)
+    task = task_json(env, task_id)
+    assert task["status"] == "completed", task
+    assert task["progress"]["processed"] == n, task  # type: ignore[index]
+    size = (data / "tasks" / str(task_id) / "export.json").stat().st_size
+    return {"seconds": worker.seconds, "rate": n / worker.seconds, "peak_mb": worker.peak_mb,
+            "bytes": size}
+
+
+def floor_run(db: Database, rows: list[feeds.Row], work: Path) -> float:
+    """Plain sqlite3: the feed's rows as one executemany of a conditional UPDATE."""
+    target = work / "floor.db"
+    shutil.copy(db.template, target)
+    feed = work / "floor.csv"
+    feeds.write_csv(feed, rows)
+    con = sqlite3.connect(target, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    import csv
+
+    started = time.perf_counter()
+    with feed.open(newline="", encoding="utf-8") as f:
+        reader = csv.reader(f, delimiter=";")
+        next(reader)
+        con.execute("BEGIN")
+        con.executemany(
+            "UPDATE products SET price = ?, quantity = ?, name = ? "
+            "WHERE reference = ? AND (price <> ? OR quantity <> ? OR name <> ?)",
+            ((p, q, t, s, p, q, t) for s, t, p, q in reader),
+        )
+        con.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds
+
+
+def task_list_timing(url_base: Database, work: Path, count: int = 100_000) -> tuple[float, float]:
+    """Server time of the Task Manager's first page with `count` tasks (store query, and the
+    JSON API when the web app is present), median of 20."""
+    import statistics
+
+    from syncbeat.engine.context import Context
+    from syncbeat.store.db import make_engine, read_tx
+    from syncbeat.store.tasks import count_tasks, list_tasks
+
+    url = url_base.fresh("tasklist")
+    engine = make_engine(url)
+    now = datetime(2026, 11, 1).isoformat(sep=" ")
+    with engine.begin() as conn:
+        rows = [(f"profile {i % 20}", "import", ("completed", "error", "missed")[i % 3],
+                 "manual", now, now, 1000, 1000) for i in range(count)]
+        p = "?" if engine.dialect.name == "sqlite" else "%s"
+        raw = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        raw.executemany(
+            "INSERT INTO tasks (profile_name, kind, status, trigger, scheduled_at, created_at, "
+            f"total, processed) VALUES ({', '.join([p] * 8)})", rows)
+    samples = []
+    for _ in range(20):
+        started = time.perf_counter()
+        with read_tx(engine) as conn:
+            list_tasks(conn, limit=50)
+            count_tasks(conn)
+        samples.append(time.perf_counter() - started)
+    store_ms = statistics.median(samples) * 1000
+    api_ms = float("nan")
+    try:
+        from fastapi.testclient import TestClient
+
+        from syncbeat.web.app import create_app  # type: ignore[import-not-found]
+
+        data = work / "data_tasklist"
+        data.mkdir(exist_ok=True)
+        app = create_app(Context(db=engine, data_dir=data), worker=False)
+        with TestClient(app) as client:
+            token = _api_token(engine)
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            api = []
+            for _ in range(20):
+                started = time.perf_counter()
+                response = client.get("/api/tasks?limit=50", headers=headers)
+                api.append(time.perf_counter() - started)
+                assert response.status_code == 200, response.text
+            api_ms = statistics.median(api) * 1000
+    except ImportError:
+        pass
+    engine.dispose()
+    return store_ms, api_ms
+
+
+def _api_token(engine: sa.Engine) -> str | None:
+    try:
+        from syncbeat.store.tokens import create_token  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    from syncbeat.store.db import write_tx
+
+    with write_tx(engine) as conn:
+        return str(create_token(conn, "bench"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="products and feed rows")
+    parser.add_argument("--formats", default="csv,jsonl,xml")
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default SQLite)")
+    parser.add_argument("--work-dir", default="bench-data")
+    parser.add_argument("--skip-task-list", action="store_true")
+    args = parser.parse_args()
+
+    work = Path(args.work_dir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    db = Database(args.database_url, work)
+    n = args.n
+    print(f"syncbeat benchmark: N = {n:,}, batch size {args.batch_size:,}, "
+          f"{'PostgreSQL' if args.database_url else 'SQLite'}, {os.cpu_count()} cores, "
+          f"{datetime.now():%Y-%m-%d %H:%M}")
+    started = time.perf_counter()
+    db.build_template(n)
+    rows, kinds = feeds.rows(n)
+    print(f"catalog and feed rows built in {time.perf_counter() - started:.1f} s; mix {dict(kinds)}")
+    floor = None if args.database_url else floor_run(db, rows, work)
+    if floor:
+        print(f"\nfloor, plain sqlite3 executemany of a conditional UPDATE: {floor:.2f} s "
+              f"({n / floor:,.0f} rows/s)")
+    print("\nimport end to end (queue + all batches + finish), `syncbeat worker --drain`:")
+    print(f"{'format':<7}{'items/s':>10}{'x floor':>9}{'total s':>9}{'queue s':>9}"
+          f"{'batches s':>11}{'rest s':>8}{'peak MB':>9}{'longest tx s':>14}")
+    results = []
+    for fmt in args.formats.split(","):
+        r = import_run(db, n, fmt, args.batch_size, rows, kinds, work)
+        results.append(r)
+        ratio = f"{r['rate'] / (n / floor):.2f}" if floor else "-"
+        print(f"{fmt:<7}{r['rate']:>10,.0f}{ratio:>9}{r['seconds']:>9.2f}{r['queue']:>9.2f}"
+              f"{r['process']:>11.2f}{r['finish']:>8.2f}{r['peak_mb']:>9.0f}"
+              f"{r['longest_tx']:>14.3f}")
+    print("\nreport and log downloads (`syncbeat task report|log ID -o FILE`):")
+    for r in results:
+        print(f"{r['format']:<7} report {r['report_s']:.2f} s ({r['report_rate']:,.0f} rows/s, "
+              f"peak {r['report_mb']:.0f} MB); log {r['log_lines']:,} lines in "
+              f"{r['log_s']:.2f} s (peak {r['log_mb']:.0f} MB)")
+    e = export_run(db, n, args.batch_size, work)
+    print(f"\nexport of {n:,} products to JSON: {e['seconds']:.2f} s ({e['rate']:,.0f} items/s), "
+          f"{e['bytes'] / 1e6:.0f} MB, peak {e['peak_mb']:.0f} MB")
+    if not args.skip_task_list:
+        store_ms, api_ms = task_list_timing(db, work)
+        print(f"\nTask Manager first page with 100,000 tasks: store {store_ms:.1f} ms, "
+              f"JSON API {api_ms:.1f} ms (median of 20)")
+
+
+if __name__ == "__main__":
+    main()

@@ -83,6 +83,20 @@ def init(state: State) -> None:
         click.echo(f"the database {where} is up to date (schema {after})")
     else:
         click.echo(f"the database {where} is at schema {after} (was {before or 'empty'})")
+    import os
+
+    from syncbeat.engine.context import utcnow
+    from syncbeat.web.accounts import AccountError, ensure_admin
+
+    try:
+        admin = ensure_admin(db, os.environ.get("SYNCBEAT_ADMIN_PASSWORD"), utcnow())
+    except AccountError as exc:
+        fail(str(exc))
+    if admin is not None:
+        shown = admin.generated_password
+        click.echo(f"user '{admin.username}' created for the web admin; "
+                   + (f"password (shown once): {shown}" if shown
+                      else "password from SYNCBEAT_ADMIN_PASSWORD"))
 
 
 @main.command()
@@ -601,6 +615,11 @@ def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         click.echo("(none)")
 
+
+from syncbeat.web.commands import serve, user  # noqa: E402
+
+main.add_command(serve)
+main.add_command(user)
 
 if __name__ == "__main__":
     main()

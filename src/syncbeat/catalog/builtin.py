@@ -18,6 +18,8 @@ from syncbeat.store.items import placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
 
 COLUMNS = ("id", "reference", "ean13", "name", "price", "quantity", "active")
+_PG_TYPES = {"id": "int", "reference": "text", "ean13": "text", "name": "text",
+             "price": "numeric", "quantity": "int", "active": "bool", "attributes": "text"}
 
 
 def _split(fields: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -98,8 +100,9 @@ class BuiltinCatalog:
         cur.execute(
             f"SELECT {', '.join(select)} FROM items i "
             f"LEFT JOIN products p ON p.{match} = i.key "
-            f"WHERE i.task_id = {p} AND i.seq > {p} ORDER BY i.seq LIMIT {p}",
-            (task_id, after, limit),
+            # Seq numbers are dense: a closed range lets every planner read just the batch.
+            f"WHERE i.task_id = {p} AND i.seq > {p} AND i.seq <= {p} ORDER BY i.seq",
+            (task_id, after, after + limit),
         )
         read = _row_reader(columns, attrs, conn.dialect.name == "sqlite", offset=6)
         rows: list[tuple[Any, ...]] = []
@@ -120,7 +123,9 @@ class BuiltinCatalog:
         p = placeholder(conn)
         stamp: Any = sqlite_datetime(now) if conn.dialect.name == "sqlite" else now
         convert = self._converter(conn)
-        if updates:
+        if updates and conn.dialect.name == "postgresql":
+            self._update_postgresql(conn, columns, attrs, updates, stamp)
+        elif updates:
             sets = [f"{c} = {p}" for c in columns] + [f"updated_at = {p}"]
             if attrs:
                 sets.append(f"attributes = {p}")
@@ -160,6 +165,31 @@ class BuiltinCatalog:
             shapes.setdefault(tuple(sorted(row)), []).append(row)
         for group in shapes.values():
             conn.execute(sa.insert(products), group)
+
+    def _update_postgresql(
+        self, conn: Connection, columns: list[str], attrs: list[str],
+        updates: Mapping[int, Values], stamp: datetime,
+    ) -> None:
+        # One UPDATE ... FROM unnest(arrays): executemany would cost a round trip a product.
+        names = ["id", *columns] + (["attributes"] if attrs else [])
+        arrays: list[list[Any]] = [[] for _ in names]
+        for product_id, values in updates.items():
+            arrays[0].append(product_id)
+            for i, column in enumerate(columns, start=1):
+                value = values.get(column)
+                arrays[i].append(canonical_decimal(value) if column == "price" and value
+                                 is not None else value)
+            if attrs:
+                arrays[-1].append(self._attributes(values, attrs))
+        casts = ", ".join(f"%s::{_PG_TYPES[name]}[]" for name in names)
+        sets = [f"{c} = v.{c}" for c in columns] + ["updated_at = %s"]
+        if attrs:
+            sets.append("attributes = v.attributes::json")
+        raw_cursor(conn).execute(
+            f"UPDATE products SET {', '.join(sets)} FROM unnest({casts}) AS v({', '.join(names)}) "
+            "WHERE products.id = v.id",
+            (stamp, *arrays),
+        )
 
     @staticmethod
     def _converter(conn: Connection) -> Any:

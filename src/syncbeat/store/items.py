@@ -64,8 +64,8 @@ def read_batch(conn: Connection, task_id: int, after: int, limit: int) -> list[t
     cur = raw_cursor(conn)
     cur.execute(
         f"SELECT seq, key, input, outcome FROM items WHERE task_id = {p} AND seq > {p} "
-        f"ORDER BY seq LIMIT {p}",
-        (task_id, after, limit),
+        f"AND seq <= {p} ORDER BY seq",
+        (task_id, after, after + limit),  # seq numbers are dense: the range is the batch
     )
     return list(cur.fetchall())
 
@@ -88,6 +88,18 @@ def record_outcomes(
         f"WHERE task_id = {p} AND seq >= {p} AND seq <= {p} AND outcome = 0",
         (common[0], common[1], task_id, first, last),
     )
+    if conn.dialect.name == "postgresql":
+        rest = [(seq, o, d) for seq, o, d in outcomes if (o, d) != common]
+        if rest:
+            # One statement over arrays: executemany would cost a round trip per item.
+            seqs, codes, details = (list(column) for column in zip(*rest, strict=True))
+            cur.execute(
+                "UPDATE items SET outcome = v.o, detail = v.d "
+                "FROM unnest(%s::int[], %s::smallint[], %s::text[]) AS v(seq, o, d) "
+                "WHERE items.task_id = %s AND items.seq = v.seq",
+                (seqs, codes, details, task_id),
+            )
+        return
     rest = [(o, d, task_id, seq) for seq, o, d in outcomes if (o, d) != common]
     if rest:
         cur.executemany(

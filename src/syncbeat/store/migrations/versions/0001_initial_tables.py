@@ -27,7 +27,8 @@ def upgrade() -> None:
     sa.Column('outcome', sa.SmallInteger(), server_default='0', nullable=False),
     sa.Column('detail', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('task_id', 'seq', name=op.f('pk_items')),
-    sqlite_with_rowid=False
+    sqlite_with_rowid=False,
+    postgresql_with={'fillfactor': 60}
     )
     op.create_table('log_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -51,7 +52,8 @@ def upgrade() -> None:
     sa.Column('updated_at', syncbeat.store.tables.UtcDateTime(timezone=True), nullable=False),
     sa.Column('attributes', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
-    sa.UniqueConstraint('reference', name=op.f('uq_products_reference'))
+    sa.UniqueConstraint('reference', name=op.f('uq_products_reference')),
+    postgresql_with={'fillfactor': 80}
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_ean13'), ['ean13'], unique=False)

@@ -1,0 +1,37 @@
+"""The database the migrations build is the one the code declares, and init is repeatable."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from syncbeat.store.db import (
+    SchemaError,
+    check_schema,
+    current_revision,
+    head_revision,
+    make_engine,
+    upgrade,
+)
+from syncbeat.store.tables import metadata
+
+
+def test_migrations_build_exactly_the_declared_tables(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_init_twice_is_harmless_and_a_missing_schema_is_named(db_url):
+    engine = make_engine(db_url)
+    with pytest.raises(SchemaError, match="run `syncbeat init`"):
+        check_schema(engine)
+    assert upgrade(engine) == (None, head_revision(engine))
+    assert upgrade(engine) == (head_revision(engine), head_revision(engine))
+    check_schema(engine)
+    assert current_revision(engine) == head_revision(engine)
+    engine.dispose()

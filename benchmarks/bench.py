@@ -28,7 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
-import feeds  # noqa: E402
+import feeds
 
 SYNCBEAT = [sys.executable, "-m", "syncbeat.cli"]
 
@@ -329,7 +329,8 @@ def main() -> None:
     started = time.perf_counter()
     db.build_template(n)
     rows, kinds = feeds.rows(n)
-    print(f"catalog and feed rows built in {time.perf_counter() - started:.1f} s; mix {dict(kinds)}")
+    built = time.perf_counter() - started
+    print(f"catalog and feed rows built in {built:.1f} s; mix {dict(kinds)}")
     floor = None if args.database_url else floor_run(db, rows, work)
     if floor:
         print(f"\nfloor, plain sqlite3 executemany of a conditional UPDATE: {floor:.2f} s "

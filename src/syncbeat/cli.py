@@ -31,8 +31,6 @@ from syncbeat.store.db import SchemaError, make_engine, read_tx, upgrade, write_
 from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
 from syncbeat.store.tasks import TaskFilter, get_task, list_tasks
 
-ENV = {"show_envvar": True}
-
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line for the operator and exit."""
@@ -60,9 +58,9 @@ pass_state = click.make_pass_decorator(State)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="syncbeat")
-@click.option("--data-dir", envvar=ENV_DATA_DIR, default="./syncbeat-data", **ENV,
+@click.option("--data-dir", envvar=ENV_DATA_DIR, default="./syncbeat-data", show_envvar=True,
               help="Folder of the SQLite database, feeds and task files.")
-@click.option("--database-url", envvar=ENV_DATABASE_URL, default=None, **ENV,
+@click.option("--database-url", envvar=ENV_DATABASE_URL, default=None, show_envvar=True,
               help="SQLAlchemy URL, e.g. postgresql+psycopg://host/db (default: SQLite "
                    "in the data folder).")
 @click.pass_context
@@ -190,7 +188,8 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
         _json(data)
         return
     for key, value in data.items():
-        click.echo(f"{key}: {json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value}")
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+        click.echo(f"{key}: {shown}")
 
 
 @profile.command("edit")
@@ -202,7 +201,7 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
 @click.option("--timezone")
 @click.option("--batch-size", type=int)
 @pass_state
-def profile_edit(state: State, ref: str, sets: tuple[str, ...], **fields: Any) -> None:
+def profile_edit(state: State, /, ref: str, sets: tuple[str, ...], **fields: Any) -> None:
     """Change fields of a profile; it is validated again before it is saved."""
     ctx = state.ctx()
     found = _profile_or_fail(ctx, ref)
@@ -351,8 +350,8 @@ def heartbeat(state: State) -> None:
 
 @main.command()
 @click.option("--drain", is_flag=True, help="Stop when no task is due or running.")
-@click.option("--interval", type=float, default=None, envvar="SYNCBEAT_TICK_INTERVAL", **ENV,
-              help="Seconds between idle ticks (default: the tick interval setting).")
+@click.option("--interval", type=float, default=None, envvar="SYNCBEAT_TICK_INTERVAL",
+              show_envvar=True, help="Seconds between idle ticks (default: the tick interval setting).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only starts and ends of tasks.")
 @click.option("--stats", is_flag=True,
               help="At the end, print write transactions (count, longest) and peak memory.")
@@ -376,8 +375,9 @@ def worker(state: State, drain: bool, interval: float | None, quiet: bool, stats
         from syncbeat.store.db import WRITE_STATS
 
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        click.echo(f"write transactions: {WRITE_STATS.count:,}, longest {WRITE_STATS.longest:.3f} s, "
-                   f"total {WRITE_STATS.total:.2f} s; peak memory {peak_mb:.0f} MB")
+        click.echo(f"write transactions: {WRITE_STATS.count:,}, "
+                   f"longest {WRITE_STATS.longest:.3f} s, total {WRITE_STATS.total:.2f} s; "
+                   f"peak memory {peak_mb:.0f} MB")
 
 
 # ---------------------------------------------------------------- tasks

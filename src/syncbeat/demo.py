@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from syncbeat.domain.profile import parse_profile
 from syncbeat.domain.statuses import TaskStatus
@@ -22,7 +23,7 @@ from syncbeat.store.tasks import get_task
 
 PRODUCTS = 500
 
-PROFILES = [
+PROFILES: list[dict[str, Any]] = [
     {
         "name": "Demo: supplier stock (CSV)",
         "kind": "import",
@@ -74,11 +75,12 @@ def load_demo(ctx: Context) -> Iterator[str]:
     _stock_feed(feeds / "supplier-stock.csv", rng)
     _marketplace_feed(feeds / "marketplace.jsonl", rng)
     yield f"feeds: {feeds}/supplier-stock.csv (with 3 bad rows), marketplace.jsonl (with 2)"
-    ids = {}
+    ids: dict[str, int] = {}
     with write_tx(ctx.db) as conn:
         for data in PROFILES:
             existing = get_profile(conn, data["name"])
             profile = existing or insert_profile(conn, parse_profile(data), ctx.clock())
+            assert profile.id is not None
             ids[profile.name] = profile.id
             yield f"profile {profile.id}: {profile.name}"
     stock, market, missing, export = (ids[p["name"]] for p in PROFILES)

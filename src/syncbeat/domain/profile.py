@@ -107,7 +107,9 @@ class Profile:
 _TOP = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "id"}
 _IMPORT_SECTIONS = {"source", "match", "mapping", "options"}
 _EXPORT_SECTIONS = {"filter", "fields", "destination"}
-_SOURCE_KEYS = {"location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet"}
+_SOURCE_KEYS = {
+    "location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet",
+}
 
 
 class _Collector:

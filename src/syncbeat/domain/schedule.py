@@ -18,7 +18,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder of zones
-        raise ScheduleError(f"'{name}' is not a known time zone (for example Europe/Vilnius)") from None
+        raise ScheduleError(
+            f"'{name}' is not a known time zone (for example Europe/Vilnius)"
+        ) from None
 
 
 def check_cron(expr: str) -> str:
@@ -83,7 +85,9 @@ class DuePlan:
 MAX_SCAN = 20_000  # occurrences walked after downtime: two weeks of a */1 schedule
 
 
-def plan_due(expr: str, tz: str, *, pending_at: datetime, now: datetime, window: timedelta) -> DuePlan:
+def plan_due(
+    expr: str, tz: str, *, pending_at: datetime, now: datetime, window: timedelta
+) -> DuePlan:
     """Decide for a pending occurrence whose time has come.
 
     The newest occurrence not after `now` starts if it is inside the start window; the pending

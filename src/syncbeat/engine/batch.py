@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from syncbeat.catalog.base import Values
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
-from syncbeat.catalog.base import Values
 from syncbeat.engine.context import Context
 from syncbeat.engine.process import SKIPPED, BatchResult, ImportPlan, export_values, import_batch
 from syncbeat.feeds import ExportWriter

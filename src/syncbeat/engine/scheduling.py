@@ -66,7 +66,9 @@ def _schedule_one(
             if at != task.scheduled_at:
                 _missed_occurrence(conn, profile, at, now, said)
         if plan.start is not None and plan.start != task.scheduled_at:
-            new_id = create_task(conn, profile, scheduled_at=plan.start, trigger="schedule", now=now)
+            new_id = create_task(
+                conn, profile, scheduled_at=plan.start, trigger="schedule", now=now
+            )
             if new_id is not None:
                 said.append(f"task {new_id} ({profile.name}) scheduled for {plan.start:%H:%M}")
         if plan.next_at and not upcoming:

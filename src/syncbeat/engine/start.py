@@ -34,12 +34,14 @@ def _fail(ctx: Context, task: Task, now: datetime, status: TaskStatus, reason: s
 
 def start_task(ctx: Context, task: Task, now: datetime) -> str:
     """Open the task's source and make it running; missed or error when it cannot run."""
+    profile_id = task.profile_id
+    if profile_id is None:
+        return _fail(ctx, task, now, TaskStatus.ERROR, "its profile was deleted")
     with read_tx(ctx.db) as conn:
-        profile = get_profile(conn, task.profile_id) if task.profile_id else None
-        running = active_of_profile(conn, task.profile_id, TaskStatus.RUNNING) \
-            if task.profile_id else []
+        profile = get_profile(conn, profile_id)
+        running = active_of_profile(conn, profile_id, TaskStatus.RUNNING)
         since_task = (
-            last_completed_export(conn, task.profile_id)
+            last_completed_export(conn, profile_id)
             if profile and profile.kind is TaskKind.EXPORT and profile.changed_since_last_export
             else None
         )

@@ -44,9 +44,8 @@ def insert_items(conn: Connection, task_id: int, rows: Sequence[ItemRow]) -> Non
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        with raw.cursor() as cur, cur.copy(
+        cur: Any = raw_cursor(conn)
+        with cur, cur.copy(
             "COPY items (task_id, seq, key, input, outcome, detail) FROM STDIN"
         ) as copy:
             for seq, key, value, outcome, detail in rows:
@@ -83,11 +82,8 @@ def record_outcomes(
     p = placeholder(conn)
     cur = raw_cursor(conn)
     common = Counter((o, d) for _, o, d in outcomes).most_common(1)[0][0]
-    cur.execute(
-        f"UPDATE items SET outcome = {p}, detail = {p} "
-        f"WHERE task_id = {p} AND seq >= {p} AND seq <= {p} AND outcome = 0",
-        (common[0], common[1], task_id, first, last),
-    )
+    # The others first: then the range statement finds only the common ones still pending,
+    # and no row is written twice.
     if conn.dialect.name == "postgresql":
         rest = [(seq, o, d) for seq, o, d in outcomes if (o, d) != common]
         if rest:
@@ -99,13 +95,16 @@ def record_outcomes(
                 "WHERE items.task_id = %s AND items.seq = v.seq",
                 (seqs, codes, details, task_id),
             )
-        return
-    rest = [(o, d, task_id, seq) for seq, o, d in outcomes if (o, d) != common]
-    if rest:
+    else:
         cur.executemany(
             f"UPDATE items SET outcome = {p}, detail = {p} WHERE task_id = {p} AND seq = {p}",
-            rest,
+            [(o, d, task_id, seq) for seq, o, d in outcomes if (o, d) != common],
         )
+    cur.execute(
+        f"UPDATE items SET outcome = {p}, detail = {p} "
+        f"WHERE task_id = {p} AND seq >= {p} AND seq <= {p} AND outcome = 0",
+        (common[0], common[1], task_id, first, last),
+    )
 
 
 def count_outcomes(outcomes: Iterable[int]) -> dict[str, int]:

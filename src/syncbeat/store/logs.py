@@ -11,7 +11,9 @@ from sqlalchemy.engine import Connection
 from syncbeat.store.tables import log_lines
 
 
-def add_log(conn: Connection, task_id: int, at: datetime, message: str, level: str = "info") -> None:
+def add_log(
+    conn: Connection, task_id: int, at: datetime, message: str, level: str = "info"
+) -> None:
     """Append one line to a task's actions log, inside the caller's transaction."""
     conn.execute(
         sa.insert(log_lines).values(task_id=task_id, at=at, level=level, message=message)

@@ -351,7 +351,8 @@ def heartbeat(state: State) -> None:
 @main.command()
 @click.option("--drain", is_flag=True, help="Stop when no task is due or running.")
 @click.option("--interval", type=float, default=None, envvar="SYNCBEAT_TICK_INTERVAL",
-              show_envvar=True, help="Seconds between idle ticks (default: the tick interval setting).")
+              show_envvar=True,
+              help="Seconds between idle ticks (default: the tick interval setting).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only starts and ends of tasks.")
 @click.option("--stats", is_flag=True,
               help="At the end, print write transactions (count, longest) and peak memory.")

@@ -110,13 +110,21 @@ def load_demo(ctx: Context) -> Iterator[str]:
     yield "next: `syncbeat tasks`, `syncbeat task report ID`, `syncbeat task log ID`"
 
 
+def _price(i: int) -> Decimal:
+    return Decimal((i * 7919) % 9900 + 100) / 100
+
+
+def _quantity(i: int) -> int:
+    return (i * 31) % 41
+
+
 def _product(i: int, rng: random.Random, ctx: Context) -> dict[str, object]:
     return {
         "reference": f"DEMO-{i:04d}",
         "ean13": f"{4770000000000 + i}",
         "name": f"Demo product {i}",
-        "price": Decimal(rng.randint(100, 9999)) / 100,
-        "quantity": rng.randint(0, 40),
+        "price": _price(i),
+        "quantity": _quantity(i),
         "active": i % 10 != 0,
         "updated_at": ctx.clock() - timedelta(days=1),
     }
@@ -127,8 +135,12 @@ def _stock_feed(path: object, rng: random.Random) -> None:
         out = csv.writer(f, delimiter=";")
         out.writerow(["sku", "title", "net_price", "stock"])
         for i in range(1, PRODUCTS + 1):
-            price = f"{rng.randint(100, 9999) / 100:.2f}".replace(".", ",")
-            out.writerow([f"DEMO-{i:04d}", f"Demo product {i}", price, rng.randint(0, 40)])
+            if i % 3 == 0:  # a third of the products are unchanged: skipped
+                price, stock = _price(i), _quantity(i)
+            else:
+                price, stock = Decimal(rng.randint(100, 9999)) / 100, rng.randint(0, 40)
+            text = format(price, "f").replace(".", ",")  # the supplier writes decimal commas
+            out.writerow([f"DEMO-{i:04d}", f"Demo product {i}", text, stock])
         for i in range(PRODUCTS + 1, PRODUCTS + 21):
             out.writerow([f"DEMO-{i:04d}", f"New demo product {i}", "9.99", 5])
         out.writerow(["DEMO-0007", "Demo product 7", "abc", 3])  # a price that is no number

@@ -283,8 +283,7 @@ def task_list_timing(url_base: Database, work: Path, count: int = 100_000) -> tu
         data.mkdir(exist_ok=True)
         app = create_app(Context(db=engine, data_dir=data), worker=False)
         with TestClient(app) as client:
-            token = _api_token(engine)
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            headers = {"Authorization": f"Bearer {_api_token(engine)}"}
             api = []
             for _ in range(20):
                 started = time.perf_counter()
@@ -298,15 +297,14 @@ def task_list_timing(url_base: Database, work: Path, count: int = 100_000) -> tu
     return store_ms, api_ms
 
 
-def _api_token(engine: sa.Engine) -> str | None:
-    try:
-        from syncbeat.store.tokens import create_token  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    from syncbeat.store.db import write_tx
+def _api_token(engine: sa.Engine) -> str:
+    from datetime import UTC
 
-    with write_tx(engine) as conn:
-        return str(create_token(conn, "bench"))
+    from syncbeat.web.tokens import issue_token
+
+    _, secret = issue_token(engine, name="bench", scope="api", by=None,
+                            now=datetime.now(UTC))
+    return secret
 
 
 def main() -> None:

@@ -196,3 +196,21 @@ def test_settings_change_the_start_window(ctx, clock):
     with read_tx(ctx.db) as conn:
         tasks = {t.scheduled_at.strftime("%H:%M"): t.status for t in list_tasks(conn)}
     assert tasks["10:00"] is TaskStatus.RUNNING
+
+
+def test_two_running_tasks_both_advance_tick_after_tick(ctx):
+    from syncbeat.store.db import write_tx
+    from syncbeat.store.settings import save_settings
+
+    _feed(ctx, 30)
+    with write_tx(ctx.db) as conn:
+        save_settings(conn, {"time_budget_seconds": "0.1"})
+    first = add_profile(ctx, import_profile())
+    second = add_profile(ctx, import_profile(name="Supplier B"))
+    a, b = run_now(ctx, first.id), run_now(ctx, second.id)
+    heartbeat = Heartbeat(ctx)
+    for _ in range(6):
+        heartbeat.tick()
+    # Both have worked items (the second finds the first's changes made: skipped).
+    assert 0 < task_of(ctx, a).progress.done < 30
+    assert 0 < task_of(ctx, b).progress.done < 30

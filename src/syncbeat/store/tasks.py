@@ -159,7 +159,8 @@ def running_tasks(conn: Connection, now: datetime, owner: str, limit: int = 50) 
                 tasks.c.lease_owner == owner,
             ),
         )
-        .order_by(tasks.c.id)
+        # Least recently worked first: a task queueing a big feed cannot starve the others.
+        .order_by(tasks.c.lease_until.asc().nulls_first(), tasks.c.id)
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":

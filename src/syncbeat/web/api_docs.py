@@ -1,0 +1,66 @@
+"""The API's OpenAPI description, and a page to browse it; both behind sign-in (no CDN)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from syncbeat.web.auth import Principal, api_user, page_user
+from syncbeat.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@router.get("/api/openapi.json")
+def openapi(request: Request, _: Annotated[Principal, Depends(api_user)]) -> dict[str, Any]:
+    """The OpenAPI 3 description of /api."""
+    return request.app.openapi()  # type: ignore[no-any-return]
+
+
+def _ref_name(schema: dict[str, Any]) -> str:
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    if schema.get("type") == "array":
+        return f"list of {_ref_name(schema.get('items', {}))}"
+    if "anyOf" in schema:
+        return " or ".join(_ref_name(s) for s in schema["anyOf"])
+    return str(schema.get("type", "object"))
+
+
+def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for path, item in spec.get("paths", {}).items():
+        for method in METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            body_schema = body.get("schema", {})
+            found.append({
+                "method": method.upper(), "path": path, "tag": (op.get("tags") or ["other"])[0],
+                "summary": op.get("summary", ""), "description": op.get("description", ""),
+                "parameters": [
+                    {"name": p["name"], "in": p["in"], "required": p.get("required", False),
+                     "type": _ref_name(p.get("schema", {})),
+                     "description": p.get("description", "")}
+                    for p in op.get("parameters", [])
+                ],
+                "body": _ref_name(body_schema) if body_schema else None,
+                "example": (body_schema.get("examples") or [None])[0] if body_schema else None,
+                "responses": {code: r.get("description", "")
+                              for code, r in op.get("responses", {}).items()},
+            })
+    return found
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def docs(request: Request, who: Annotated[Principal, Depends(page_user)]) -> HTMLResponse:
+    """Every route of the API with its parameters, body and responses."""
+    spec = request.app.openapi()
+    operations = _operations(spec)
+    tags = list(dict.fromkeys(op["tag"] for op in operations))
+    return page(request, who, "api_docs.html", active="api", spec=spec, tags=tags,
+                operations=operations)

@@ -1,0 +1,174 @@
+"""/api/profiles: create, read, update, delete, enable, disable, run, preview; /api/schedule."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+
+from syncbeat.domain.profile import Profile, ProfileError, parse_profile
+from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
+from syncbeat.domain.statuses import TaskKind
+from syncbeat.engine.actions import run_now
+from syncbeat.engine.context import Context
+from syncbeat.store import profiles as store
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.settings import load_settings
+from syncbeat.web.auth import api_user, context
+from syncbeat.web.errors import ApiError
+from syncbeat.web.preview import preview_import
+from syncbeat.web.views import (
+    profile_json,
+    profile_or_404,
+    profile_rows,
+    task_json,
+    task_or_404,
+)
+
+router = APIRouter(prefix="/api", tags=["profiles"], dependencies=[Depends(api_user)])
+EXAMPLE = {
+    "name": "Supplier A stock", "kind": "import", "schedule": "*/15 * * * *",
+    "timezone": "Europe/Vilnius", "batch_size": 500,
+    "source": {"location": "feeds/a.csv", "format": "csv", "delimiter": ";"},
+    "match": {"feed": "sku", "catalog": "reference"},
+    "mapping": {"price": "net_price", "quantity": "stock"},
+    "options": {"create_missing": False, "skip_unchanged": True},
+}
+ProfileBody = Annotated[dict[str, Any], Body(
+    description="A profile in the shape of its TOML file (see docs/profiles.md)",
+    examples=[EXAMPLE])]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such profile"},
+    422: {"description": "The profile has mistakes; each names its field"},
+}
+
+
+def parse_with_defaults(ctx: Context, data: dict[str, Any]) -> Profile:
+    """Validate a profile with the Configure tab's defaults (batch size, time zone)."""
+    with read_tx(ctx.db) as conn:
+        settings = load_settings(conn)
+    clean = {k: v for k, v in data.items() if k != "id"}
+    return parse_profile(clean, default_batch_size=settings.default_batch_size,
+                         default_timezone=settings.timezone)
+
+
+def save_profile(ctx: Context, data: dict[str, Any], profile_id: int | None) -> Profile:
+    """Validate and save (insert or replace); ProfileError names the fields."""
+    new = parse_with_defaults(ctx, data)
+    try:
+        with write_tx(ctx.db) as conn:
+            if profile_id is None:
+                return store.insert_profile(conn, new, ctx.clock())
+            return store.update_profile(conn, profile_id, new, ctx.clock())
+    except ProfileError as exc:
+        if [name for name, _ in exc.errors] == ["name"]:
+            raise ApiError(409, exc.errors[0][1], "name", exc.errors) from None  # name taken
+        raise
+
+
+@router.get("/profiles", summary="List profiles")
+def list_(request: Request) -> dict[str, Any]:
+    """Every profile with its schedule in words, next runs and last task."""
+    ctx = context(request)
+    now = ctx.clock()
+    return {"profiles": [profile_json(r.profile, now, r.last_task) for r in profile_rows(ctx)]}
+
+
+@router.post("/profiles", status_code=201, summary="Create a profile", responses=ERRORS)
+def create(request: Request, data: ProfileBody) -> dict[str, Any]:
+    """Validated like a profile file; 422 names every field with a mistake."""
+    ctx = context(request)
+    return profile_json(save_profile(ctx, data, None), ctx.clock())
+
+
+@router.post("/profiles/preview", summary="Preview an import profile", responses=ERRORS)
+def preview(request: Request, data: ProfileBody) -> dict[str, Any]:
+    """The first rows of its source, mapped, with what each would change; nothing is saved."""
+    ctx = context(request)
+    profile = parse_with_defaults(ctx, data)
+    if profile.kind is not TaskKind.IMPORT:
+        raise ApiError(422, "kind: only an import profile has a source to preview", "kind")
+    return preview_import(ctx, profile).as_dict()
+
+
+@router.get("/profiles/{ref}", summary="Show a profile", responses=ERRORS)
+def show(request: Request, ref: str) -> dict[str, Any]:
+    """By id or name."""
+    ctx = context(request)
+    return profile_json(profile_or_404(ctx, ref), ctx.clock())
+
+
+@router.put("/profiles/{ref}", summary="Replace a profile's settings", responses=ERRORS)
+def update(request: Request, ref: str, data: ProfileBody) -> dict[str, Any]:
+    """The whole profile, validated again; its next scheduled run is planned anew."""
+    ctx = context(request)
+    found = profile_or_404(ctx, ref)
+    return profile_json(save_profile(ctx, data, found.id), ctx.clock())
+
+
+@router.delete("/profiles/{ref}", status_code=204, summary="Delete a profile",
+               responses=ERRORS)
+def delete(request: Request, ref: str) -> Response:
+    """Its tasks stay in the history."""
+    ctx = context(request)
+    found = profile_or_404(ctx, ref)
+    with write_tx(ctx.db) as conn:
+        store.delete_profile_row(conn, found.id or 0)
+    return Response(status_code=204)
+
+
+def set_enabled(ctx: Context, ref: str, enabled: bool) -> Profile:
+    """Enable or disable a profile."""
+    found = profile_or_404(ctx, ref)
+    with write_tx(ctx.db) as conn:
+        store.set_enabled(conn, found.id or 0, enabled, ctx.clock())
+    return profile_or_404(ctx, str(found.id))
+
+
+@router.post("/profiles/{ref}/enable", summary="Enable a profile", responses=ERRORS)
+def enable(request: Request, ref: str) -> dict[str, Any]:
+    """Its schedule runs again."""
+    ctx = context(request)
+    return profile_json(set_enabled(ctx, ref, True), ctx.clock())
+
+
+@router.post("/profiles/{ref}/disable", summary="Disable a profile", responses=ERRORS)
+def disable(request: Request, ref: str) -> dict[str, Any]:
+    """No scheduled task starts; run now still works."""
+    ctx = context(request)
+    return profile_json(set_enabled(ctx, ref, False), ctx.clock())
+
+
+@router.post("/profiles/{ref}/run", status_code=201, summary="Run a profile now",
+             responses=ERRORS)
+def run(request: Request, ref: str) -> dict[str, Any]:
+    """A pending task, due now: the next heartbeat starts it."""
+    ctx = context(request)
+    found = profile_or_404(ctx, ref)
+    task_id = run_now(ctx, found.id or 0)
+    return {"task": task_json(task_or_404(ctx, task_id), ctx.clock())}
+
+
+@router.get("/schedule", tags=["profiles"], summary="Check a cron expression")
+def schedule(
+    request: Request,
+    cron: Annotated[str, Query(description="5 fields: minute hour day month weekday")],
+    timezone: Annotated[str, Query(description="e.g. Europe/Vilnius")] = "UTC",
+    count: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> dict[str, Any]:
+    """The schedule in words and its next occurrences in `timezone`; 422 names the mistake."""
+    ctx = context(request)
+    try:
+        expr = check_cron(cron)
+    except ScheduleError as exc:
+        raise ApiError(422, str(exc), "schedule") from None
+    try:
+        tz = zone(timezone)
+    except ScheduleError as exc:
+        raise ApiError(422, str(exc), "timezone") from None
+    runs = occurrences(expr, timezone, ctx.clock(), count)
+    return {
+        "schedule": expr, "words": describe(expr), "timezone": timezone,
+        "next_runs": [at.isoformat() for at in runs],
+        "next_runs_local": [at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") for at in runs],
+    }

@@ -1,0 +1,121 @@
+"""/api/settings, /api/tokens, /api/heartbeat (a tick by URL) and /api/health (no sign-in)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from syncbeat import __version__
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
+from syncbeat.store.tokens import SCOPES, delete_token, list_tokens
+from syncbeat.web.auth import Principal, api_user, context, heartbeat_caller
+from syncbeat.web.errors import ApiError
+from syncbeat.web.health import heartbeat_health
+from syncbeat.web.tokens import issue_token
+
+router = APIRouter(prefix="/api")
+private = [Depends(api_user)]
+
+
+def settings_dict(ctx: Any) -> dict[str, Any]:
+    """The run-time settings by name."""
+    with read_tx(ctx.db) as conn:
+        return asdict(load_settings(conn))
+
+
+def change_settings(ctx: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """Validate and save; ApiError(422) names the setting refused."""
+    try:
+        with write_tx(ctx.db) as conn:
+            return asdict(save_settings(conn, changes))
+    except ValueError as exc:
+        name = str(exc).partition(": ")[0]
+        field = name if name in SETTING_NAMES else None
+        raise ApiError(422, str(exc), field) from None
+
+
+@router.get("/settings", tags=["settings"], dependencies=private, summary="Run-time settings")
+def get_settings(request: Request) -> dict[str, Any]:
+    """Batch size, time budget, tick interval, time zone, retention, start window, lease."""
+    return settings_dict(context(request))
+
+
+@router.patch("/settings", tags=["settings"], dependencies=private,
+              summary="Change some settings", responses={422: {"description": "Refused"}})
+def patch_settings(
+    request: Request,
+    changes: Annotated[dict[str, Any], Body(examples=[{"retention_days": 60}])],
+) -> dict[str, Any]:
+    """Only the settings given change; 422 names one that is out of range."""
+    return change_settings(context(request), changes)
+
+
+class NewToken(BaseModel):
+    name: str = Field(min_length=1, max_length=100, examples=["shop cron"])
+    scope: str = Field("api", description="api: every route; heartbeat: only "
+                                          "POST /api/heartbeat")
+
+
+@router.get("/tokens", tags=["tokens"], dependencies=private, summary="List API tokens")
+def get_tokens(request: Request) -> dict[str, Any]:
+    """Names, scopes and first characters; the tokens themselves are not kept."""
+    with read_tx(context(request).db) as conn:
+        return {"tokens": [t.as_dict() for t in list_tokens(conn)]}
+
+
+@router.post("/tokens", tags=["tokens"], status_code=201, summary="Create an API token",
+             responses={422: {"description": "Refused"}})
+def post_token(request: Request, body: NewToken,
+               who: Annotated[Principal, Depends(api_user)]) -> dict[str, Any]:
+    """The token is in `secret`, shown this once."""
+    if body.scope not in SCOPES:
+        raise ApiError(422, f"scope: '{body.scope}' is not one of {', '.join(SCOPES)}", "scope")
+    ctx = context(request)
+    try:
+        token, secret = issue_token(ctx.db, name=body.name, scope=body.scope, by=who.name,
+                                    now=ctx.clock())
+    except ValueError as exc:
+        raise ApiError(422, str(exc), "name") from None
+    return {"token": token.as_dict(), "secret": secret}
+
+
+@router.delete("/tokens/{token_id}", tags=["tokens"], dependencies=private, status_code=204,
+               summary="Revoke an API token", responses={404: {"description": "No such token"}})
+def revoke_token(request: Request, token_id: int) -> Response:
+    """It stops working at once."""
+    with write_tx(context(request).db) as conn:
+        if not delete_token(conn, token_id):
+            raise ApiError(404, f"no token {token_id}")
+    return Response(status_code=204)
+
+
+@router.post("/heartbeat", tags=["heartbeat"], summary="Run one heartbeat tick",
+             dependencies=[Depends(heartbeat_caller)])
+def heartbeat(request: Request) -> dict[str, Any]:
+    """For hosts that can only call a URL on a timer: a token of scope `heartbeat` (or
+    `api`), as `Authorization: Bearer TOKEN` or `?token=TOKEN`."""
+    report = request.app.state.url_heartbeat.tick()
+    return {"lines": report.lines, "worked": report.worked, "more": report.more}
+
+
+@router.get("/health", tags=["heartbeat"], summary="Health (no sign-in)",
+            responses={503: {"description": "The database cannot be reached"}})
+def health(request: Request) -> JSONResponse:
+    """Is the database reachable, and when did the last heartbeat run?"""
+    ctx = context(request)
+    try:
+        beat = heartbeat_health(ctx)
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        return JSONResponse({"status": "down", "database": f"unreachable: {reason}",
+                             "version": __version__}, 503)
+    status = "ok" if beat.alive else "no heartbeat"
+    return JSONResponse({"status": status, "database": "ok", "version": __version__,
+                         "worker_in_process": bool(request.app.state.worker_enabled),
+                         **beat.as_dict()})

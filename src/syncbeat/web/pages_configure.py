@@ -1,0 +1,98 @@
+"""The Configure tab: run-time settings, heartbeat health, API tokens and the heartbeat URL."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.settings import SETTING_NAMES
+from syncbeat.store.tokens import delete_token, list_tokens
+from syncbeat.web.accounts import accounts
+from syncbeat.web.api_settings import change_settings
+from syncbeat.web.auth import Principal, context, page_user
+from syncbeat.web.csrf import checked_form
+from syncbeat.web.errors import ApiError
+from syncbeat.web.health import heartbeat_health
+from syncbeat.web.profile_form import ZONES
+from syncbeat.web.templating import go, page
+from syncbeat.web.tokens import issue_token
+
+router = APIRouter(include_in_schema=False)
+User = Annotated[Principal, Depends(page_user)]
+Form = Annotated[FormData, Depends(checked_form)]
+FIELDS = [
+    ("default_batch_size", "Default batch size", "items", "Items per batch for profiles that "
+     "do not set their own."),
+    ("time_budget_seconds", "Heartbeat time budget", "seconds", "How long one tick may work "
+     "before it yields."),
+    ("tick_interval_seconds", "Tick interval of the built-in worker", "seconds", "The pause "
+     "between two ticks of an idle worker."),
+    ("timezone", "Time zone", "", "Of new profiles, and of the times these pages show."),
+    ("retention_days", "Retention", "days", "Tasks that ended longer ago are deleted with "
+     "their files."),
+    ("start_window_minutes", "Start window for late occurrences", "minutes", "A scheduled run "
+     "later than this (after downtime) is missed instead of started."),
+    ("lease_seconds", "Lease of a worker", "seconds", "A worker silent this long loses its "
+     "tasks to another."),
+]
+
+
+def _page(request: Request, who: Principal, *, values: dict[str, Any] | None = None,
+          errors: dict[str, str] | None = None, new_token: dict[str, Any] | None = None,
+          status: int = 200) -> HTMLResponse:
+    ctx = context(request)
+    health = heartbeat_health(ctx)
+    with read_tx(ctx.db) as conn:
+        tokens = list_tokens(conn)
+    base = str(request.base_url).rstrip("/")
+    return page(request, who, "configure.html", active="configure", fields=FIELDS,
+                values=values or asdict(health.settings), errors=errors or {}, health=health,
+                tokens=tokens, new_token=new_token, heartbeat_url=f"{base}/api/heartbeat",
+                users=accounts(ctx.db), worker_in_process=request.app.state.worker_enabled,
+                zones=ZONES,
+                status=status)
+
+
+@router.get("/configure", response_class=HTMLResponse)
+def configure(request: Request, who: User) -> HTMLResponse:
+    """Settings, heartbeat health, tokens."""
+    return _page(request, who)
+
+
+@router.post("/configure/settings", response_class=HTMLResponse)
+def save(request: Request, who: User, form: Form) -> Response:
+    """Save the settings; a refused one is shown beside its field."""
+    changes = {name: form.get(name) for name in SETTING_NAMES if form.get(name) is not None}
+    try:
+        change_settings(context(request), changes)
+    except ApiError as exc:
+        return _page(request, who, values=changes, errors={exc.field or "": exc.message},
+                     status=422)
+    return go(request, "/configure", "settings saved")
+
+
+@router.post("/configure/tokens", response_class=HTMLResponse)
+def create_token(request: Request, who: User, form: Form) -> Response:
+    """Make a token and show it this once."""
+    ctx = context(request)
+    scope = "heartbeat" if form.get("scope") == "heartbeat" else "api"
+    try:
+        token, secret = issue_token(ctx.db, name=str(form.get("name") or ""), scope=scope,
+                                    by=who.name, now=ctx.clock())
+    except ValueError as exc:
+        return _page(request, who, errors={"token": str(exc).removeprefix("name: ")},
+                     status=422)
+    return _page(request, who, new_token={"token": token, "secret": secret})
+
+
+@router.post("/configure/tokens/{token_id}/revoke")
+def revoke(request: Request, who: User, form: Form, token_id: int) -> Response:
+    """Revoke a token: it stops working at once."""
+    with write_tx(context(request).db) as conn:
+        gone = delete_token(conn, token_id)
+    return go(request, "/configure", "token revoked" if gone else "that token was gone already")

@@ -1,0 +1,148 @@
+"""The Profiles tab: the list, the create and edit forms, the import preview, and actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from syncbeat.domain.profile import Profile, ProfileError
+from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
+from syncbeat.domain.statuses import TaskKind
+from syncbeat.store import profiles as store
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.settings import load_settings
+from syncbeat.web.api_profiles import parse_with_defaults, save_profile, set_enabled
+from syncbeat.web.auth import Principal, context, page_user
+from syncbeat.web.csrf import checked_form
+from syncbeat.web.errors import ApiError
+from syncbeat.web.preview import Preview, preview_import
+from syncbeat.web.profile_form import blank, errors_by_field, form_context, form_to_data
+from syncbeat.web.templating import go, page
+from syncbeat.web.views import profile_or_404, profile_rows
+
+router = APIRouter(include_in_schema=False)
+User = Annotated[Principal, Depends(page_user)]
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+@router.get("/profiles", response_class=HTMLResponse)
+def list_(request: Request, who: User) -> HTMLResponse:
+    """Every profile: kind, schedule in words and next run, last task, enabled."""
+    return page(request, who, "profiles.html", active="profiles",
+                rows=profile_rows(context(request)))
+
+
+def next_five(data: dict[str, Any], now: Any) -> tuple[list[str], str | None, bool]:
+    """The cron field's next five runs in the profile's zone and the schedule in words; or
+    why there are none (the flag says it is a mistake)."""
+    expr = str(data.get("schedule") or "").strip()
+    if not expr:
+        return [], None, False
+    tz_name = str(data.get("timezone") or "UTC")
+    try:
+        expr = check_cron(expr)
+        tz = zone(tz_name)
+    except ScheduleError as exc:
+        return [], str(exc), True
+    runs = occurrences(expr, tz_name, now, 5)
+    local = [at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") for at in runs]
+    return local, describe(expr), False
+
+
+def _form(request: Request, who: Principal, data: dict[str, Any], *, profile_id: int | None,
+          error: ProfileError | None = None, preview: Preview | None = None,
+          status: int = 200) -> HTMLResponse:
+    runs, words, bad_cron = next_five(data, context(request).clock())
+    return page(request, who, "profile_form.html", active="profiles", profile_id=profile_id,
+                preview=preview, next_runs=runs, cron_words=words, bad_cron=bad_cron,
+                status=status,
+                **form_context(data, errors_by_field(error)))
+
+
+@router.get("/profiles/new", response_class=HTMLResponse)
+def new(request: Request, who: User, kind: str = "import") -> HTMLResponse:
+    """An empty form for an import or an export profile."""
+    with read_tx(context(request).db) as conn:
+        settings = load_settings(conn)
+    kind = "export" if kind == "export" else "import"
+    return _form(request, who, blank(kind, settings.timezone, settings.default_batch_size),
+                 profile_id=None)
+
+
+@router.get("/profiles/{profile_id}/edit", response_class=HTMLResponse)
+def edit(request: Request, who: User, profile_id: int) -> HTMLResponse:
+    """The form of a saved profile."""
+    found = profile_or_404(context(request), str(profile_id))
+    return _form(request, who, found.to_dict(), profile_id=found.id)
+
+
+def _submit(request: Request, who: Principal, form: FormData, profile_id: int | None
+            ) -> Response:
+    ctx = context(request)
+    data = form_to_data(form)
+    try:
+        if form.get("action") == "preview":
+            profile = parse_with_defaults(ctx, data)
+            if profile.kind is not TaskKind.IMPORT:
+                raise ProfileError([("kind", "only an import profile has a source to "
+                                             "preview")])
+            return _form(request, who, data, profile_id=profile_id,
+                         preview=preview_import(ctx, profile))
+        saved = save_profile(ctx, data, profile_id)
+    except ProfileError as exc:
+        return _form(request, who, data, profile_id=profile_id, error=exc, status=422)
+    except ApiError as exc:  # the name is taken
+        err = ProfileError(exc.errors or [("name", exc.message)])
+        return _form(request, who, data, profile_id=profile_id, error=err, status=exc.status)
+    return go(request, "/profiles", f"profile '{saved.name}' saved")
+
+
+@router.post("/profiles/new", response_class=HTMLResponse)
+def create(request: Request, who: User, form: Form) -> Response:
+    """Save a new profile, or preview it; mistakes are shown beside their fields."""
+    return _submit(request, who, form, None)
+
+
+@router.post("/profiles/{profile_id}/edit", response_class=HTMLResponse)
+def update(request: Request, who: User, form: Form, profile_id: int) -> Response:
+    """Save a profile's new settings, or preview them."""
+    profile_or_404(context(request), str(profile_id))
+    return _submit(request, who, form, profile_id)
+
+
+@router.get("/profiles/{profile_id}/preview", response_class=HTMLResponse)
+def preview(request: Request, who: User, profile_id: int) -> HTMLResponse:
+    """The preview of a saved import profile."""
+    ctx = context(request)
+    found: Profile = profile_or_404(ctx, str(profile_id))
+    if found.kind is not TaskKind.IMPORT:
+        raise ApiError(404, "only an import profile has a source to preview")
+    return page(request, who, "preview.html", active="profiles", profile=found,
+                preview=preview_import(ctx, found))
+
+
+@router.post("/profiles/{profile_id}/enable")
+def enable(request: Request, who: User, form: Form, profile_id: int) -> Response:
+    """Enable a profile."""
+    found = set_enabled(context(request), str(profile_id), True)
+    return go(request, "/profiles", f"profile '{found.name}' enabled")
+
+
+@router.post("/profiles/{profile_id}/disable")
+def disable(request: Request, who: User, form: Form, profile_id: int) -> Response:
+    """Disable a profile."""
+    found = set_enabled(context(request), str(profile_id), False)
+    return go(request, "/profiles", f"profile '{found.name}' disabled")
+
+
+@router.post("/profiles/{profile_id}/delete")
+def delete(request: Request, who: User, form: Form, profile_id: int) -> Response:
+    """Delete a profile; its tasks stay."""
+    ctx = context(request)
+    found = profile_or_404(ctx, str(profile_id))
+    with write_tx(ctx.db) as conn:
+        store.delete_profile_row(conn, profile_id)
+    return go(request, "/profiles", f"profile '{found.name}' deleted; its tasks are kept")

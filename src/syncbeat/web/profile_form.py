@@ -1,0 +1,108 @@
+"""The profile form: its fields to the profile's nested settings, and back."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from starlette.datastructures import FormData
+
+from syncbeat.domain.catalog_fields import CATALOG_FIELDS, MATCH_FIELDS
+from syncbeat.domain.profile import FORMATS, ProfileError
+
+EMPTY_ROWS = 2  # blank mapping rows offered below the filled ones
+ZONES = sorted(available_timezones())
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _pairs(form: FormData, left: str, right: str) -> dict[str, str]:
+    keys = [v.strip() if isinstance(v, str) else "" for v in form.getlist(left)]
+    values = [v.strip() if isinstance(v, str) else "" for v in form.getlist(right)]
+    pairs: dict[str, str] = {}
+    for n, (key, value) in enumerate(zip(keys, values, strict=False), start=1):
+        if key or value:
+            pairs[key or f"(row {n})"] = value
+    return pairs
+
+
+def form_to_data(form: FormData) -> dict[str, Any]:
+    """The posted form as a profile's settings (the shape of its TOML file)."""
+    kind = _text(form, "kind") or "import"
+    data: dict[str, Any] = {"name": _text(form, "name"), "kind": kind,
+                            "enabled": form.get("enabled") == "on"}
+    for name in ("schedule", "timezone", "batch_size"):
+        if _text(form, name):
+            data[name] = _text(form, name)
+    if kind == "export":
+        active = _text(form, "filter.active")
+        filt: dict[str, Any] = {
+            "changed_since_last_export": form.get("filter.changed_since_last_export") == "on"
+        }
+        if active in ("yes", "no"):
+            filt["active"] = active == "yes"
+        data["filter"] = filt
+        data["fields"] = _pairs(form, "out_name", "out_catalog")
+        if _text(form, "destination.location"):
+            data["destination"] = {"location": _text(form, "destination.location")}
+        return data
+    source: dict[str, Any] = {"location": _text(form, "source.location"),
+                              "format": _text(form, "source.format") or "csv",
+                              "header": form.get("source.header") == "on"}
+    for key in ("delimiter", "quotechar"):
+        raw = form.get(f"source.{key}")
+        if isinstance(raw, str) and raw != "":
+            source[key] = raw
+    for key in ("encoding", "item", "sheet"):
+        if _text(form, f"source.{key}"):
+            source[key] = _text(form, f"source.{key}")
+    data["source"] = source
+    data["match"] = {"feed": _text(form, "match.feed") or "reference",
+                     "catalog": _text(form, "match.catalog") or "reference"}
+    data["mapping"] = _pairs(form, "map_catalog", "map_feed")
+    data["options"] = {"create_missing": form.get("options.create_missing") == "on",
+                       "skip_unchanged": form.get("options.skip_unchanged") == "on"}
+    return data
+
+
+def blank(kind: str, timezone: str, batch_size: int) -> dict[str, Any]:
+    """The settings of a new profile, as the empty form shows them."""
+    data: dict[str, Any] = {"name": "", "kind": kind, "timezone": timezone,
+                            "batch_size": batch_size, "enabled": True}
+    if kind == "export":
+        data.update(filter={"active": True, "changed_since_last_export": False},
+                    fields={"sku": "reference", "name": "name", "price": "price",
+                            "quantity": "quantity"})
+    else:
+        data.update(source={"location": "", "format": "csv", "delimiter": ",", "header": True,
+                            "encoding": "utf-8"},
+                    match={"feed": "reference", "catalog": "reference"}, mapping={},
+                    options={"create_missing": False, "skip_unchanged": True})
+    return data
+
+
+def errors_by_field(exc: ProfileError | None) -> dict[str, str]:
+    """Each field's message (the first, if several), keyed by its dotted name."""
+    found: dict[str, str] = {}
+    for name, message in (exc.errors if exc else []):
+        found.setdefault(name, message)
+    return found
+
+
+def form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """What the form template needs besides the values."""
+    placed = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "mapping",
+              "fields", "destination", "filter"}
+    loose = {k: v for k, v in errors.items()
+             if k not in placed and not k.startswith(("source.", "match.", "options.",
+                                                      "mapping.", "fields.", "filter.",
+                                                      "destination."))}
+    return {
+        "values": data, "errors": errors, "other_errors": loose, "formats": FORMATS,
+        "catalog_fields": list(CATALOG_FIELDS), "match_fields": MATCH_FIELDS, "zones": ZONES,
+        "mapping_rows": list((data.get("mapping") or {}).items()) + [("", "")] * EMPTY_ROWS,
+        "field_rows": list((data.get("fields") or {}).items()) + [("", "")] * EMPTY_ROWS,
+    }

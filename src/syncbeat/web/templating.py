@@ -1,0 +1,122 @@
+"""Jinja2 templates (autoescaped) with the filters the pages share."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from syncbeat import __version__
+from syncbeat.domain.schedule import describe
+from syncbeat.store.db import read_tx
+from syncbeat.store.settings import load_settings
+from syncbeat.web.auth import Principal, context, signer
+
+FLASH = "syncbeat_flash"
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+
+@jinja2.pass_context
+def when(jctx: Any, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A time in the admin's time zone."""
+    if value is None:
+        return ""
+    tz = jctx.get("tz")
+    return value.astimezone(tz).strftime(fmt) if tz else value.strftime(fmt)
+
+
+def duration(value: timedelta | float | None) -> str:
+    """"850 ms", "12.4 s", "3 min 05 s", "2 h 07 min"."""
+    if value is None:
+        return ""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def ago(value: timedelta | float | None) -> str:
+    """An age in words: "40 seconds", "12 minutes", "3 hours", "2 days"."""
+    if value is None:
+        return ""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    n = max(int(seconds), 0)
+    return "a moment" if n < 2 else f"{n} seconds"
+
+
+def num(value: int | float | None) -> str:
+    """12345 as "12,345"."""
+    return "" if value is None else f"{value:,}"
+
+
+def _make() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,  # everything from a feed (names, errors) is shown escaped
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=when, duration=duration, ago=ago, num=num, cron_words=describe)
+    env.globals["version"] = __version__
+    return Jinja2Templates(env=env)
+
+
+templates = _make()
+
+
+def page(request: Request, principal: Principal | None, name: str, *, status: int = 200,
+         **values: Any) -> HTMLResponse:
+    """Render a page with what every page needs: the user, the CSRF token, the time zone."""
+    ctx = context(request)
+    with read_tx(ctx.db) as conn:
+        settings = load_settings(conn)
+    flash = signer(request).unseal(request.cookies.get(FLASH))
+    values.setdefault("flash", flash)
+    values.update(
+        user=principal, csrf=principal.csrf if principal else "",
+        tz=ZoneInfo(settings.timezone), tzname=settings.timezone, now=ctx.clock(),
+    )
+    response = templates.TemplateResponse(request, name, values, status_code=status)
+    if flash is not None:
+        response.delete_cookie(FLASH, path="/")
+    return response
+
+
+def go(request: Request, url: str, flash: str | None = None) -> RedirectResponse:
+    """Back to a page after an action (303), with a message to show there once."""
+    response = RedirectResponse(url if is_local_path(url) else "/tasks", 303)
+    if flash:
+        response.set_cookie(FLASH, signer(request).seal(flash), httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https", path="/")
+    return response
+
+
+def is_local_path(url: str) -> bool:
+    """Is `url` a path of this site, not an address another site planted in a form or link?"""
+    return url.startswith("/") and not url.startswith("//") and "\\" not in url
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """The page of an error (no stack trace, ever)."""
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message, "user": None,
+                                "csrf": "", "tz": None},
+        status_code=status,
+    )

@@ -44,6 +44,12 @@ class State:
         self.settings = Settings.from_environ(env)
         self._ctx: Context | None = None
 
+    def close(self) -> None:
+        """Give the database connections back when the command ends."""
+        if self._ctx is not None:
+            self._ctx.close()
+            self._ctx.db.dispose()
+
     def ctx(self, check: bool = True) -> Context:
         if self._ctx is None:
             try:
@@ -67,6 +73,7 @@ pass_state = click.make_pass_decorator(State)
 def main(click_ctx: click.Context, data_dir: str, database_url: str | None) -> None:
     """syncbeat: scheduled catalog imports and exports, as tasks you can watch."""
     click_ctx.obj = State(data_dir, database_url)
+    click_ctx.call_on_close(click_ctx.obj.close)
 
 
 @main.command()

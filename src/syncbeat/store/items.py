@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -161,23 +161,19 @@ def list_items(
     ]
 
 
-def iter_items(
-    conn: Connection, task_id: int, chunk: int = 5000
-) -> Iterator[tuple[int, str | None, int, str | None]]:
-    """Every item of a task in feed order, (seq, key, outcome, detail), in constant memory.
+def item_rows_after(
+    conn: Connection, task_id: int, after: int, limit: int
+) -> list[tuple[int, str | None, int, str | None]]:
+    """A page of a task's items after seq `after`, (seq, key, outcome, detail), for downloads.
 
-    Keyset pages rather than one open cursor: each page is its own short read, so a slow
-    download never holds a snapshot (or a lock) open for minutes.
+    Callers read page by page, each page in its own short read: a slow download never holds
+    a snapshot open for minutes (on SQLite that would stop the WAL from being checkpointed).
     """
     p = placeholder(conn)
-    after = 0
-    while True:
-        rows = conn.exec_driver_sql(
-            f"SELECT seq, key, outcome, detail FROM items WHERE task_id = {p} AND seq > {p} "
-            f"ORDER BY seq LIMIT {p}",
-            (task_id, after, chunk),
-        ).fetchall()
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1][0]
+    cur = raw_cursor(conn)
+    cur.execute(
+        f"SELECT seq, key, outcome, detail FROM items WHERE task_id = {p} AND seq > {p} "
+        f"ORDER BY seq LIMIT {p}",
+        (task_id, after, limit),
+    )
+    return list(cur.fetchall())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,23 +19,17 @@ def add_log(
     )
 
 
-def iter_log(
-    conn: Connection, task_id: int, chunk: int = 5000
-) -> Iterator[tuple[datetime, str, str]]:
-    """A task's log lines in order, (at, level, message), in constant memory."""
-    after = 0
-    while True:
-        rows = conn.execute(
-            sa.select(log_lines.c.id, log_lines.c.at, log_lines.c.level, log_lines.c.message)
-            .where(log_lines.c.task_id == task_id, log_lines.c.id > after)
-            .order_by(log_lines.c.id)
-            .limit(chunk)
-        ).fetchall()
-        if not rows:
-            return
-        for row in rows:
-            yield row.at, row.level, row.message
-        after = rows[-1].id
+def log_rows_after(
+    conn: Connection, task_id: int, after_id: int, limit: int
+) -> list[tuple[int, datetime, str, str]]:
+    """A page of a task's log lines after line `after_id`: (id, at, level, message)."""
+    rows = conn.execute(
+        sa.select(log_lines.c.id, log_lines.c.at, log_lines.c.level, log_lines.c.message)
+        .where(log_lines.c.task_id == task_id, log_lines.c.id > after_id)
+        .order_by(log_lines.c.id)
+        .limit(limit)
+    ).fetchall()
+    return [(r.id, r.at, r.level, r.message) for r in rows]
 
 
 def tail_log(conn: Connection, task_id: int, lines: int = 20) -> list[tuple[datetime, str, str]]:

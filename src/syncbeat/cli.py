@@ -29,7 +29,7 @@ from syncbeat.engine.worker import run_worker, stop_on_signals
 from syncbeat.store import profiles as profile_store
 from syncbeat.store.db import SchemaError, make_engine, read_tx, upgrade, write_tx
 from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
-from syncbeat.store.tasks import TaskFilter, get_task, list_tasks
+from syncbeat.store.tasks import TaskFilter, get_task, list_tasks, release_leases
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -349,6 +349,8 @@ def heartbeat(state: State) -> None:
     """One tick, for cron: schedule, start, one batch per running task, finish, tidy."""
     ctx = state.ctx()
     report = Heartbeat(ctx).tick()
+    with write_tx(ctx.db) as conn:
+        release_leases(conn, ctx.owner)  # the next tick is another process: let it work
     for line in report.lines:
         click.echo(line)
     if not report.lines:
@@ -378,14 +380,27 @@ def worker(state: State, drain: bool, interval: float | None, quiet: bool, stats
     ticks = run_worker(ctx, drain=drain, stop=stop, on_tick=on_tick, interval=interval)
     click.echo(f"worker stopped after {ticks:,} ticks")
     if stats:
-        import resource
-
         from syncbeat.store.db import WRITE_STATS
 
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_mb = _peak_rss_kb() / 1024
         click.echo(f"write transactions: {WRITE_STATS.count:,}, "
                    f"longest {WRITE_STATS.longest:.3f} s, total {WRITE_STATS.total:.2f} s; "
                    f"peak memory {peak_mb:.0f} MB")
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak memory since it started (VmHWM: exec resets it, unlike getrusage,
+    which would count the memory of the process that forked us)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 # ---------------------------------------------------------------- tasks

@@ -50,6 +50,7 @@ def test_export_writes_every_active_product_and_delivers_the_file(ctx, clock):
 
 def test_changed_since_last_export_exports_only_what_changed(ctx, clock):
     add_products(ctx, ("A1", "10.50", 3), ("A2", "5.00", 1))
+    clock.advance(minutes=30)  # the next export re-sends what changed 5 minutes before this one
     profile = add_profile(ctx, export_profile())
     run_now(ctx, profile.id)
     drain(ctx)

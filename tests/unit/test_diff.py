@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from syncbeat.domain.convert import to_decimal
+from syncbeat.domain.convert import ConversionError, to_decimal
 from syncbeat.domain.diff import Change, describe_changes, diff, show
 
 PRODUCT = {"reference": "SKU-1", "name": "Shirt", "price": Decimal("10.50"), "quantity": 3}
@@ -75,7 +75,8 @@ def test_show(value: object, shown: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["123456789012345678901234567", "1e30"])
-def test_every_amount_a_feed_can_hold_can_be_shown(text: str) -> None:
-    # to_decimal accepts these prices, so the log and the report must be able to write them.
-    value = to_decimal(text, "price")
+def test_amounts_no_shop_has_are_refused_but_any_decimal_can_be_shown(text: str) -> None:
+    with pytest.raises(ConversionError, match=f"price '{text}' is too large"):
+        to_decimal(text, "price")
+    value = Decimal(text)  # a value already in a catalog can still be written in words
     assert show(value).startswith(format(value, "f"))

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Connection
 
 Values = dict[str, Any]
+AMBIGUOUS = -1  # the product id `fetch` gives a key that several products share
 
 
 class Catalog(Protocol):

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import Values
+from syncbeat.catalog.base import AMBIGUOUS, Values
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.store.items import placeholder, raw_cursor
@@ -53,6 +53,16 @@ def _row_reader(
     return read
 
 
+def _add(found: dict[str, tuple[int, Values]], key: str, product_id: int, values: Values) -> None:
+    known = found.get(key)
+    if known is not None and known[0] != product_id:
+        # Several products share this key (ean13 is not unique): changing one at random
+        # would be wrong, so the item is told instead.
+        found[key] = (AMBIGUOUS, {})
+    else:
+        found[key] = (product_id, values)
+
+
 class BuiltinCatalog:
     """Reads and writes the products table with plain statements: this is the hot path."""
 
@@ -67,18 +77,25 @@ class BuiltinCatalog:
         p = placeholder(conn)
         marks = ", ".join([p] * len(keys))
         sqlite = conn.dialect.name == "sqlite"
-        if match == "id":
-            key_params: list[Any] = [int(k) for k in keys if k.isdigit()]
-            marks = ", ".join([p] * len(key_params)) or "NULL"
-        else:
-            key_params = list(keys)
+        # Feed keys as the catalog stores them: "007" is product 7 when matching by id.
+        wanted: dict[Any, list[str]] = {}
+        for key in keys:
+            if match != "id":
+                wanted.setdefault(key, []).append(key)
+            elif key.isdecimal() and len(key) < 19:
+                wanted.setdefault(int(key), []).append(key)
+        marks = ", ".join([p] * len(wanted)) or "NULL"
         cur = raw_cursor(conn)
         cur.execute(
             f"SELECT {', '.join(select)} FROM products WHERE {match} IN ({marks})",
-            tuple(key_params),
+            tuple(wanted),
         )
         read = _row_reader(columns, attrs, sqlite, offset=2)
-        return {str(row[1]): (row[0], read(row)) for row in cur.fetchall()}
+        found: dict[str, tuple[int, Values]] = {}
+        for row in cur.fetchall():
+            for key in wanted.get(row[1], ()):
+                _add(found, key, row[0], read(row))
+        return found
 
     def queued_with_products(
         self, conn: Connection, task_id: int, after: int, limit: int, match: str,
@@ -107,10 +124,13 @@ class BuiltinCatalog:
         read = _row_reader(columns, attrs, conn.dialect.name == "sqlite", offset=6)
         rows: list[tuple[Any, ...]] = []
         found: dict[str, tuple[int, Values]] = {}
+        last_seq = None
         for row in cur.fetchall():
-            rows.append(row[:4])
+            if row[0] != last_seq:  # an ean13 shared by two products joins twice
+                rows.append(row[:4])
+                last_seq = row[0]
             if row[4] is not None:
-                found[row[1]] = (row[4], read(row))
+                _add(found, row[1], row[4], read(row))
         return rows, found
 
     def apply(

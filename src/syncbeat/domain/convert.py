@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Context, Decimal, InvalidOperation
 
 _TRUE = frozenset({"1", "yes", "y", "true", "on", "t", "enabled", "active"})
-_FALSE = frozenset({"0", "no", "n", "false", "off", "f", "disabled", "inactive", ""})
+_FALSE = frozenset({"0", "no", "n", "false", "off", "f", "disabled", "inactive"})
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")  # 1,000 or 12,345,678
 
 
 class ConversionError(ValueError):
     """A value that cannot be read as its field's type; str() is the operator's message."""
 
 
+MAX_DIGITS = 15  # digits before the point: more is no shop amount, and would overflow
+
+
+def _checked(value: Decimal, text: str, field: str) -> Decimal:
+    if not value.is_finite():
+        raise ConversionError(f"{field} '{text}' is not a number")
+    if value and value.adjusted() >= MAX_DIGITS:
+        raise ConversionError(f"{field} '{text}' is too large")
+    if value.as_tuple().exponent < -MAX_DIGITS:  # type: ignore[operator]
+        raise ConversionError(f"{field} '{text}' has too many decimals")
+    return value
+
+
 def to_decimal(text: str, field: str = "value") -> Decimal:
-    """Read "12.50", "12,50", "1 234,50" or "1,234.50" as an exact decimal."""
-    if "," not in text:
+    """Read "12.50", "12,50", "1 234,50" or "1,234.50" as an exact decimal.
+
+    A lone comma followed by exactly three digits ("1,000") could be a thousands separator
+    or a decimal comma: it is refused as ambiguous rather than guessed.
+    """
+    if "," not in text and "_" not in text:
         # The common case, "12.50", without the cleaning below (a feed has millions).
         try:
-            value = Decimal(text)
+            return _checked(Decimal(text), text, field)
         except InvalidOperation:
             pass
-        else:
-            if value.is_finite():
-                return value
-            raise ConversionError(f"{field} '{text}' is not a number")
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("_", "x")
     if "," in cleaned:
         if "." in cleaned:
             # The last separator is the decimal one: "1.234,50" or "1,234.50".
@@ -32,27 +47,30 @@ def to_decimal(text: str, field: str = "value") -> Decimal:
                 cleaned = cleaned.replace(".", "").replace(",", ".")
             else:
                 cleaned = cleaned.replace(",", "")
+        elif _GROUPED.match(cleaned):
+            raise ConversionError(
+                f"{field} '{text}' is ambiguous: write 1000 or 1,000.00 (or 1.000,00)"
+            )
         else:
             cleaned = cleaned.replace(",", ".")
     try:
-        value = Decimal(cleaned)
+        return _checked(Decimal(cleaned), text, field)
     except InvalidOperation:
         raise ConversionError(f"{field} '{text}' is not a number") from None
-    if not value.is_finite():
-        raise ConversionError(f"{field} '{text}' is not a number")
-    return value
 
 
 def to_int(text: str, field: str = "value") -> int:
-    """Read "12", "12.0" or "1 200" as an integer; "12.5" is refused, not rounded."""
+    """Read "12", "12.0", "1 200" or "1,200" as an integer; "12.5" is refused, not rounded."""
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
-    try:
+    if _GROUPED.match(cleaned):
+        cleaned = cleaned.replace(",", "")  # a whole number with thousands commas
+    if cleaned.isdecimal() and len(cleaned) <= MAX_DIGITS:
         return int(cleaned)
-    except ValueError:
-        pass
     try:
         number = to_decimal(cleaned, field)
-    except ConversionError:
+    except ConversionError as exc:
+        if "too large" in str(exc):
+            raise ConversionError(f"{field} '{text}' is too large") from None
         raise ConversionError(f"{field} '{text}' is not a whole number") from None
     if number != number.to_integral_value():
         raise ConversionError(f"{field} '{text}' is not a whole number")

@@ -10,20 +10,20 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.base import Values
-from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
+from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
+from syncbeat.engine.failures import step_failed
 from syncbeat.engine.process import SKIPPED, BatchResult, ImportPlan, export_values, import_batch
 from syncbeat.feeds import ExportWriter
 from syncbeat.store.db import write_tx
 from syncbeat.store.items import count_outcomes, read_batch, record_outcomes
 from syncbeat.store.logs import add_log
-from syncbeat.store.tasks import claim, finish_batch, get_task, move_task
+from syncbeat.store.tasks import claim, finish_batch, get_task
 
 log = logging.getLogger(__name__)
 PROCESSED = int(ItemOutcome.PROCESSED)
 GONE = "no longer in the catalog"
-MAX_FAILURES = 5
 
 
 def run_batch(ctx: Context, task: Task, lease: timedelta) -> str:
@@ -34,33 +34,11 @@ def run_batch(ctx: Context, task: Task, lease: timedelta) -> str:
     except Exception as exc:
         log.warning("task %s: batch failed, retrying product by product: %s", task.id, exc)
     else:
-        ctx.batch_failures.pop(task.id, None)
         return said
     try:
-        said = _attempt(ctx, task, lease, careful=True)
+        return _attempt(ctx, task, lease, careful=True)
     except Exception as exc:
-        return _failed(ctx, task, exc)
-    ctx.batch_failures.pop(task.id, None)
-    return said
-
-
-def _failed(ctx: Context, task: Task, exc: Exception) -> str:
-    # Retried on the next ticks; a batch that keeps failing ends the task instead of
-    # leaving it "running" forever.
-    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-    failures = ctx.batch_failures.get(task.id, 0) + 1
-    ctx.batch_failures[task.id] = failures
-    now = ctx.clock()
-    with write_tx(ctx.db) as conn:
-        if failures < MAX_FAILURES:
-            add_log(conn, task.id, now, f"a batch failed ({failures} of {MAX_FAILURES} tries) "
-                    f"and will be retried: {reason}", "warning")
-            return f"task {task.id}: batch failed, will retry: {reason}"
-        message = f"a batch failed {failures} times: {reason}"
-        if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=message):
-            add_log(conn, task.id, now, f"error: {message}", "error")
-    ctx.batch_failures.pop(task.id, None)
-    return f"task {task.id} error: {message}"
+        return step_failed(ctx, task, "a batch", exc)
 
 
 def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> str:

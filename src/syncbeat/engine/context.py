@@ -37,8 +37,6 @@ class Context:
     # Open feed readers of tasks this process is queueing, so a big feed is read once,
     # across ticks, instead of reopened and skipped every tick.
     readers: dict[int, Any] = field(default_factory=dict)
-    # Batches that failed as a whole, by task, since their last success in this process.
-    batch_failures: dict[int, int] = field(default_factory=dict)
 
     def task_dir(self, task_id: int) -> Path:
         """The folder of a task's files."""

@@ -13,13 +13,16 @@ from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import claim, get_task, move_task
 
 EXPORT_FILE = "export.json"
+FINISH_LEASE = timedelta(minutes=15)
 
 
 def finish_task(ctx: Context, task: Task, lease: timedelta) -> str:
     """Write and deliver an export's file, then mark the task completed (or error)."""
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
-        if not claim(conn, task.id, owner=ctx.owner, now=now, lease=lease):
+        # Writing and delivering (with its retries) can outlast a batch's lease: hold the task
+        # long enough that no other worker finishes, and delivers, it a second time.
+        if not claim(conn, task.id, owner=ctx.owner, now=now, lease=max(lease, FINISH_LEASE)):
             return f"task {task.id}: held by another worker, or no longer running"
         fresh = get_task(conn, task.id)
     assert fresh is not None

@@ -13,6 +13,7 @@ from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.batch import run_batch
 from syncbeat.engine.context import Context
+from syncbeat.engine.failures import step_failed
 from syncbeat.engine.finish import finish_task
 from syncbeat.engine.queueing import queue_step
 from syncbeat.engine.scheduling import schedule
@@ -63,8 +64,12 @@ class Heartbeat:
                 break
             if report.worked and time.perf_counter() > deadline:
                 break  # the rest wait for the next tick: a tick stays within its budget
-            report.lines.append(self._work(task, deadline, lease))
+            try:
+                report.lines.append(self._work(task, deadline, lease))
+            except Exception as exc:  # one task's failure must not stop the heartbeat
+                report.lines.append(step_failed(ctx, task, _step_name(task), exc))
             report.worked += 1
+        self._forget_others(candidates)
         self._housekeeping(settings, report)
         report.more = has_work(ctx, ctx.clock())
         return report
@@ -77,6 +82,12 @@ class Heartbeat:
             return run_batch(ctx, task, lease)
         return finish_task(ctx, task, lease)
 
+    def _forget_others(self, candidates: list[Task]) -> None:
+        # A task killed or deleted by another process: close the feed this one held open.
+        running = {task.id for task in candidates}
+        for task_id in [t for t in self.ctx.readers if t not in running]:
+            self.ctx.readers.pop(task_id).close()
+
     def _housekeeping(self, settings: RuntimeSettings, report: TickReport) -> None:
         ctx = self.ctx
         clock = time.monotonic()
@@ -88,6 +99,12 @@ class Heartbeat:
             with write_tx(ctx.db) as conn:
                 record_heartbeat(conn, ctx.clock(), {"worker": ctx.owner,
                                                      "worked": report.worked})
+
+
+def _step_name(task: Task) -> str:
+    if not task.queue_done:
+        return "queueing"
+    return "a batch" if task.progress.pending > 0 else "finishing"
 
 
 def has_work(ctx: Context, now: object) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import Catalog, Values
+from syncbeat.catalog.base import AMBIGUOUS, Catalog, Values
 from syncbeat.domain.catalog_fields import converter
 from syncbeat.domain.convert import ConversionError
 from syncbeat.domain.diff import describe_changes, diff, show
@@ -100,8 +100,8 @@ def import_batch(
         problems: list[str] | None = None
         for name, index, convert in readers:
             text = values[index]
-            if text is None:
-                continue  # the record does not carry this field: leave it as it is
+            if text is None or not text or text.isspace():
+                continue  # no value for this field (missing or blank): leave it as it is
             try:
                 incoming[name] = convert(text, name)
             except ConversionError as exc:
@@ -110,11 +110,15 @@ def import_batch(
             _error(result, seq, key, "; ".join(problems))
             continue
         hit = found.get(key)
+        if hit is not None and hit[0] == AMBIGUOUS:
+            _error(result, seq, key, f"several products have {plan.match} '{key}': "
+                   "match by a field that is unique (reference)")
+            continue
         if hit is not None:
             product_id, current = hit
             changed = [
                 f"{name}: {show(current.get(name))} -> {show(value)}"
-                for name, value in incoming.items() if current.get(name) != value
+                for name, value in incoming.items() if not _same(current.get(name), value)
             ]
             if changed:
                 current.update(incoming)
@@ -169,6 +173,11 @@ def _apply_one_by_one(
             (seq, ERROR, refused[seq_keys[seq]]) if seq_keys.get(seq) in refused else (seq, o, d)
             for seq, o, d in result.outcomes
         ]
+        result.changed = [line for line in result.changed
+                          if line.split(": ", 1)[0] not in refused]
+        for seq, key in seq_keys.items():
+            if key in refused:
+                _note(result.errors, f"item {seq} ({key}): {refused[key]}")
 
 
 def _try(
@@ -179,10 +188,30 @@ def _try(
         work(*args)
     except Exception as exc:  # the database refused this one product: say why, go on
         savepoint.rollback()
-        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-        refused[key] = f"the catalog refused the change: {reason}"
+        refused[key] = f"the catalog refused the change: {_in_words(exc)}"
     else:
         savepoint.commit()
+
+
+def _in_words(exc: Exception) -> str:
+    """A database's refusal as an operator reads it."""
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    lowered = reason.lower()
+    if "unique" in lowered or "duplicate key" in lowered:
+        for column in ("reference", "ean13"):
+            if column in lowered:
+                return f"another product has this {column} already"
+        return "another product has the same unique value already"
+    if "not null" in lowered or "null value" in lowered:
+        return f"a required field is empty ({reason})"
+    if "too long" in lowered or "out of range" in lowered or "overflow" in lowered:
+        return f"a value does not fit the catalog ({reason})"
+    return reason
+
+
+def _same(old: Any, new: Any) -> bool:
+    # A free attribute stored as a number (42) is no change from the feed's text "42".
+    return bool(old == new or (old is not None and new.__class__ is str and str(old) == new))
 
 
 def _error(result: BatchResult, seq: int, key: str | None, message: str) -> None:

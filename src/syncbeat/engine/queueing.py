@@ -22,6 +22,7 @@ from syncbeat.store.items import ItemRow, insert_items, read_batch
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import add_queued, claim, get_task, move_task, update_task
 
+MAX_KEY = 200  # the items table's key column
 CHUNK = 20_000  # rows per write transaction: tens of milliseconds, so other writers barely wait
 _ERROR = int(ItemOutcome.ERROR)
 _PENDING = int(ItemOutcome.PENDING)
@@ -135,7 +136,15 @@ def _import_rows(source: _Open, total: int) -> tuple[list[ItemRow], int, int]:
             rows.append((seq, None, dumps(record), _ERROR, "the row has no value for its key"))
             errors += 1
             continue
-        rows.append((seq, key.strip(), dumps(record), _PENDING, None))
+        key = key.strip()
+        stored = dumps(record)
+        if len(key) > MAX_KEY or "\x00" in stored:
+            problem = (f"its key is longer than {MAX_KEY} characters" if len(key) > MAX_KEY
+                       else "it holds a NUL character, which no database stores")
+            rows.append((seq, key[:MAX_KEY], None, _ERROR, f"the row cannot be used: {problem}"))
+            errors += 1
+            continue
+        rows.append((seq, key, stored, _PENDING, None))
     return rows, len(rows) - errors, errors
 
 
@@ -175,6 +184,7 @@ def _queued_all(
         update_task(conn, task.id, queue_done=True)
         fresh = get_task(conn, task.id)
         unread = fresh.progress.errors if fresh else 0
+        seconds = fresh.work_seconds if fresh else seconds  # every queue step, not this one
         unread_text = f" ({unread:,} could not be read)" if unread else ""
         add_log(conn, task.id, now, f"queued {total:,} items{unread_text} in {seconds:.2f} s")
     return f"task {task.id}: queued {total:,} items"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from syncbeat.domain.profile import Profile
@@ -13,8 +13,10 @@ from syncbeat.engine.context import Context
 from syncbeat.feeds import FeedError, FeedSpec, open_feed, snapshot
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.logs import add_log
-from syncbeat.store.profiles import get_profile
+from syncbeat.store.profiles import get_profile, lock_profile
 from syncbeat.store.tasks import active_of_profile, due_pending, last_completed_export, move_task
+
+SINCE_MARGIN = timedelta(minutes=5)
 
 
 def start_due(ctx: Context, now: datetime) -> list[str]:
@@ -61,7 +63,10 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
         except FeedError as exc:
             return _fail(ctx, task, now, TaskStatus.ERROR, str(exc))
     else:
-        since = since_task.started_at if since_task else None
+        # A margin before the last export's start: a batch that began before it but committed
+        # after it read the catalog stamps its products earlier. Re-sending one is harmless.
+        started = since_task.started_at if since_task else None
+        since = started - SINCE_MARGIN if started else None
         spec["_since"] = since.isoformat() if since else None
         first_line = "started: export of " + (
             f"products changed since {since.isoformat()} (task {since_task.id})"
@@ -69,7 +74,9 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
         )
     with write_tx(ctx.db) as conn:
         # The profile may have started another task since we looked: never two at once.
-        if active_of_profile(conn, profile.id or 0, TaskStatus.RUNNING):
+        # Its row lock makes two workers starting two of its tasks take turns (PostgreSQL).
+        lock_profile(conn, profile_id)
+        if active_of_profile(conn, profile_id, TaskStatus.RUNNING):
             won = False
         else:
             won = move_task(conn, task.id, TaskStatus.RUNNING, now=now, spec=spec)

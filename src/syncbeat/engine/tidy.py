@@ -7,7 +7,12 @@ from datetime import datetime, timedelta
 
 from syncbeat.engine.context import Context
 from syncbeat.store.db import read_tx, write_tx
-from syncbeat.store.tasks import delete_task_rows, expired_task_ids, release_expired_leases
+from syncbeat.store.tasks import (
+    delete_items_chunk,
+    delete_task_rows,
+    expired_task_ids,
+    release_expired_leases,
+)
 
 
 def tidy(ctx: Context, now: datetime, retention: timedelta, limit: int = 50) -> list[str]:
@@ -28,6 +33,10 @@ def tidy(ctx: Context, now: datetime, retention: timedelta, limit: int = 50) -> 
 
 def remove_task(ctx: Context, task_id: int) -> bool:
     """Delete a task's rows and its folder of files."""
+    while True:
+        with write_tx(ctx.db) as conn:
+            if not delete_items_chunk(conn, task_id):
+                break
     with write_tx(ctx.db) as conn:
         existed = delete_task_rows(conn, task_id)
     shutil.rmtree(ctx.task_dir(task_id), ignore_errors=True)

@@ -81,27 +81,42 @@ class XlsxFeed(FeedReader):
         raise FeedError(f"the sheet {title!r} is empty")
 
     def _records(self) -> Iterator[Record]:
-        indexes, fields = self._indexes, self._fields
         number = 0
-        for row in self._rows:
-            self._sheet_row += 1
-            if all(value is None for value in row):
-                continue  # blank rows are skipped and not counted as records
-            number += 1
-            values = [row[i] if i < len(row) else None for i in indexes]
-            bad = next(
-                (i for i, v in enumerate(values) if v.__class__ is str and v in _ERRORS), None
-            )
-            if bad is not None:
-                key = _cell_text(values[0]) if bad > 0 else None
-                yield RowError(
-                    line=number,
-                    key=key,
-                    message=f"row {number} (sheet row {self._sheet_row}): the cell "
-                    f"{fields[bad]!r} holds the spreadsheet error {values[bad]}",
-                )
+        rows = iter(self._rows)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # openpyxl raises XML, zip and zlib errors on damage
+                raise FeedError(
+                    f"the XLSX file is damaged after sheet row {self._sheet_row}: {exc}"
+                ) from None
+            record = self._record(row, number + 1)
+            if record is None:
                 continue
-            yield tuple([_cell_text(value) for value in values])
+            number += 1
+            yield record
+
+    def _record(self, row: Any, number: int) -> Record | None:
+        """Row `number`'s values, a RowError, or None for a blank row (not counted)."""
+        indexes, fields = self._indexes, self._fields
+        self._sheet_row += 1
+        if all(value is None for value in row):
+            return None
+        values = [row[i] if i < len(row) else None for i in indexes]
+        bad = next(
+            (i for i, v in enumerate(values) if v.__class__ is str and v in _ERRORS), None
+        )
+        if bad is not None:
+            key = _cell_text(values[0]) if bad > 0 else None
+            return RowError(
+                line=number,
+                key=key,
+                message=f"row {number} (sheet row {self._sheet_row}): the cell "
+                f"{fields[bad]!r} holds the spreadsheet error {values[bad]}",
+            )
+        return tuple([_cell_text(value) for value in values])
 
 
 def _indexes(columns: list[str], fields: Sequence[str]) -> list[int]:

@@ -75,6 +75,11 @@ def get_profile(conn: Connection, ref: int | str) -> Profile | None:
     return _from_row(row) if row else None
 
 
+def lock_profile(conn: Connection, profile_id: int) -> None:
+    """Hold the profile's row lock until commit (a no-op on SQLite, whose writers take turns)."""
+    conn.execute(sa.select(profiles.c.id).where(profiles.c.id == profile_id).with_for_update())
+
+
 def list_profiles(conn: Connection, *, scheduled_only: bool = False) -> list[Profile]:
     """All profiles by name; or only the enabled ones with a schedule."""
     query = sa.select(profiles).order_by(profiles.c.name)

@@ -111,6 +111,8 @@ tasks = sa.Table(
     sa.Column("cursor", sa.Integer, nullable=False, server_default="0"),  # last seq worked
     sa.Column("export_size", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("batches", sa.Integer, nullable=False, server_default="0"),
+    # steps that failed in a row (any worker): five end the task instead of a running forever
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("work_seconds", sa.Float, nullable=False, server_default="0"),
     sa.Column("lease_owner", sa.String(100)),
     sa.Column("lease_until", UtcDateTime()),

@@ -211,8 +211,24 @@ def update_task(conn: Connection, task_id: int, **values: Any) -> None:
     conn.execute(sa.update(tasks).where(tasks.c.id == task_id).values(**values))
 
 
+def delete_items_chunk(conn: Connection, task_id: int, chunk: int = 50_000) -> int:
+    """Delete up to `chunk` of a task's items (the lowest seqs); returns how many.
+
+    A million items go in steps, each its own short transaction, so no other writer waits
+    long for a deletion.
+    """
+    lowest = conn.execute(
+        sa.select(sa.func.min(items.c.seq)).where(items.c.task_id == task_id)
+    ).scalar()
+    if lowest is None:
+        return 0
+    return int(conn.execute(
+        sa.delete(items).where(items.c.task_id == task_id, items.c.seq < lowest + chunk)
+    ).rowcount)
+
+
 def delete_task_rows(conn: Connection, task_id: int) -> bool:
-    """Remove a task with its items and log lines; True if it existed."""
+    """Remove a task with its (remaining) items and log lines; True if it existed."""
     conn.execute(sa.delete(items).where(items.c.task_id == task_id))
     conn.execute(sa.delete(log_lines).where(log_lines.c.task_id == task_id))
     return conn.execute(sa.delete(tasks).where(tasks.c.id == task_id)).rowcount == 1
@@ -281,6 +297,7 @@ def finish_batch(
     """Advance a task past a batch: cursor, counters, timing; in the batch's transaction."""
     values: dict[str, Any] = {
         "cursor": cursor,
+        "failures": 0,
         "pending": tasks.c.pending - done,
         "batches": tasks.c.batches + 1,
         "work_seconds": tasks.c.work_seconds + seconds,
@@ -310,6 +327,16 @@ def add_queued(
             pending=tasks.c.pending + pending,
             errors=tasks.c.errors + errors,
             work_seconds=tasks.c.work_seconds + seconds,
+            failures=0,
         )
     )
     return result.rowcount == 1
+
+
+def note_failure(conn: Connection, task_id: int) -> int:
+    """Count one more failed step of the task (by any worker); returns the count."""
+    conn.execute(
+        sa.update(tasks).where(tasks.c.id == task_id).values(failures=tasks.c.failures + 1)
+    )
+    value = conn.execute(sa.select(tasks.c.failures).where(tasks.c.id == task_id)).scalar()
+    return int(value or 0)

@@ -1,0 +1,39 @@
+"""A step of a task that failed: retried on the next ticks, and after a few failures in a row
+(counted in the database, so cron heartbeats and other workers count too) the task ends in
+error instead of staying "running" forever."""
+
+from __future__ import annotations
+
+from syncbeat.domain.statuses import TaskStatus
+from syncbeat.domain.task import Task
+from syncbeat.engine.context import Context
+from syncbeat.store.db import write_tx
+from syncbeat.store.logs import add_log
+from syncbeat.store.tasks import move_task, note_failure
+
+MAX_FAILURES = 5
+
+
+def reason_of(exc: BaseException) -> str:
+    """The first line of what went wrong, without the driver's wrapping."""
+    text = str(getattr(exc, "orig", None) or exc) or exc.__class__.__name__
+    return text.splitlines()[0]
+
+
+def step_failed(ctx: Context, task: Task, what: str, exc: BaseException) -> str:
+    """Record a failed step; end the task in error at the MAX_FAILURES-th in a row."""
+    held = ctx.readers.pop(task.id, None)
+    if held is not None:
+        held.close()  # what it read was not committed: start again from the database
+    reason = reason_of(exc)
+    now = ctx.clock()
+    with write_tx(ctx.db) as conn:
+        failures = note_failure(conn, task.id)
+        if failures < MAX_FAILURES:
+            add_log(conn, task.id, now, f"{what} failed ({failures} of {MAX_FAILURES} tries) "
+                    f"and will be retried: {reason}", "warning")
+            return f"task {task.id}: {what} failed, will retry: {reason}"
+        message = f"{what} failed {failures} times: {reason}"
+        if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=message):
+            add_log(conn, task.id, now, f"error: {message}", "error")
+    return f"task {task.id} error: {message}"

@@ -1,0 +1,121 @@
+"""Bad input gets a clear error on its item (or its task), and nothing already done is lost."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from helpers import add_products, add_profile, drain, import_profile, product, task_of, write_csv
+
+from syncbeat.catalog.builtin import BuiltinCatalog
+from syncbeat.domain.statuses import TaskStatus
+from syncbeat.engine.actions import run_now
+from syncbeat.engine.artifacts import report_lines
+from syncbeat.engine.context import Context
+from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.store.db import write_tx
+from syncbeat.store.tables import products
+from syncbeat.store.tasks import release_leases
+
+HEADER = ["sku", "title", "net_price", "stock"]
+
+
+def details(ctx, task_id):
+    rows = csv.DictReader(io.StringIO("".join(report_lines(ctx.db, task_of(ctx, task_id)))))
+    return [(r["key"], r["outcome"], r["detail"]) for r in rows]
+
+
+def test_blank_cells_leave_fields_as_they_are(ctx):
+    add_products(ctx, ("A1", "10.00", 3))
+    write_csv(ctx, "a.csv", HEADER, [["A1", "", "", "5"]])
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    assert product(ctx, "A1")["name"] == "A1"
+    assert product(ctx, "A1")["price"] == "10.00"
+    assert details(ctx, task_id) == [("A1", "processed", "quantity: 3 -> 5")]
+
+
+def test_thousands_and_huge_numbers_are_read_or_refused_in_words(ctx):
+    add_products(ctx, ("A1", "10.00", 3), ("A2", "1.00", 1), ("A3", "1.00", 1))
+    write_csv(ctx, "a.csv", HEADER, [
+        ["A1", "A1", "10.00", "1,000"],
+        ["A2", "A2", "1,000", "1"],
+        ["A3", "A3", "1e1000000", "1"],
+    ])
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    assert task_of(ctx, task_id).status is TaskStatus.COMPLETED
+    assert product(ctx, "A1")["quantity"] == 1000
+    assert details(ctx, task_id)[1:] == [
+        ("A2", "error", "price '1,000' is ambiguous: write 1000 or 1,000.00 (or 1.000,00)"),
+        ("A3", "error", "price '1e1000000' is too large"),
+    ]
+
+
+def test_a_key_shared_by_two_products_is_an_error_not_a_guess(ctx):
+    add_products(ctx, ("R1", "1.00", 1), ("R2", "1.00", 1), ("R3", "1.00", 1))
+    with write_tx(ctx.db) as conn:
+        conn.execute(products.update().where(products.c.reference != "R3")
+                     .values(ean13="4770000000011"))
+        conn.execute(products.update().where(products.c.reference == "R3")
+                     .values(ean13="4770000000028"))
+    write_csv(ctx, "a.csv", ["ean", "stock"], [["4770000000011", "9"], ["4770000000028", "9"]])
+    profile = add_profile(ctx, import_profile(
+        match={"feed": "ean", "catalog": "ean13"}, mapping={"quantity": "stock"}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    task = task_of(ctx, task_id)
+    assert task.progress.as_dict() == {
+        "total": 2, "pending": 0, "processed": 1, "skipped": 0, "cancelled": 0, "error": 1,
+    }
+    assert details(ctx, task_id)[0] == (
+        "4770000000011", "error",
+        "several products have ean13 '4770000000011': match by a field that is unique "
+        "(reference)",
+    )
+    assert [product(ctx, r)["quantity"] for r in ("R1", "R2", "R3")] == [1, 1, 9]
+
+
+def test_a_key_too_long_to_store_is_an_item_error(ctx):
+    add_products(ctx, ("A1", "1.00", 1))
+    write_csv(ctx, "a.csv", HEADER, [["X" * 300, "x", "1", "1"], ["A1", "A1", "2.00", "1"]])
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    assert task_of(ctx, task_id).status is TaskStatus.COMPLETED
+    assert details(ctx, task_id)[0][1:] == (
+        "error", "the row cannot be used: its key is longer than 200 characters")
+    assert product(ctx, "A1")["price"] == "2.00"
+
+
+class BrokenCatalog(BuiltinCatalog):
+    """A catalog that cannot be read, as an unreachable shop database would be."""
+
+    def fetch(self, *args, **kwargs):
+        raise RuntimeError("the catalog database cannot be reached")
+
+    queued_with_products = fetch
+
+
+def test_a_batch_that_keeps_failing_ends_the_task_even_under_cron(ctx):
+    add_products(ctx, ("A1", "1.00", 1))
+    write_csv(ctx, "a.csv", HEADER, [["A1", "A1", "2.00", "1"]])
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    Heartbeat(ctx).tick()  # start and queue
+    with write_tx(ctx.db) as conn:
+        release_leases(conn, ctx.owner)  # as `syncbeat heartbeat` does when its tick ends
+    for _ in range(5):  # five cron runs: a new process (context) each time
+        cron = Context(db=ctx.db, data_dir=ctx.data_dir, clock=ctx.clock,
+                       catalog=BrokenCatalog())
+        Heartbeat(cron).tick()
+        cron.close()
+        with write_tx(ctx.db) as conn:
+            release_leases(conn, cron.owner)
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.ERROR
+    assert task.message == "a batch failed 5 times: the catalog database cannot be reached"
+    assert task.progress.cancelled == 1
+    assert product(ctx, "A1")["price"] == "1.00"

@@ -62,7 +62,10 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Every option can also come from the environment: SYNCBEAT_<COMMAND>_<OPTION>, e.g.
+# SYNCBEAT_WORKER_DRAIN=1; options with a name of their own say so in --help.
+@click.group(context_settings={"help_option_names": ["-h", "--help"],
+                               "auto_envvar_prefix": "SYNCBEAT"})
 @click.version_option(__version__, prog_name="syncbeat")
 @click.option("--data-dir", envvar=ENV_DATA_DIR, default="./syncbeat-data", show_envvar=True,
               help="Folder of the SQLite database, feeds and task files.")
@@ -643,6 +646,17 @@ from syncbeat.web.commands import serve, user  # noqa: E402
 
 main.add_command(serve)
 main.add_command(user)
+
+
+def _show_envvars(command: click.Command) -> None:
+    for param in command.params:
+        if isinstance(param, click.Option):
+            param.show_envvar = True
+    for sub in getattr(command, "commands", {}).values():
+        _show_envvars(sub)
+
+
+_show_envvars(main)
 
 if __name__ == "__main__":
     main()

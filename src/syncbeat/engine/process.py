@@ -100,7 +100,7 @@ def import_batch(
         problems: list[str] | None = None
         for name, index, convert in readers:
             text = values[index]
-            if text is None or not text or text.isspace():
+            if not text or text.isspace():
                 continue  # no value for this field (missing or blank): leave it as it is
             try:
                 incoming[name] = convert(text, name)
@@ -117,8 +117,9 @@ def import_batch(
         if hit is not None:
             product_id, current = hit
             changed = [
-                f"{name}: {show(current.get(name))} -> {show(value)}"
-                for name, value in incoming.items() if not _same(current.get(name), value)
+                f"{name}: {show(old)} -> {show(value)}"
+                for name, value in incoming.items()
+                if (old := current.get(name)) != value and not _same(old, value)
             ]
             if changed:
                 current.update(incoming)

@@ -122,3 +122,48 @@ def test_values_json_cannot_hold_are_refused(tmp_path: pathlib.Path) -> None:
         writer.append(0, [{"price": Decimal("NaN")}])
     with pytest.raises(TypeError, match="cannot be written to JSON"):
         writer.append(0, [{"blob": object()}])
+
+
+def test_product_lines_write_what_dumps_writes() -> None:
+    from syncbeat.feeds.export import product_lines
+    from syncbeat.feeds.jsonvalues import dumps
+
+    names = ["sku", "title", "price", "qty", "on", "100% \"x'"]
+    kinds = ["text", "text", "number", "int", "bool", "any"]
+    products = [
+        ("A", 'Crème "brûlée"\t\\', "12.50", 3, True, Decimal("0.125")),
+        (None, "東京 😀\x01", None, None, False, None),
+        ("C", "", "0.125", -7, None, [1, "x"]),
+        ("D", "d", "1E-7", True, 1, {"k": None}),  # a bool in an int column, 1 as a bool
+    ]
+    columns = [list(column) for column in zip(*products, strict=True)]
+    expected = []
+    for row in products:
+        product = dict(zip(names, row, strict=True))
+        product["price"] = None if row[2] is None else Decimal(row[2])
+        product["on"] = None if row[4] is None else bool(row[4])
+        expected.append(dumps(product))
+    assert product_lines(names, kinds, columns) == expected
+    assert product_lines(names, kinds, [[] for _ in names]) == []
+
+
+def test_the_parts_file_reaches_the_disk_before_the_size_is_committed(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typing import BinaryIO
+
+    from syncbeat.feeds import export
+
+    writer = ExportWriter(tmp_path / "parts")
+    size, durable = writer.append_lines_syncing(0, ['{"sku": "A"}'])
+    durable()
+    assert (tmp_path / "parts").read_bytes()[:size] == b'{"sku": "A"}'
+
+    def broken(parts: BinaryIO) -> None:
+        parts.close()
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(export, "_sync_and_close", broken)
+    _, durable = writer.append_lines_syncing(size, ['{"sku": "B"}'])
+    with pytest.raises(FeedError, match="cannot be written: Input/output error"):
+        durable()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.base import Values
@@ -16,6 +19,8 @@ from syncbeat.engine.context import Context
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.process import SKIPPED, BatchResult, ImportPlan, export_values, import_batch
 from syncbeat.feeds import ExportWriter
+from syncbeat.feeds.export import product_lines
+from syncbeat.feeds.jsonvalues import dumps
 from syncbeat.store.db import write_tx
 from syncbeat.store.items import count_outcomes, read_batch, record_outcomes
 from syncbeat.store.logs import add_log
@@ -87,22 +92,68 @@ def _export_batch(
     ctx: Context, conn: Connection, task: Task, spec: dict[str, Any], rows: list[tuple[Any, ...]]
 ) -> BatchResult:
     fields: dict[str, str] = dict(spec["fields"])
-    todo = [r for r in rows if r[3] == 0]
-    found = dict(ctx.catalog.export_rows(conn, [int(r[2]) for r in todo], list(fields.values())))
+    # Items are (seq, key, input, outcome); all pending, unless a retry finds some worked.
+    todo = [r for r in rows if r[3] == 0] if any(map(_OUTCOME, rows)) else rows
+    seqs = list(map(_SEQ, todo))
+    ids = list(map(int, map(_INPUT, todo)))
     result = BatchResult()
-    products = []
-    for seq, _key, raw, _ in todo:
-        values = found.get(int(raw))
-        if values is None:
-            result.outcomes.append((seq, SKIPPED, GONE))
-            continue
-        products.append(export_values(values, fields))
-        result.outcomes.append((seq, PROCESSED, None))
+    built = getattr(ctx.catalog, "export_json", None)
+    text = built(conn, ids, list(fields), list(fields.values())) if built is not None else None
+    table = getattr(ctx.catalog, "export_table", None)
+    got = table(conn, ids, list(fields.values())) if table and ids and text is None else None
+    if text is not None:
+        # The catalog wrote every product of the batch as JSON itself, the usual case.
+        result.outcomes = list(zip(seqs, repeat(PROCESSED), repeat(None)))
+        lines = [text]
+    elif got is None:
+        lines = _export_lines_by_dict(ctx, conn, fields, seqs, ids, result)
+    else:
+        found, kinds, columns = got
+        if len(found) == len(ids) and list(found) == ids:
+            # Every product is still there, the usual case: no Python work per product but
+            # encoding it, column by column.
+            result.outcomes = list(zip(seqs, repeat(PROCESSED), repeat(None)))
+        else:
+            at = {product_id: i for i, product_id in enumerate(found)}
+            keep = []
+            for seq, product_id in zip(seqs, ids, strict=True):
+                i = at.get(product_id)
+                if i is None:
+                    result.outcomes.append((seq, SKIPPED, GONE))
+                else:
+                    keep.append(i)
+                    result.outcomes.append((seq, PROCESSED, None))
+            columns = [[column[i] for i in keep] for column in columns]
+        lines = product_lines(list(fields), kinds, columns)
     folder = ctx.task_dir(task.id)
     folder.mkdir(parents=True, exist_ok=True)
     # Truncates what a crashed attempt appended past the committed size, then appends.
-    result.export_size = ExportWriter(folder / "export.parts").append(task.export_size, products)
+    writer = ExportWriter(folder / "export.parts")
+    result.export_size, durable = writer.append_lines_syncing(task.export_size, lines)
+    # The parts file goes to disk while the batch writes its outcomes; the commit waits for
+    # it (and fails if it cannot be flushed), so a committed export size is always on disk.
+    sa.event.listen(conn, "commit", lambda _conn: durable(), once=True)
     return result
+
+
+_SEQ, _INPUT, _OUTCOME = itemgetter(0), itemgetter(2), itemgetter(3)
+
+
+def _export_lines_by_dict(
+    ctx: Context, conn: Connection, fields: dict[str, str], seqs: list[int], ids: list[int],
+    result: BatchResult,
+) -> list[str]:
+    """The general path, for catalogs (or fields) without `export_table`: a dict a product."""
+    found = dict(ctx.catalog.export_rows(conn, ids, list(fields.values())))
+    lines = []
+    for seq, product_id in zip(seqs, ids, strict=True):
+        values = found.get(product_id)
+        if values is None:
+            result.outcomes.append((seq, SKIPPED, GONE))
+            continue
+        lines.append(dumps(export_values(values, fields)))
+        result.outcomes.append((seq, PROCESSED, None))
+    return lines
 
 
 def _batch_line(

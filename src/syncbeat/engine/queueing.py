@@ -61,6 +61,14 @@ def queue_step(ctx: Context, task: Task, now: datetime, deadline: float, lease: 
             if task.kind is TaskKind.IMPORT:
                 rows, pending, errors = _import_rows(source, total)
             else:
+                added = _export_chunk(ctx, task, now, lease, source, total, spec)
+                if added is not None:  # queued by the database itself
+                    if not added:
+                        return _queued_all(ctx, task, now, total, time.perf_counter() - started,
+                                           lease)
+                    total += added
+                    source.position = total
+                    continue
                 rows, pending, errors = _export_rows(ctx, source, total, spec)
             if not rows:
                 return _queued_all(ctx, task, now, total, time.perf_counter() - started, lease)
@@ -165,6 +173,32 @@ def _export_rows(
     if pairs:
         source.last_id = pairs[-1][0]
     return rows, len(rows), 0
+
+
+def _export_chunk(
+    ctx: Context, task: Task, now: datetime, lease: timedelta, source: _Open, total: int,
+    spec: dict[str, Any],
+) -> int | None:
+    """Queue the next chunk of an export with one INSERT ... SELECT, when the catalog can:
+    the items queued (0: all are), or None for a catalog that cannot (`_export_rows`)."""
+    queue = getattr(ctx.catalog, "queue_export", None)
+    if queue is None:
+        return None
+    started = time.perf_counter()
+    since = spec.get("_since")
+    with write_tx(ctx.db) as conn:
+        _claim_or_lose(ctx, conn, task, now, lease)
+        added, last_id = queue(
+            conn, task.id, first_seq=total + 1, active=spec.get("filter", {}).get("active"),
+            changed_since=datetime.fromisoformat(since) if since else None,
+            after_id=source.last_id, limit=CHUNK,
+        )
+        if added and not add_queued(conn, task.id, expected_total=total, added=added,
+                                    pending=added, errors=0,
+                                    seconds=time.perf_counter() - started):
+            raise LostTask
+    source.last_id = last_id
+    return int(added)
 
 
 def _last_queued_id(ctx: Context, task: Task) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import pathlib
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from json.encoder import encode_basestring  # the C encoder dumps uses for text
 from typing import Any, BinaryIO
 
 from syncbeat.feeds.errors import FeedError
@@ -27,29 +29,137 @@ class ExportWriter:
 
     def append(self, committed_size: int, products: Sequence[Mapping[str, Any]]) -> int:
         """Truncate to `committed_size`, append `products`, fsync; return the new size."""
-        body = ",\n".join([dumps(product) for product in products]).encode()
+        return self.append_lines(committed_size, [dumps(product) for product in products])
+
+    def append_lines(self, committed_size: int, lines: Sequence[str]) -> int:
+        """`append` for products already written as JSON objects (see `product_lines`)."""
+        size, durable = self.append_lines_syncing(committed_size, lines)
+        durable()
+        return size
+
+    def append_lines_syncing(
+        self, committed_size: int, lines: Sequence[str]
+    ) -> tuple[int, Callable[[], None]]:
+        """`append_lines`, flushing the file to disk in the background: returns the new size
+        and a function that waits until the bytes are on disk (raising FeedError if they
+        cannot be). The caller calls it before committing the size, so a committed size is
+        always on disk, while the flush overlaps the batch's own statements.
+        """
+        body = ",\n".join(lines).encode()
         if body and committed_size:
             body = _SEPARATOR + body
+        parts = None
         try:
-            with _open_parts(self.parts_path) as parts:
-                size = os.fstat(parts.fileno()).st_size
-                if size < committed_size:
-                    raise FeedError(
-                        f"the export's parts file {self.parts_path} holds {size} bytes, fewer "
-                        f"than the {committed_size} already recorded; it was changed outside "
-                        "syncbeat, so the export must be run again"
-                    )
-                parts.truncate(committed_size)
-                parts.seek(committed_size)
-                parts.write(body)
-                parts.flush()
-                os.fsync(parts.fileno())
+            parts = _open_parts(self.parts_path)
+            size = os.fstat(parts.fileno()).st_size
+            if size < committed_size:
+                raise FeedError(
+                    f"the export's parts file {self.parts_path} holds {size} bytes, fewer "
+                    f"than the {committed_size} already recorded; it was changed outside "
+                    "syncbeat, so the export must be run again"
+                )
+            parts.truncate(committed_size)
+            parts.seek(committed_size)
+            parts.write(body)
+            parts.flush()
+            flushing = _flusher().submit(_sync_and_close, parts)
         except OSError as exc:
-            raise FeedError(
-                f"the export's parts file {self.parts_path} cannot be written: "
-                f"{exc.strerror or exc}"
-            ) from None
-        return committed_size + len(body)
+            if parts is not None:
+                parts.close()
+            raise self._unwritable(exc) from None
+        except BaseException:
+            if parts is not None:
+                parts.close()
+            raise
+
+        def durable() -> None:
+            try:
+                flushing.result()
+            except OSError as exc:
+                raise self._unwritable(exc) from None
+
+        return committed_size + len(body), durable
+
+    def _unwritable(self, exc: OSError) -> FeedError:
+        return FeedError(
+            f"the export's parts file {self.parts_path} cannot be written: "
+            f"{exc.strerror or exc}"
+        )
+
+
+def product_lines(
+    names: Sequence[str], kinds: Sequence[str], columns: Sequence[Sequence[Any]]
+) -> list[str]:
+    """Products given column by column, as JSON objects: the same text `dumps` writes for
+    `{name: value, ...}`, without a dict per product; each column is encoded in one pass.
+
+    kinds: "text" (str or None), "int" (int or None), "bool" (bool or 0/1, or None), "number"
+    (a number's JSON text, e.g. a price's canonical decimal text, or None), "any" (`dumps`).
+    """
+    if not names:
+        return []
+    encoded = [_COLUMN_ENCODERS[kind](column) for kind, column in zip(kinds, columns, strict=True)]
+    template = "{%s}" % ", ".join(  # noqa: UP031 - the template is itself for %
+        f"{encode_basestring(name).replace('%', '%%')}: %s" for name in names
+    )
+    return list(map(template.__mod__, zip(*encoded, strict=True)))
+
+
+def _text_column(column: Sequence[Any]) -> list[str]:
+    try:
+        return list(map(encode_basestring, column))  # C all the way: the usual case
+    except TypeError:  # a None, or not text after all
+        return [dumps(v) for v in column]
+
+
+def _int_column(column: Sequence[Any]) -> list[str]:
+    if set(map(type, column)) - {int}:  # a None, or a bool: written as dumps would
+        return [dumps(v) for v in column]
+    return list(map(int.__repr__, column))
+
+
+_BOOL_TEXT = {True: "true", False: "false", None: "null"}  # 1 and 0 are True and False here
+
+
+def _bool_column(column: Sequence[Any]) -> list[str]:
+    try:
+        return list(map(_BOOL_TEXT.__getitem__, column))
+    except (KeyError, TypeError):
+        return ["null" if v is None else "true" if v else "false" for v in column]
+
+
+def _number_column(column: Sequence[Any]) -> list[str]:
+    if None in column:
+        return ["null" if v is None else str(v) for v in column]
+    return list(map(str, column))
+
+
+def _any_column(column: Sequence[Any]) -> list[str]:
+    return [dumps(v) for v in column]
+
+
+_COLUMN_ENCODERS = {"text": _text_column, "int": _int_column, "bool": _bool_column,
+                    "number": _number_column, "any": _any_column}
+
+
+_FLUSHER: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
+
+
+def _flusher() -> concurrent.futures.ThreadPoolExecutor:
+    # One thread per process (a forked child makes its own), made on first use: flushing
+    # waits for the disk, not for the interpreter.
+    pid = os.getpid()
+    if pid not in _FLUSHER:
+        _FLUSHER.clear()
+        _FLUSHER[pid] = concurrent.futures.ThreadPoolExecutor(1, "syncbeat-export-flush")
+    return _FLUSHER[pid]
+
+
+def _sync_and_close(parts: BinaryIO) -> None:
+    with parts:
+        # The appended bytes and the file's size are what a retry relies on: fdatasync
+        # flushes both, without the other metadata fsync would write too.
+        getattr(os, "fdatasync", os.fsync)(parts.fileno())
 
 
 def finish_export(

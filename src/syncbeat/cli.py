@@ -66,7 +66,7 @@ pass_state = click.make_pass_decorator(State)
 # SYNCBEAT_WORKER_DRAIN=1; options with a name of their own say so in --help.
 @click.group(context_settings={"help_option_names": ["-h", "--help"],
                                "auto_envvar_prefix": "SYNCBEAT"})
-@click.version_option(__version__, prog_name="syncbeat")
+@click.version_option(__version__, prog_name="syncbeat", allow_from_autoenv=False)
 @click.option("--data-dir", envvar=ENV_DATA_DIR, default="./syncbeat-data", show_envvar=True,
               help="Folder of the SQLite database, feeds and task files.")
 @click.option("--database-url", envvar=ENV_DATABASE_URL, default=None, show_envvar=True,
@@ -304,18 +304,22 @@ def _watch(ctx: Context, task_id: int) -> Task:
     stop_on_signals(stop)
     heartbeat = Heartbeat(ctx)
     bar = _ProgressBar()
-    while True:
-        heartbeat.tick(stop)
-        with read_tx(ctx.db) as conn:
-            task = get_task(conn, task_id)
-        if task is None:
-            fail(f"task {task_id} was deleted")
-        bar.show(task)
-        if task.status in FINAL_STATUSES or stop.is_set():
-            bar.end()
-            return task
-        if task.status is TaskStatus.PENDING:
-            time.sleep(0.2)
+    try:
+        while True:
+            heartbeat.tick(stop)
+            with read_tx(ctx.db) as conn:
+                task = get_task(conn, task_id)
+            if task is None:
+                fail(f"task {task_id} was deleted")
+            bar.show(task)
+            if task.status in FINAL_STATUSES or stop.is_set():
+                bar.end()
+                return task
+            if task.status is TaskStatus.PENDING:
+                time.sleep(0.2)
+    finally:
+        with write_tx(ctx.db) as conn:
+            release_leases(conn, ctx.owner)  # stopped by Ctrl-C: a worker goes on at once
 
 
 class _ProgressBar:

@@ -43,7 +43,7 @@ def test_export_writes_every_active_product_and_delivers_the_file(ctx, clock):
         {"sku": "A1", "price": 10.5, "qty": 3},
         {"sku": "A3", "price": 7.25, "qty": 9},
     ]
-    delivered = ctx.data_dir / "exports" / f"catalog-to-app-{task_id}.json"
+    delivered = ctx.data_dir / "exports" / f"catalog-to-app-{task_id}-20261102T090000.json"
     assert json.loads(delivered.read_text("utf-8")) == document
     assert "written to" in task.message
 

@@ -26,6 +26,11 @@ def neutralise(cell: str | None) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
+def cancelled_detail(status: str, when: str) -> str:
+    """What a cancelled item records: when its task ended, and how."""
+    return f"the task was {status} at {when} before this item was worked"
+
+
 def report_lines(db: Engine, task: Task, rows_per_chunk: int = 5000) -> Iterator[str]:
     """The report CSV, a chunk of lines at a time, in constant memory; each chunk is read in
     its own short transaction, so a slow download holds nothing open."""
@@ -33,8 +38,11 @@ def report_lines(db: Engine, task: Task, rows_per_chunk: int = 5000) -> Iterator
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(REPORT_HEADER)
     labels = dict(_LABELS)
+    cancelled = ""
     if task.is_final:
         labels[int(ItemOutcome.PENDING)] = shown_outcome(0, task.status).label
+        when = task.finished_at.isoformat(timespec="seconds") if task.finished_at else "?"
+        cancelled = cancelled_detail(task.status, when)
     after = 0
     while True:
         with read_tx(db) as conn:
@@ -42,7 +50,8 @@ def report_lines(db: Engine, task: Task, rows_per_chunk: int = 5000) -> Iterator
         if not rows:
             break
         writer.writerows(
-            (seq, neutralise(key), labels[outcome], neutralise(detail))
+            (seq, neutralise(key), labels[outcome],
+             neutralise(detail) if outcome else cancelled)
             for seq, key, outcome, detail in rows
         )
         after = rows[-1][0]

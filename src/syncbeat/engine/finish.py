@@ -65,8 +65,14 @@ def _write_export(ctx: Context, task: Task) -> str:
     if not destination:
         return written
     where = deliver(final, destination, base_dir=ctx.data_dir,
-                    file_name=f"{_slug(task.profile_name)}-{task.id}.json")
+                    file_name=_delivered_name(task))
     return f"{written} {where}"
+
+
+def _delivered_name(task: Task) -> str:
+    # The start time keeps names unique even where a database reuses a deleted task's id.
+    started = task.started_at or task.scheduled_at
+    return f"{_slug(task.profile_name)}-{task.id}-{started:%Y%m%dT%H%M%S}.json"
 
 
 def _slug(name: str) -> str:

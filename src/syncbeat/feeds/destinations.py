@@ -66,6 +66,8 @@ def _copy_atomically(source: pathlib.Path, target: pathlib.Path, shown: str) -> 
             shutil.copyfileobj(data, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
+        # mkstemp makes the file private; the receiving app may run as another user.
+        os.chmod(temp, 0o644)
         os.replace(temp, target)
     except OSError as exc:
         if temp is not None:

@@ -1,0 +1,224 @@
+"""Crash safety: a worker killed with SIGKILL at random moments of an import (while it queues,
+and between or inside batches) loses nothing and applies nothing twice. The same import run
+without interruption on a fresh database ends with the same catalog, counters and report."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from clitools import import_toml, invariant, side_by_side, wait_for
+
+SEED = 20261128
+PRODUCTS = 3_000
+ROWS = 20_000
+BATCH = 100
+HEADER = ["sku", "title", "price", "qty"]
+
+
+def _price(rng: random.Random) -> str:
+    return f"{rng.randint(100, 99_999) / 100:.2f}"
+
+
+def _catalog(rng: random.Random) -> dict[str, tuple[str, str, int]]:
+    """reference -> (name, price, quantity)."""
+    return {
+        f"P-{i:05d}": (f"Product {i}", _price(rng), rng.randint(0, 50))
+        for i in range(1, PRODUCTS + 1)
+    }
+
+
+def _feed(
+    rng: random.Random, catalog: dict[str, tuple[str, str, int]]
+) -> tuple[list[list[Any]], dict[str, tuple[str, str, int]], list[str]]:
+    """The feed rows, and what a correct import makes of them: the catalog after it, and each
+    row's outcome. About 50% change a price, a quantity or a name, 40% change nothing, 5% are
+    new products (create_missing is on), 5% are bad (a price that is no number, no key)."""
+    state = dict(catalog)
+    keys = list(state)
+    rows: list[list[Any]] = []
+    outcomes: list[str] = []
+    new = 0
+    for _ in range(ROWS):
+        roll = rng.random()
+        if roll < 0.025:
+            key = rng.choice(keys)
+            rows.append([key, state[key][0], "abc", rng.randint(0, 50)])
+            outcomes.append("error")
+        elif roll < 0.05:
+            rows.append(["", "No key", _price(rng), 1])
+            outcomes.append("error")
+        elif roll < 0.10:
+            new += 1
+            key = f"N-{new:05d}"
+            state[key] = (f"New product {new}", _price(rng), rng.randint(0, 50))
+            keys.append(key)
+            rows.append([key, *state[key]])
+            outcomes.append("processed")
+        elif roll < 0.60:
+            key = rng.choice(keys)
+            name, price, quantity = state[key]
+            what = rng.random()
+            if what < 0.45 or what >= 0.9:
+                while (new_price := _price(rng)) == price:
+                    pass
+                price = new_price
+            if 0.45 <= what < 0.9 or what >= 0.9:
+                quantity = (quantity + rng.randint(1, 20)) % 71
+            if what >= 0.95:
+                name = f"{name} (renamed)"
+            state[key] = (name, price, quantity)
+            rows.append([key, name, price, quantity])
+            outcomes.append("processed")
+        else:
+            key = rng.choice(keys)
+            rows.append([key, *state[key]])
+            outcomes.append("skipped")
+    return rows, state, outcomes
+
+
+def _load_catalog(db_url: str, catalog: dict[str, tuple[str, str, int]]) -> None:
+    from datetime import UTC, datetime
+
+    from syncbeat.store.catalog_queries import insert_products
+    from syncbeat.store.db import make_engine, write_tx
+
+    db = make_engine(db_url)
+    now = datetime.now(UTC)
+    try:
+        with write_tx(db) as conn:
+            insert_products(conn, [
+                {"reference": ref, "name": name, "price": Decimal(price), "quantity": quantity,
+                 "active": True, "updated_at": now}
+                for ref, (name, price, quantity) in catalog.items()
+            ])
+    finally:
+        db.dispose()
+
+
+def _prepare(cli, catalog, rows) -> tuple[Any, list[str]]:
+    """Load the catalog and the feed; the command that adds the profile."""
+    _load_catalog(cli.db_url, catalog)
+    cli.feed("crash.csv", HEADER, rows)
+    profile = cli.profile_file(import_toml("Crash", "crash.csv", batch_size=BATCH,
+                                           create_missing=True))
+    return (cli, ["profile", "add", str(profile)])
+
+
+def _products(listed: list[dict[str, Any]]) -> dict[str, tuple[str, str, int]]:
+    return {p["reference"]: (p["name"], p["price"], p["quantity"]) for p in listed}
+
+
+def _ordeal(sb, probe, rng: random.Random) -> list[str]:
+    """SIGKILL a worker while the feed is being queued, then at four random points of the
+    batches, a new worker each time; then a worker drains what is left. Returns the kills."""
+    assert sb("run", "Crash").lines[0].startswith("task 1 created")
+    thresholds = [rng.randint(1_000, 4_500), rng.randint(5_500, 9_000),
+                  rng.randint(10_000, 13_500), rng.randint(14_500, 18_500)]
+    kills: list[str] = []
+
+    def state() -> dict[str, Any]:
+        row = probe.row(1)
+        assert row is not None
+        return row
+
+    with sb.worker() as worker:
+        def queueing() -> dict[str, Any] | None:
+            assert worker.running(), worker.output()
+            row = state()
+            return row if row["status"] == "running" else None
+
+        row = wait_for("the task to start", queueing, every=0.002)
+        worker.sigkill()
+        kills.append(f"while queueing (queue done: {bool(row['queue_done'])}, "
+                     f"{row['total']:,} items queued)")
+
+    def check(shown: Any, kill: str) -> None:
+        """What the operator sees after a crash: the task still runs, its counters add up."""
+        assert shown.wait() == 0, shown.output()
+        task = json.loads(shown.out)
+        assert task["status"] == "running", (kill, task)
+        assert invariant(task["progress"]), (kill, task)
+
+    for threshold in thresholds:
+        # `task show` runs beside the new worker's start-up: no batch of it commits before the
+        # dead worker's lease expires.
+        with sb.popen("task", "show", "1", "--json") as shown, sb.worker() as worker:
+            def reached(threshold: int = threshold) -> dict[str, Any] | None:
+                assert worker.running(), worker.output()
+                row = state()
+                return row if row["queue_done"] and row["total"] - row["pending"] >= threshold \
+                    else None
+
+            wait_for(f"{threshold:,} items worked", reached, every=0.003)
+            time.sleep(rng.uniform(0, 0.012))  # land anywhere in a tick (one batch: ~5-10 ms)
+            worker.sigkill()
+            check(shown, kills[-1])
+        row = state()
+        kills.append(f"after {row['total'] - row['pending']:,} items")
+    with sb.popen("task", "show", "1", "--json") as shown:
+        check(shown, kills[-1])
+
+    print("SIGKILLed the worker", "; ".join(kills))  # shown when the test fails
+    drained = sb("worker", "--drain", timeout=180)
+    assert "task 1 (Crash) completed" in drained.lines, (kills, str(drained))
+    return kills
+
+
+@pytest.mark.slow
+def test_a_worker_killed_at_random_moments_loses_nothing_and_applies_nothing_twice(
+    sb, other, probe
+):
+    rng = random.Random(SEED)
+    catalog = _catalog(rng)
+    rows, expected_catalog, expected_outcomes = _feed(rng, catalog)
+    # A dead worker's lease expires after a second; an idle worker ticks ten times a second.
+    side_by_side(_prepare(sb, catalog, rows), _prepare(other, catalog, rows),
+                 (sb, ["settings", "lease_seconds=1", "tick_interval_seconds=0.1"]))
+
+    # The reference, run meanwhile: the same import, uninterrupted, on a fresh database.
+    with other.popen("run", "Crash", "--wait") as reference:
+        kills = _ordeal(sb, probe, rng)
+        assert reference.wait(timeout=180) == 0, reference.output()
+    assert reference.out.splitlines() == ["task 1 completed"], reference.output()
+
+    # Same counters, same report, same catalog as the uninterrupted run; and what a correct
+    # import of this feed must give.
+    reads = (["task", "show", "1", "--json"], ["task", "report", "1"],
+             ["catalog", "list", "--json", "--limit", "1000000"])
+    (crashed_task, crashed_report, crashed_catalog, crashed_log, reference_task,
+     reference_report, reference_catalog) = side_by_side(
+        *((sb, args) for args in reads), (sb, ["task", "log", "1"]),
+        *((other, args) for args in reads))
+    crashed_task, reference_task = crashed_task.json(), reference_task.json()
+    assert crashed_task["status"] == reference_task["status"] == "completed", kills
+    expected_progress = {
+        "total": ROWS, "pending": 0, "processed": expected_outcomes.count("processed"),
+        "skipped": expected_outcomes.count("skipped"), "cancelled": 0,
+        "error": expected_outcomes.count("error"),
+    }
+    assert reference_task["progress"] == expected_progress
+    assert crashed_task["progress"] == reference_task["progress"], kills
+
+    assert crashed_report.out == reference_report.out, kills
+    report_rows = crashed_report.csv()
+    assert [row[2] for row in report_rows[1:]] == expected_outcomes
+    details = {row[3] for row in report_rows[1:] if row[2] == "error"}
+    assert details == {"price 'abc' is not a number", "the row has no value for its key"}
+
+    reference_products = _products(reference_catalog.json())
+    assert reference_products == expected_catalog
+    assert _products(crashed_catalog.json()) == reference_products, kills
+
+    # The log names each batch once: none was applied twice, none lost.
+    log = crashed_log.out
+    numbers = [int(n) for n in re.findall(r" batch (\d+): items ", log)]
+    assert numbers == list(range(1, ROWS // BATCH + 1)), kills
+    assert len(re.findall(r" started: read feeds/crash\.csv ", log)) == 1
+    assert len(re.findall(rf" queued {ROWS:,} items ", log)) == 1
+    assert len(re.findall(r" completed: ", log)) == 1

@@ -1,0 +1,95 @@
+"""Running profiles: `run --wait`, `run` then a worker, `heartbeat`, and a run that is missed."""
+
+from __future__ import annotations
+
+from clitools import import_toml
+
+HEADER = ["sku", "title", "price", "qty"]
+ROWS = 250
+
+
+def _stock(sb, *, create_missing=True, also=None):
+    sb.feed("stock.csv", HEADER,
+            [[f"S-{i:04d}", f"Stock item {i}", f"{i}.25", i % 9] for i in range(1, ROWS + 1)])
+    texts = [import_toml("Stock", "stock.csv", create_missing=create_missing)]
+    if also:
+        texts.append(also)
+    sb.many(*(["profile", "add", str(sb.profile_file(text))] for text in texts))
+
+
+def test_run_wait_works_the_task_and_says_how_it_ended(sb):
+    _stock(sb, also=import_toml("Late supplier", "never-delivered.csv"))
+
+    ran = sb("run", "Stock", "--wait")
+    assert ran.lines == ["task 1 completed"], str(ran)
+    # The progress goes to stderr, ending with the final counts.
+    assert ran.err_lines[-1].startswith(f"[{'#' * 30}] {ROWS}/{ROWS} completed processed {ROWS}")
+
+    missing = sb.fails("run", "Late supplier", "--wait", code=1)
+    assert missing.lines[-1].startswith(
+        "task 2 error: the file feeds/never-delivered.csv does not exist"), str(missing)
+
+    task, product, count, report, unknown = sb.many(
+        ["task", "show", "2", "--json"], ["catalog", "show", "S-0042"], ["catalog", "count"],
+        ["task", "report", "1"], ["run", "No such profile", "--wait"], check=False)
+    assert (unknown.code, unknown.err_lines) == (1, ["syncbeat: no profile 'No such profile'"])
+    failed = task.json()
+    assert failed["status"] == "error"
+    assert failed["message"].startswith("the file feeds/never-delivered.csv does not exist")
+    assert failed["started_at"] is None and failed["finished_at"] is not None
+    assert {k: product.json()[k] for k in ("reference", "name", "price", "quantity")} == {
+        "reference": "S-0042", "name": "Stock item 42", "price": "42.25", "quantity": 42 % 9,
+    }
+    assert count.out.strip() == str(ROWS)
+    rows = report.csv()
+    assert rows[0] == ["item", "key", "outcome", "detail"]
+    assert len(rows) == ROWS + 1
+    assert rows[42] == ["42", "S-0042", "processed", "created"]
+
+
+def test_runs_queued_by_hand_are_worked_by_a_worker_and_one_due_while_another_runs_is_missed(
+    sb,
+):
+    _stock(sb)
+    queued = sb("run", "Stock")
+    assert queued.lines == ["task 1 created; the heartbeat (worker or serve) starts it"]
+    again = sb("run", "Stock")
+    assert again.lines == ["task 2 created; the heartbeat (worker or serve) starts it"]
+    assert [(t["id"], t["status"]) for t in sb.json("tasks")] == [(2, "pending"), (1, "pending")]
+
+    drained = sb("worker", "--drain")
+    lines = drained.lines
+    assert lines[:3] == ["task 1 (Stock) started",
+                         "task 2 (Stock) missed: task 1 of this profile was still running",
+                         f"task 1: queued {ROWS} items"], drained.out
+    assert lines[3].startswith("task 1: batch 1: items 1-100: 100 processed, 0 skipped")
+    assert "task 1 (Stock) completed" in lines
+    assert lines[-1].startswith("worker stopped after "), drained.out
+
+    first, second, report, log, idle = sb.many(
+        ["task", "show", "1", "--json"], ["task", "show", "2", "--json"],
+        ["task", "report", "1"], ["task", "log", "2"], ["heartbeat"])
+    done = first.json()
+    assert done["status"] == "completed"
+    assert done["progress"] == {"total": ROWS, "pending": 0, "processed": ROWS, "skipped": 0,
+                                "cancelled": 0, "error": 0}
+    assert {tuple(r[2:]) for r in report.csv()[1:]} == {("processed", "created")}
+    missed = second.json()
+    assert missed["status"] == "missed"
+    assert missed["message"] == "task 1 of this profile was still running"
+    assert missed["started_at"] is None and missed["finished_at"] is not None
+    assert set(missed["progress"].values()) == {0}
+    assert log.lines[-1].endswith("[WARNING] missed: task 1 of this profile was still running")
+    assert idle.lines == ["nothing to do"]
+
+
+def test_each_heartbeat_from_cron_works_one_batch(sb):
+    # Each `syncbeat heartbeat` is a process of its own: the next one must not find the task
+    # held by the one before (the lease is 120 s).
+    _stock(sb, create_missing=False)
+    sb("run", "Stock")
+    first = sb("heartbeat")
+    assert first.lines == ["task 1 (Stock) started", f"task 1: queued {ROWS} items"]
+    second = sb("heartbeat")
+    assert second.lines[0].startswith(
+        "task 1: batch 1: items 1-100: 0 processed, 100 skipped, 0 error in "), str(second)

@@ -18,6 +18,8 @@ MAX_DIGITS = 15  # digits before the point: more is no shop amount, and would ov
 
 
 def _checked(value: Decimal, text: str, field: str) -> Decimal:
+    if len(text) <= MAX_DIGITS and value.is_finite() and "e" not in text and "E" not in text:
+        return value  # short and plain: cannot be too large or too precise (the usual case)
     if not value.is_finite():
         raise ConversionError(f"{field} '{text}' is not a number")
     if value and value.adjusted() >= MAX_DIGITS:
@@ -61,6 +63,11 @@ def to_decimal(text: str, field: str = "value") -> Decimal:
 
 def to_int(text: str, field: str = "value") -> int:
     """Read "12", "12.0", "1 200" or "1,200" as an integer; "12.5" is refused, not rounded."""
+    if len(text) <= MAX_DIGITS:
+        try:
+            return int(text)  # "12", " 12 ": the usual case, before any cleaning
+        except ValueError:
+            pass
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
     if _GROUPED.match(cleaned):
         cleaned = cleaned.replace(",", "")  # a whole number with thousands commas

@@ -36,6 +36,10 @@ def show(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
+        text = str(value)
+        point = text.find(".")
+        if point > 0 and len(text) - point == 3 and "E" not in text:
+            return text  # already written with its cents: the usual case
         return format(canonical_decimal(value), "f")
     return str(value)
 

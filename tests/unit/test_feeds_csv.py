@@ -5,30 +5,12 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+from feedtools import read, read_until_error, write
 
 from syncbeat.feeds import FeedError, FeedSpec, RowError, open_feed
 from syncbeat.feeds.csvfeed import FIELD_LIMIT
 
 CSV = FeedSpec(format="csv")
-
-
-def write(tmp_path: pathlib.Path, data: bytes | str, name: str = "feed.csv") -> pathlib.Path:
-    path = tmp_path / name
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return path
-
-
-def read(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> list[object]:
-    with open_feed(path, spec, fields) as feed:
-        return list(feed.records())
-
-
-def read_until_error(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> tuple[list, str]:
-    got: list[object] = []
-    with open_feed(path, spec, fields) as feed, pytest.raises(FeedError) as failure:
-        for record in feed.records():
-            got.append(record)
-    return got, str(failure.value)
 
 
 def test_reads_the_fields_in_the_order_asked(tmp_path: pathlib.Path) -> None:

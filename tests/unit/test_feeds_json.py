@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pathlib
 
+import feedtools
 import pytest
+from feedtools import read, read_until_error
 
 from syncbeat.feeds import FeedError, FeedSpec, RowError, open_feed
 
@@ -13,22 +15,7 @@ JSONL = FeedSpec(format="jsonl")
 
 
 def write(tmp_path: pathlib.Path, data: bytes | str, name: str = "feed.json") -> pathlib.Path:
-    path = tmp_path / name
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return path
-
-
-def read(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> list[object]:
-    with open_feed(path, spec, fields) as feed:
-        return list(feed.records())
-
-
-def read_until_error(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> tuple[list, str]:
-    got: list[object] = []
-    with open_feed(path, spec, fields) as feed, pytest.raises(FeedError) as failure:
-        for record in feed.records():
-            got.append(record)
-    return got, str(failure.value)
+    return feedtools.write(tmp_path, data, name)
 
 
 def test_values_become_their_text(tmp_path: pathlib.Path) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pathlib
 
+import feedtools
 import pytest
+from feedtools import read_until_error
 
 from syncbeat.feeds import FeedError, FeedSpec, open_feed
 
@@ -28,23 +30,13 @@ CATALOG = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def write(tmp_path: pathlib.Path, data: bytes | str) -> pathlib.Path:
-    path = tmp_path / "feed.xml"
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return path
+    return feedtools.write(tmp_path, data, "feed.xml")
 
 
 def read(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> list[object]:
     with open_feed(path, spec, fields) as feed:
-        assert feed.columns is None
+        assert feed.columns is None  # XML has no header row
         return list(feed.records())
-
-
-def read_until_error(path: pathlib.Path, spec: FeedSpec, fields: list[str]) -> tuple[list, str]:
-    got: list[object] = []
-    with open_feed(path, spec, fields) as feed, pytest.raises(FeedError) as failure:
-        for record in feed.records():
-            got.append(record)
-    return got, str(failure.value)
 
 
 def test_children_attributes_and_nested_paths(tmp_path: pathlib.Path) -> None:

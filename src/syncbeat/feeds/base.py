@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TypeAlias
+from typing import IO, Any, TypeAlias
 
 from syncbeat.feeds.errors import RowError
 
@@ -57,3 +57,23 @@ class FeedReader:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class FileFeedReader(FeedReader):
+    """A feed read from one open file by a `_records()` generator of its format."""
+
+    _file: IO[Any] | None = None
+
+    def records(self) -> Iterator[Record]:
+        """Yield a tuple of the requested fields per product, or a RowError for a bad one."""
+        self._start()
+        return self._records()
+
+    def close(self) -> None:
+        """Close the feed's file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _records(self) -> Iterator[Record]:
+        raise NotImplementedError

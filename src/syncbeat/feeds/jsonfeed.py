@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 
 import ijson
 
-from syncbeat.feeds.base import FeedReader, FeedSpec, Record
+from syncbeat.feeds.base import FeedSpec, FileFeedReader, Record
 from syncbeat.feeds.errors import FeedError, RowError
 from syncbeat.feeds.jsonvalues import kind, object_picker
 from syncbeat.feeds.textio import Utf8Recoder, codec_name, decode_error, is_utf8
@@ -30,7 +30,7 @@ _KINDS = {
 }
 
 
-class JsonFeed(FeedReader):
+class JsonFeed(FileFeedReader):
     """A JSON feed: a top-level list, or the list under `spec.item` in a top-level object."""
 
     def __init__(self, path: pathlib.Path, spec: FeedSpec, fields: Sequence[str]) -> None:
@@ -42,17 +42,6 @@ class JsonFeed(FeedReader):
         with self._open() as probe:
             self._prefix = self._locate(probe, spec.item)
         self._file: BinaryIO | None = self._open()
-
-    def records(self) -> Iterator[Record]:
-        """Yield the fields of each object in the list, or a RowError for any other item."""
-        self._start()
-        return self._records()
-
-    def close(self) -> None:
-        """Close the feed's file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
 
     def _open(self) -> BinaryIO:
         """The file as a UTF-8 byte stream, past any byte order mark (yajl refuses one)."""

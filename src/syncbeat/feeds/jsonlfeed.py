@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
-from syncbeat.feeds.base import FeedReader, FeedSpec, Record
+from syncbeat.feeds.base import FeedSpec, FileFeedReader, Record
 from syncbeat.feeds.errors import FeedError, RowError
 from syncbeat.feeds.jsonvalues import kind, object_picker
 from syncbeat.feeds.textio import ascii_compatible, codec_name, decode_error
@@ -18,7 +18,7 @@ _BUFFER = 1 << 20
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
-class JsonLinesFeed(FeedReader):
+class JsonLinesFeed(FileFeedReader):
     """A JSON lines feed; blank lines are skipped and not counted as records."""
 
     def __init__(self, path: pathlib.Path, spec: FeedSpec, fields: Sequence[str]) -> None:
@@ -27,17 +27,6 @@ class JsonLinesFeed(FeedReader):
         self._pick = object_picker(fields)
         self._file: IO[Any] | None = None
         self._check_first_line()
-
-    def records(self) -> Iterator[Record]:
-        """Yield the fields of each line's object, or a RowError for a line that is not one."""
-        self._start()
-        return self._records()
-
-    def close(self) -> None:
-        """Close the feed's file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
 
     def _lines(self) -> Iterator[bytes]:
         """The file's lines as bytes in an ASCII-compatible encoding (UTF-16 is re-encoded)."""

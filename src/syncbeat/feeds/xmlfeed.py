@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from syncbeat.feeds.base import FeedReader, FeedSpec, Record
+from syncbeat.feeds.base import FeedSpec, FileFeedReader, Record
 from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.textio import codec_name, decode_error, is_utf8
 from syncbeat.feeds.xmlfields import picker
@@ -24,7 +24,7 @@ _PROBE_LIMIT = 4 << 20  # how far open_feed looks for the first product element
 _BLOCK = 1 << 16
 
 
-class XmlFeed(FeedReader):
+class XmlFeed(FileFeedReader):
     """An XML feed: one record per `spec.item` element (default <product>), in any namespace."""
 
     def __init__(self, path: pathlib.Path, spec: FeedSpec, fields: Sequence[str]) -> None:
@@ -39,17 +39,6 @@ class XmlFeed(FeedReader):
         namespace = first_tag[1:].partition("}")[0] if first_tag.startswith("{") else ""
         self._pick = picker(fields, namespace)
         self._file: BinaryIO | None = path.open("rb")
-
-    def records(self) -> Iterator[Record]:
-        """Yield the fields of each product element; a break in the XML raises FeedError."""
-        self._start()
-        return self._records()
-
-    def close(self) -> None:
-        """Close the feed's file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
 
     def _records(self) -> Iterator[Record]:
         pick = self._pick

@@ -44,7 +44,9 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA cache_size=-65536")
+        # 16 MB: enough for the hot index pages; a bigger cache grew the worker with the
+        # database (137 MB at 1M products with 64 MB) and measured no faster.
+        cur.execute("PRAGMA cache_size=-16384")
         cur.close()
 
     @sa.event.listens_for(engine, "begin")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from syncbeat.domain.statuses import ItemOutcome
 from syncbeat.domain.task import Task, shown_outcome
@@ -43,18 +44,12 @@ def report_lines(db: Engine, task: Task, rows_per_chunk: int = 5000) -> Iterator
         labels[int(ItemOutcome.PENDING)] = shown_outcome(0, task.status).label
         when = task.finished_at.isoformat(timespec="seconds") if task.finished_at else "?"
         cancelled = cancelled_detail(task.status, when)
-    after = 0
-    while True:
-        with read_tx(db) as conn:
-            rows = item_rows_after(conn, task.id, after, rows_per_chunk)
-        if not rows:
-            break
+    for rows in _pages(db, item_rows_after, task.id, rows_per_chunk):
         writer.writerows(
             (seq, neutralise(key), labels[outcome],
              neutralise(detail) if outcome else cancelled)
             for seq, key, outcome, detail in rows
         )
-        after = rows[-1][0]
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -67,16 +62,25 @@ def log_lines(db: Engine, task: Task, lines_per_chunk: int = 5000) -> Iterator[s
     yield f"syncbeat actions log of task {task.id} ({task.profile_name}, {task.kind})\n"
     yield (f"status: {task.status}; scheduled at {task.scheduled_at.isoformat()}"
            + (f"; {task.message}" if task.message else "") + "\n")
-    after = 0
-    while True:
-        with read_tx(db) as conn:
-            rows = log_rows_after(conn, task.id, after, lines_per_chunk)
-        if not rows:
-            return
+    for rows in _pages(db, log_rows_after, task.id, lines_per_chunk):
         for _, at, level, message in rows:
             mark = "" if level == "info" else f"[{level.upper()}] "
             first, *rest = message.split("\n")
             yield f"{at.isoformat(timespec='milliseconds')} {mark}{first}\n"
             for line in rest:
                 yield f"    {line}\n"
+
+
+def _pages(
+    db: Engine, read: Callable[[Connection, int, int, int], list[Any]], task_id: int, size: int
+) -> Iterator[list[Any]]:
+    """A task's rows page by page (keyed by their first column), each page read in its own
+    short transaction, so a slow download holds no snapshot open."""
+    after = 0
+    while True:
+        with read_tx(db) as conn:
+            rows = read(conn, task_id, after, size)
+        if not rows:
+            return
+        yield rows
         after = rows[-1][0]

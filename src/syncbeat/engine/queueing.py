@@ -49,7 +49,6 @@ class _Open:
 def queue_step(ctx: Context, task: Task, now: datetime, deadline: float, lease: timedelta) -> str:
     """Queue items of `task` until its source is exhausted or the deadline passes."""
     spec = dict(task.spec or {})
-    started = time.perf_counter()
     try:
         source = _reopen(ctx, task, spec)
     except FeedError as exc:
@@ -64,14 +63,13 @@ def queue_step(ctx: Context, task: Task, now: datetime, deadline: float, lease: 
                 added = _export_chunk(ctx, task, now, lease, source, total, spec)
                 if added is not None:  # queued by the database itself
                     if not added:
-                        return _queued_all(ctx, task, now, total, time.perf_counter() - started,
-                                           lease)
+                        return _queued_all(ctx, task, now, total, lease)
                     total += added
                     source.position = total
                     continue
                 rows, pending, errors = _export_rows(ctx, source, total, spec)
             if not rows:
-                return _queued_all(ctx, task, now, total, time.perf_counter() - started, lease)
+                return _queued_all(ctx, task, now, total, lease)
             with write_tx(ctx.db) as conn:
                 _claim_or_lose(ctx, conn, task, now, lease)
                 insert_items(conn, task.id, rows)
@@ -209,18 +207,18 @@ def _last_queued_id(ctx: Context, task: Task) -> int:
     return int(rows[0][2]) if rows else 0
 
 
-def _queued_all(
-    ctx: Context, task: Task, now: datetime, total: int, seconds: float, lease: timedelta
-) -> str:
+def _queued_all(ctx: Context, task: Task, now: datetime, total: int, lease: timedelta) -> str:
     _forget(ctx, task.id)
     with write_tx(ctx.db) as conn:
         _claim_or_lose(ctx, conn, task, now, lease)
         update_task(conn, task.id, queue_done=True)
         fresh = get_task(conn, task.id)
-        unread = fresh.progress.errors if fresh else 0
-        seconds = fresh.work_seconds if fresh else seconds  # every queue step, not this one
+        assert fresh is not None  # claimed in this transaction
+        unread = fresh.progress.errors
         unread_text = f" ({unread:,} could not be read)" if unread else ""
-        add_log(conn, task.id, now, f"queued {total:,} items{unread_text} in {seconds:.2f} s")
+        # Nothing but queueing has worked the task yet: its work time is the queue's.
+        add_log(conn, task.id, now,
+                f"queued {total:,} items{unread_text} in {fresh.work_seconds:.2f} s")
     return f"task {task.id}: queued {total:,} items"
 
 

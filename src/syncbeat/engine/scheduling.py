@@ -49,7 +49,7 @@ def _schedule_one(
         if t.trigger == "schedule"
     ]
     overdue = [t for t in placeholders if t.scheduled_at <= now]
-    upcoming = [t for t in placeholders if t.scheduled_at > now]
+    has_next = any(t.scheduled_at > now for t in placeholders)
     for task in overdue:
         plan = plan_due(
             profile.schedule, profile.timezone, pending_at=task.scheduled_at, now=now,
@@ -71,12 +71,10 @@ def _schedule_one(
             )
             if new_id is not None:
                 said.append(f"task {new_id} ({profile.name}) scheduled for {plan.start:%H:%M}")
-        if plan.next_at and not upcoming:
-            new_id = create_task(conn, profile, scheduled_at=plan.next_at, trigger="schedule",
-                                 now=now)
-            if new_id is not None:
-                upcoming.append(task)  # any marker: the next occurrence now exists
-    if not overdue and not upcoming:
+        if not has_next:
+            has_next = create_task(conn, profile, scheduled_at=plan.next_at,
+                                   trigger="schedule", now=now) is not None
+    if not overdue and not has_next:
         at = next_occurrence(profile.schedule, profile.timezone, now)
         if create_task(conn, profile, scheduled_at=at, trigger="schedule", now=now):
             said.append(f"{profile.name}: next run at {at.isoformat()}")

@@ -152,3 +152,62 @@ def test_match_by_ean13_and_free_attributes(ctx):
     drain(ctx)
     assert task_of(ctx, task_id).progress.processed == 1
     assert product(ctx, "R1")["attributes"] == {"colour": "red"}
+
+
+def test_a_key_that_repeats_in_a_batch_compares_with_what_the_earlier_row_wrote(ctx):
+    add_products(ctx, ("A1", "1.00", 1), ("A2", "5.00", 5))
+    write_csv(ctx, "a.csv", HEADER, [
+        ["A1", "A1", "2.00", "1"],  # changes the price
+        ["A1", "A1", "2.00", "7"],  # same price as the row before: only the quantity changes
+        ["A1", "A1", "1.00", "7"],  # back to the stored price
+        ["A2", "A2", "5.0", "5"],   # 5.0 is the stored 5.00: no change
+        ["A2", "A2", "6.00", "5"],
+    ])
+    profile = add_profile(ctx, import_profile(batch_size=10))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+
+    details = [(r["key"], r["outcome"], r["detail"]) for r in report(ctx, task_of(ctx, task_id))]
+    assert details == [
+        ("A1", "processed", "price: 1.00 -> 2.00"),
+        ("A1", "processed", "quantity: 1 -> 7"),
+        ("A1", "processed", "price: 2.00 -> 1.00"),
+        ("A2", "skipped", "no change"),
+        ("A2", "processed", "price: 5.00 -> 6.00"),
+    ]
+    assert (product(ctx, "A1")["price"], product(ctx, "A1")["quantity"]) == ("1.00", 7)
+    assert product(ctx, "A2")["price"] == "6.00"
+
+
+def test_match_by_id_and_active_flags(ctx):
+    add_products(ctx, ("A1", "1.00", 1), ("A2", "2.00", 2))
+    ids = {ref: product(ctx, ref)["id"] for ref in ("A1", "A2")}
+    write_csv(ctx, "a.csv", ["id", "on"], [
+        [f"00{ids['A1']}", "no"],  # leading zeros: still product A1
+        [str(ids["A2"]), "yes"],   # already active
+        ["999999", "no"],          # no such product
+    ])
+    profile = add_profile(ctx, import_profile(
+        match={"feed": "id", "catalog": "id"}, mapping={"active": "on"}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+
+    rows = [(r["outcome"], r["detail"]) for r in report(ctx, task_of(ctx, task_id))]
+    assert rows == [
+        ("processed", "active: yes -> no"),
+        ("skipped", "no change"),
+        ("skipped", "not in the catalog and create_missing is off"),
+    ]
+    assert [product(ctx, ref)["active"] for ref in ("A1", "A2")] == [False, True]
+
+
+def test_active_flags_matched_by_reference(ctx):
+    add_products(ctx, ("A1", "1.00", 1), ("A2", "2.00", 2))
+    write_csv(ctx, "a.csv", ["sku", "on"], [["A1", "off"], ["A2", "1"]])
+    profile = add_profile(ctx, import_profile(mapping={"active": "on"}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+
+    rows = [(r["outcome"], r["detail"]) for r in report(ctx, task_of(ctx, task_id))]
+    assert rows == [("processed", "active: yes -> no"), ("skipped", "no change")]
+    assert [product(ctx, ref)["active"] for ref in ("A1", "A2")] == [False, True]

@@ -12,12 +12,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import Values
 from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
 from syncbeat.engine.failures import step_failed
-from syncbeat.engine.process import SKIPPED, BatchResult, ImportPlan, export_values, import_batch
+from syncbeat.engine.process import (
+    SKIPPED,
+    BatchResult,
+    ImportPlan,
+    export_values,
+    import_batch,
+    join_found,
+)
 from syncbeat.feeds import ExportWriter
 from syncbeat.feeds.export import product_lines
 from syncbeat.feeds.jsonvalues import dumps
@@ -57,12 +63,12 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
         spec: dict[str, Any] = dict(fresh.spec)
         size = int(spec["batch_size"])
         plan = ImportPlan.from_spec(spec) if fresh.kind is TaskKind.IMPORT else None
-        rows, found = _read(ctx, conn, fresh, size, plan)
+        rows, loaders = _read(ctx, conn, fresh, size, plan)
         if not rows:
             return f"task {task.id}: nothing left to work"
         if plan is not None:
-            result = import_batch(conn, ctx.catalog, plan, rows, now, careful=careful,
-                                  found=found)
+            result = import_batch(conn, ctx.catalog, plan, rows, now, loaders=loaders,
+                                  careful=careful)
         else:
             result = _export_batch(ctx, conn, fresh, spec, rows)
         first, last = rows[0][0], rows[-1][0]
@@ -78,14 +84,20 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
 
 def _read(
     ctx: Context, conn: Connection, task: Task, size: int, plan: ImportPlan | None
-) -> tuple[list[tuple[Any, ...]], dict[str, tuple[int, Values]] | None]:
-    """The batch's items, with their products when the catalog can read both at once."""
+) -> tuple[list[tuple[Any, ...]], list[Any] | None]:
+    """The batch's items; for an import each with its product (`process.Joined`), and how
+    the catalog's stored values read."""
     joined = getattr(ctx.catalog, "queued_with_products", None)
     if plan is not None and joined is not None:
         both = joined(conn, task.id, task.cursor, size, plan.match, plan.fetch_fields)
         if both is not None:
             return both  # type: ignore[no-any-return]
-    return read_batch(conn, task.id, task.cursor, size), None
+    rows = read_batch(conn, task.id, task.cursor, size)
+    if plan is None:
+        return rows, None
+    keys = list(dict.fromkeys(r[1] for r in rows if r[3] == 0))
+    found = ctx.catalog.fetch(conn, plan.match, keys, plan.fetch_fields)
+    return join_found(plan, rows, found), None
 
 
 def _export_batch(

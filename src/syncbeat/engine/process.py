@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.base import AMBIGUOUS, Catalog, Values
-from syncbeat.domain.catalog_fields import converter
+from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, converter
 from syncbeat.domain.convert import ConversionError
 from syncbeat.domain.diff import describe_changes, diff, show
 from syncbeat.domain.statuses import ItemOutcome
@@ -41,20 +41,31 @@ class BatchResult:
         return Counter(o for _, o, _ in self.outcomes)
 
 
+# A queued item with its product, as a batch reads it: (seq, key, input, outcome, product id,
+# then the product's current value of each of the plan's fetch fields, then, when the plan
+# writes free attributes, the product's whole attribute bag). A key not in the catalog has
+# product id None and nothing after it; a key several products share has AMBIGUOUS.
+Joined = tuple[Any, ...]
+CURRENT = 5  # where a joined row's current values start
+Loader = Callable[[Any], Any] | None  # how a stored value reads as its field's value
+
+
 @dataclass(frozen=True)
 class ImportPlan:
     """An import profile's spec, prepared once per batch for the hot loop."""
 
     match: str
     fields: list[str]  # catalog fields written
-    readers: list[tuple[str, int, Callable[[str, str], Any]]]  # (catalog field, input index, conv)
+    # (catalog field, input index, conversion, position of its current value in a joined row)
+    readers: list[tuple[str, int, Callable[[str, str], Any], int]]
+    fetch_fields: list[str]  # the catalog fields read to compare: the written ones and the key
     create_missing: bool
     skip_unchanged: bool
 
     @property
-    def fetch_fields(self) -> list[str]:
-        """The catalog fields read to compare: the written ones and the match key."""
-        return list(dict.fromkeys([*self.fields, self.match]))
+    def attributes(self) -> bool:
+        """Does the plan write free attributes (which need the product's whole bag)?"""
+        return any(name.startswith(ATTRIBUTE_PREFIX) for name in self.fields)
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> ImportPlan:
@@ -63,110 +74,163 @@ class ImportPlan:
         for feed_field in spec["mapping"].values():
             if feed_field not in feed_fields:
                 feed_fields.append(feed_field)
+        match = spec["match"]["catalog"]
+        fetch_fields = list(dict.fromkeys([*spec["mapping"], match]))
         readers = [
-            (catalog_field, feed_fields.index(feed_field), converter(catalog_field))
+            (catalog_field, feed_fields.index(feed_field), converter(catalog_field),
+             CURRENT + fetch_fields.index(catalog_field))
             for catalog_field, feed_field in spec["mapping"].items()
         ]
         options = spec.get("options", {})
         return cls(
-            match=spec["match"]["catalog"], fields=list(spec["mapping"]), readers=readers,
+            match=match, fields=list(spec["mapping"]), readers=readers,
+            fetch_fields=fetch_fields,
             create_missing=bool(options.get("create_missing", False)),
             skip_unchanged=bool(options.get("skip_unchanged", True)),
         )
 
 
+def join_found(
+    plan: ImportPlan, rows: Sequence[tuple[Any, ...]], found: dict[str, tuple[int, Values]]
+) -> list[Joined]:
+    """Queued items (seq, key, input, outcome) with the products `Catalog.fetch` found."""
+    joined: list[Joined] = []
+    for row in rows:
+        hit = found.get(row[1])
+        if hit is None:
+            joined.append((*row, None))
+            continue
+        product_id, values = hit
+        current = [values.get(name) for name in plan.fetch_fields]
+        if plan.attributes:
+            current.append(values.get("__attributes"))
+        joined.append((*row, product_id, *current))
+    return joined
+
+
 def import_batch(
-    conn: Connection, catalog: Catalog, plan: ImportPlan, rows: Sequence[tuple[Any, ...]],
-    now: datetime, *, careful: bool = False, found: dict[str, tuple[int, Values]] | None = None,
+    conn: Connection, catalog: Catalog, plan: ImportPlan, rows: Sequence[Joined],
+    now: datetime, *, loaders: Sequence[Loader] | None = None, careful: bool = False,
 ) -> BatchResult:
     """Apply a batch of queued feed rows to the catalog; one bad row only marks that row error.
 
-    `careful` applies each product in a savepoint of its own: the retry of a batch that failed
-    as a whole, so the product the database refuses is found and only it is marked error.
+    `loaders` (by fetch field) turn the current values of `rows` into field values, for a
+    catalog that hands them over as stored. `careful` applies each product in a savepoint of
+    its own: the retry of a batch that failed as a whole, so the product the database refuses
+    is found and only it is marked error.
     """
     result = BatchResult()
-    todo = [r for r in rows if r[3] == 0]  # items given an error while queueing stay as they are
-    if found is None:
-        keys = list(dict.fromkeys(r[1] for r in todo))
-        found = catalog.fetch(conn, plan.match, keys, plan.fetch_fields)
     updates: dict[int, Values] = {}
     creates: dict[str, Values] = {}
+    key_of: dict[int, str] = {}
     outcomes = result.outcomes
     readers = plan.readers
+    none: list[Loader] = [None] * CURRENT
+    loads = none + list(loaders or [None] * len(plan.fetch_fields))
     # The loop below runs once per product: it avoids helper objects on purpose.
-    for seq, key, raw, _ in todo:
+    for row in rows:
+        seq, key, raw, queued, product_id = row[:CURRENT]
+        if queued:
+            continue  # an item given an error while queueing stays as it is
         values = decode(raw)
-        incoming: Values = {}
+        incoming: list[tuple[str, int, Any]] = []
         problems: list[str] | None = None
-        for name, index, convert in readers:
+        for name, index, convert, at in readers:
             text = values[index]
             if not text or text.isspace():
                 continue  # no value for this field (missing or blank): leave it as it is
             try:
-                incoming[name] = convert(text, name)
+                incoming.append((name, at, convert(text, name)))
             except ConversionError as exc:
                 problems = [*(problems or []), str(exc)]
         if problems:
             _error(result, seq, key, "; ".join(problems))
             continue
-        hit = found.get(key)
-        if hit is not None and hit[0] == AMBIGUOUS:
+        if product_id is None:
+            _new_product(plan, result, creates, seq, key, incoming)
+            continue
+        if product_id == AMBIGUOUS:
             _error(result, seq, key, f"several products have {plan.match} '{key}': "
                    "match by a field that is unique (reference)")
             continue
-        if hit is not None:
-            product_id, current = hit
-            changed = [
-                f"{name}: {show(old)} -> {show(value)}"
-                for name, value in incoming.items()
-                if (old := current.get(name)) != value and not _same(old, value)
-            ]
-            if changed:
-                current.update(incoming)
-                updates[product_id] = current
-                detail = "; ".join(changed)
-                outcomes.append((seq, PROCESSED, detail))
-                _note(result.changed, f"{key}: {detail}")
-            elif plan.skip_unchanged:
-                outcomes.append((seq, SKIPPED, NO_CHANGE))
+        current = updates.get(product_id)  # a key the batch has already changed
+        changed = []
+        for name, at, value in incoming:
+            if current is None:
+                old = row[at]
+                load = loads[at]
+                if load is not None and old is not None:
+                    old = load(old)
             else:
+                old = current.get(name)
+            if old != value and not _same(old, value):
+                changed.append(f"{name}: {show(old)} -> {show(value)}")
+        if changed or not plan.skip_unchanged:
+            if current is None:
+                current = _values(plan, row, loads)
                 updates[product_id] = current
-                outcomes.append((seq, PROCESSED, REWRITTEN))
-        elif key in creates:
-            pending = creates[key]
-            changes = diff(pending, incoming)
-            pending.update(incoming)
-            detail = describe_changes(changes) if changes else NO_CHANGE
-            outcomes.append((seq, PROCESSED if changes else SKIPPED, detail))
-        elif plan.create_missing:
-            new = {plan.match: key, **incoming}
-            if "reference" not in new:
-                _error(result, seq, key, "not in the catalog, and a new product needs a "
-                       "reference: map a feed field to reference")
-                continue
-            creates[key] = new
-            outcomes.append((seq, PROCESSED, "created"))
-            _note(result.changed, f"{key}: created")
+                key_of[product_id] = key
+            for name, _, value in incoming:
+                current[name] = value
+        if changed:
+            detail = "; ".join(changed)
+            outcomes.append((seq, PROCESSED, detail))
+            _note(result.changed, f"{key}: {detail}")
+        elif plan.skip_unchanged:
+            outcomes.append((seq, SKIPPED, NO_CHANGE))
         else:
-            outcomes.append((seq, SKIPPED, NOT_FOUND))
+            outcomes.append((seq, PROCESSED, REWRITTEN))
     if careful:
-        seq_keys = {seq: key for seq, key, _, _ in todo}
-        _apply_one_by_one(conn, catalog, plan, result, updates, creates, found, seq_keys, now)
+        seq_keys = {row[0]: row[1] for row in rows if not row[3]}
+        _apply_one_by_one(conn, catalog, plan, result, updates, creates, key_of, seq_keys, now)
     else:
         catalog.apply(conn, plan.fields, updates, list(creates.values()), now)
     return result
 
 
+def _values(plan: ImportPlan, row: Joined, loads: list[Loader]) -> Values:
+    """A joined row's product as {field: value}, for `Catalog.apply`."""
+    values: Values = {}
+    for at, name in enumerate(plan.fetch_fields, start=CURRENT):
+        value = row[at]
+        load = loads[at]
+        values[name] = load(value) if load is not None and value is not None else value
+    if plan.attributes:
+        values["__attributes"] = row[CURRENT + len(plan.fetch_fields)]
+    return values
+
+
+def _new_product(
+    plan: ImportPlan, result: BatchResult, creates: dict[str, Values], seq: int, key: str,
+    incoming: list[tuple[str, int, Any]],
+) -> None:
+    given = {name: value for name, _, value in incoming}
+    pending = creates.get(key)
+    if pending is not None:  # the key came earlier in this batch: that row created it
+        changes = diff(pending, given)
+        pending.update(given)
+        detail = describe_changes(changes) if changes else NO_CHANGE
+        result.outcomes.append((seq, PROCESSED if changes else SKIPPED, detail))
+    elif not plan.create_missing:
+        result.outcomes.append((seq, SKIPPED, NOT_FOUND))
+    elif "reference" not in given and plan.match != "reference":
+        _error(result, seq, key, "not in the catalog, and a new product needs a "
+               "reference: map a feed field to reference")
+    else:
+        creates[key] = {plan.match: key, **given}
+        result.outcomes.append((seq, PROCESSED, "created"))
+        _note(result.changed, f"{key}: created")
+
+
 def _apply_one_by_one(
     conn: Connection, catalog: Catalog, plan: ImportPlan, result: BatchResult,
-    updates: dict[int, Values], creates: dict[str, Values],
-    found: dict[str, tuple[int, Values]], seq_keys: dict[int, str], now: datetime,
+    updates: dict[int, Values], creates: dict[str, Values], key_of: dict[int, str],
+    seq_keys: dict[int, str], now: datetime,
 ) -> None:
     refused: dict[str, str] = {}
-    for key, (product_id, _) in found.items():
-        if product_id in updates:
-            one = {product_id: updates[product_id]}
-            _try(conn, key, refused, catalog.apply, conn, plan.fields, one, [], now)
+    for product_id, values in updates.items():
+        _try(conn, key_of[product_id], refused, catalog.apply, conn, plan.fields,
+             {product_id: values}, [], now)
     for key, values in creates.items():
         _try(conn, key, refused, catalog.apply, conn, plan.fields, {}, [values], now)
     if refused:

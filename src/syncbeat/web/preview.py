@@ -86,9 +86,9 @@ def _compare(ctx: Context, spec: dict[str, Any], columns: list[str], records: li
         key = (record[0] or "").strip() or None
         parsed.append((seq, key, values, record if key else "the row has no value for its key"))
     keys = [key for _, key, _, rec in parsed if key and not isinstance(rec, str)]
-    fetch_fields = list(dict.fromkeys([*plan.fields, plan.match]))
     with read_tx(ctx.db) as conn:
-        found = ctx.catalog.fetch(conn, plan.match, list(dict.fromkeys(keys)), fetch_fields)
+        found = ctx.catalog.fetch(conn, plan.match, list(dict.fromkeys(keys)),
+                                  plan.fetch_fields)
     result = []
     for seq, key, values, record in parsed:
         if isinstance(record, str):
@@ -105,7 +105,7 @@ def _outcome(plan: ImportPlan, key: str | None, record: tuple[Any, ...],
              found: dict[str, Any]) -> tuple[str, str]:
     incoming: dict[str, Any] = {}
     problems: list[str] = []
-    for name, index, convert in plan.readers:
+    for name, index, convert, _ in plan.readers:
         text = record[index]
         if text is None:
             continue

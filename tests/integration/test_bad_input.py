@@ -119,3 +119,37 @@ def test_a_batch_that_keeps_failing_ends_the_task_even_under_cron(ctx):
     assert task.message == "a batch failed 5 times: the catalog database cannot be reached"
     assert task.progress.cancelled == 1
     assert product(ctx, "A1")["price"] == "1.00"
+
+
+def test_a_change_the_catalog_refuses_is_that_items_error_and_the_batch_goes_on(ctx):
+    add_products(ctx, ("A1", "1.00", 1), ("A2", "2.00", 2), ("A3", "3.00", 3))
+    with write_tx(ctx.db) as conn:
+        for i, ref in enumerate(("A1", "A2", "A3"), start=1):
+            conn.execute(products.update().where(products.c.reference == ref)
+                         .values(ean13=f"477000000000{i}"))
+    write_csv(ctx, "a.csv", ["ean", "ref", "stock"], [
+        ["4770000000001", "A1", "10"],   # a plain change
+        ["4770000000002", "A3", "20"],   # A3 is another product's reference: refused
+        ["4770000000003", "A3", "30"],
+        ["4770000000009", "A1", "40"],   # a new product with A1's reference: refused
+        ["4770000000008", "N1", "50"],   # a new product
+    ])
+    profile = add_profile(ctx, import_profile(
+        batch_size=10, match={"feed": "ean", "catalog": "ean13"},
+        mapping={"reference": "ref", "quantity": "stock"}, options={"create_missing": True}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+
+    assert details(ctx, task_id) == [
+        ("4770000000001", "processed", "quantity: 1 -> 10"),
+        ("4770000000002", "error",
+         "the catalog refused the change: another product has this reference already"),
+        ("4770000000003", "processed", "quantity: 3 -> 30"),
+        ("4770000000009", "error",
+         "the catalog refused the change: another product has this reference already"),
+        ("4770000000008", "processed", "created"),
+    ]
+    assert [product(ctx, r)["quantity"] for r in ("A1", "A2", "A3", "N1")] == [10, 2, 30, 50]
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.COMPLETED
+    assert (task.progress.processed, task.progress.errors) == (3, 2)

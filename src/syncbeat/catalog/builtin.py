@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from syncbeat.catalog.base import AMBIGUOUS, Values
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX
 from syncbeat.domain.convert import canonical_decimal
-from syncbeat.store.items import placeholder, raw_cursor
+from syncbeat.store.items import many_rows, placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
 
 COLUMNS = ("id", "reference", "ean13", "name", "price", "quantity", "active")
@@ -138,28 +138,52 @@ class BuiltinCatalog:
         """Write changed products (id -> all `fields`) and create new ones."""
         columns, attrs = _split(fields)
         columns = [c for c in columns if c != "id"]
-        p = placeholder(conn)
-        stamp: Any = sqlite_datetime(now) if conn.dialect.name == "sqlite" else now
-        convert = self._converter(conn)
         if updates and conn.dialect.name == "postgresql":
-            self._update_postgresql(conn, columns, attrs, updates, stamp)
+            self._update_postgresql(conn, columns, attrs, updates, now)
         elif updates:
-            sets = [f"{c} = {p}" for c in columns] + [f"updated_at = {p}"]
-            if attrs:
-                sets.append(f"attributes = {p}")
-            params = []
-            for product_id, values in updates.items():
-                row = [convert(c, values.get(c)) for c in columns]
-                row.append(stamp)
-                if attrs:
-                    row.append(self._attributes(values, attrs))
-                row.append(product_id)
-                params.append(tuple(row))
-            raw_cursor(conn).executemany(
-                f"UPDATE products SET {', '.join(sets)} WHERE id = {p}", params
-            )
+            self._update_sqlite(conn, columns, attrs, updates, sqlite_datetime(now))
         if creates:
             self._create(conn, columns, attrs, creates, now)
+
+    def _update_sqlite(
+        self, conn: Connection, columns: list[str], attrs: list[str],
+        updates: Mapping[int, Values], stamp: str,
+    ) -> None:
+        """Update products a hundred a statement, as an upsert on their id: SQLite's UPDATE
+        takes one row a statement. Every product was read in this write transaction, so each
+        row meets its product's id and updates it; the row carries the product's own
+        reference, which makes it one the table would accept, as the upsert syntax requires.
+        Without the reference at hand, one UPDATE a product."""
+        names = [*columns, "updated_at"] + (["attributes"] if attrs else [])
+        price_at = columns.index("price") if "price" in columns else -1
+        known = "reference" in columns or all("reference" in v for v in updates.values())
+        extra = ["reference"] if known and "reference" not in columns else []
+        rows: list[list[Any]] = []
+        for product_id, values in updates.items():
+            row = [values.get(c) for c in columns]
+            price = row[price_at] if price_at >= 0 else None
+            if price is not None:
+                row[price_at] = str(canonical_decimal(price))
+            row.append(stamp)
+            if attrs:
+                row.append(self._attributes(values, attrs))
+            if not known:
+                row.append(product_id)
+            elif extra:
+                row[:0] = [product_id, values["reference"]]
+            else:
+                row.insert(0, product_id)
+            rows.append(row)
+        cur = raw_cursor(conn)
+        if not known:
+            sets = ", ".join(f"{name} = ?" for name in names)
+            cur.executemany(f"UPDATE products SET {sets} WHERE id = ?", rows)
+            return
+        head = ["id", *extra, *names]
+        sets = ", ".join(f"{name} = excluded.{name}" for name in names)
+        many_rows(cur, f"INSERT INTO products ({', '.join(head)}) VALUES ",
+                  "(" + ", ".join(["?"] * len(head)) + ")",
+                  f" ON CONFLICT (id) DO UPDATE SET {sets}", rows)
 
     def _create(
         self, conn: Connection, columns: list[str], attrs: list[str],
@@ -208,18 +232,6 @@ class BuiltinCatalog:
             "WHERE products.id = v.id",
             (stamp, *arrays),
         )
-
-    @staticmethod
-    def _converter(conn: Connection) -> Any:
-        sqlite = conn.dialect.name == "sqlite"
-
-        def convert(column: str, value: Any) -> Any:
-            if column == "price" and value is not None:
-                value = canonical_decimal(value)
-                return str(value) if sqlite else value
-            return value
-
-        return convert
 
     @staticmethod
     def _attributes(values: Values, attrs: list[str]) -> str:

@@ -153,6 +153,25 @@ def test_json_lines_values_and_bad_lines(tmp_path: pathlib.Path) -> None:
     ]
 
 
+def test_json_lines_with_spaces_around_or_more_after_the_object(tmp_path: pathlib.Path) -> None:
+    path = write(
+        tmp_path,
+        '{"sku": "A"}\n'
+        '   {"sku": "B"}  \t\n'
+        '{"sku": "C"} x\n'
+        '{"sku": "D"}{"sku": "E"}\n'
+        '{"sku": "F", "price": 1e2}',
+        "feed.jsonl",
+    )
+    assert read(path, JSONL, ["sku", "price"]) == [
+        ("A", None),
+        ("B", None),
+        RowError(line=3, key=None, message="line 3 is not valid JSON: Extra data (column 14)"),
+        RowError(line=4, key=None, message="line 4 is not valid JSON: Extra data (column 13)"),
+        ("F", "1E+2"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "words"),
     [

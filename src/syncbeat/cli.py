@@ -387,27 +387,25 @@ def worker(state: State, drain: bool, interval: float | None, quiet: bool, stats
     ticks = run_worker(ctx, drain=drain, stop=stop, on_tick=on_tick, interval=interval)
     click.echo(f"worker stopped after {ticks:,} ticks")
     if stats:
-        from syncbeat.store.db import WRITE_STATS
-
-        peak_mb = _peak_rss_kb() / 1024
-        click.echo(f"write transactions: {WRITE_STATS.count:,}, "
-                   f"longest {WRITE_STATS.longest:.3f} s, total {WRITE_STATS.total:.2f} s; "
-                   f"peak memory {peak_mb:.0f} MB")
+        _print_stats()
 
 
-def _peak_rss_kb() -> int:
-    """This process's peak memory since it started (VmHWM: exec resets it, unlike getrusage,
-    which would count the memory of the process that forked us)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
+def _print_stats() -> None:
+    from syncbeat.engine.background import CHILD_STATS, peak_rss_kb
+    from syncbeat.store.db import WRITE_STATS
 
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    own = peak_rss_kb() / 1024
+    child = CHILD_STATS.peak_kb / 1024
+    writes = CHILD_STATS.writes
+    count = WRITE_STATS.count + writes.count
+    longest = max(WRITE_STATS.longest, writes.longest)
+    total = WRITE_STATS.total + writes.total
+    memory = f"peak memory {own + child:.0f} MB"
+    if CHILD_STATS.children:
+        memory += (f" ({own:.0f} MB in the worker, {child:.0f} MB in the process that read "
+                   "the feeds)")
+    click.echo(f"write transactions: {count:,}, longest {longest:.3f} s, "
+               f"total {total:.2f} s; {memory}")
 
 
 # ---------------------------------------------------------------- tasks

@@ -55,6 +55,8 @@ class Task:
     batches: int
     work_seconds: float
     spec: Mapping[str, Any] | None
+    queue_seconds: float = 0.0  # part of work_seconds
+    unread: int = 0  # feed rows given an error while queueing (part of progress.errors)
     lease_owner: str | None = None
     lease_until: datetime | None = None
 
@@ -73,6 +75,7 @@ class Task:
             ),
             queue_done=bool(m["queue_done"]), cursor=m["cursor"], export_size=m["export_size"],
             batches=m["batches"], work_seconds=m["work_seconds"], spec=m["spec"],
+            queue_seconds=m["queue_seconds"], unread=m["unread"],
             lease_owner=m["lease_owner"], lease_until=m["lease_until"],
         )
 

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.engine.background import Queuer
 from syncbeat.engine.batch import run_batch
 from syncbeat.engine.context import Context
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.finish import finish_task
-from syncbeat.engine.queueing import queue_step
+from syncbeat.engine.queueing import forget_reader, queue_some, queue_step
 from syncbeat.engine.scheduling import schedule
 from syncbeat.engine.start import start_due
 from syncbeat.engine.tidy import tidy
@@ -35,15 +36,31 @@ class TickReport:
     lines: list[str] = field(default_factory=list)
     worked: int = 0  # tasks this tick queued, batched or finished
     more: bool = False  # running tasks remain, or pending ones whose time has come
+    waiting: bool = False  # a task waits for its queueing thread: tick again soon
 
 
 @dataclass
 class Heartbeat:
-    """Ticks for one process; remembers when it last tidied and recorded itself."""
+    """Ticks for one process; remembers when it last tidied and recorded itself.
+
+    A long-running worker passes `background=True`: a big import feed is then queued by a
+    child process while the ticks work its batches (`engine.background`); `close()` stops
+    the children. A one-shot tick (cron, tests) queues within the tick.
+    """
 
     ctx: Context
+    background: bool = False
     last_tidy: float = field(default=-1e18)
     last_record: float = field(default=-1e18)
+    queuer: Queuer | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.background:
+            self.queuer = Queuer(self.ctx)
+
+    def close(self) -> list[str]:
+        """Stop background queueing after its chunk in flight; what it said last."""
+        return self.queuer.close() if self.queuer is not None else []
 
     def tick(self, stop: threading.Event | None = None) -> TickReport:
         """One bounded tick. `stop` is checked between tasks: a stopping worker ends
@@ -59,34 +76,60 @@ class Heartbeat:
         report.lines += start_due(ctx, now)
         with write_tx(ctx.db) if ctx.db.dialect.name == "postgresql" else read_tx(ctx.db) as conn:
             candidates = running_tasks(conn, now, ctx.owner)
+        if self.queuer is not None:
+            report.lines += self.queuer.lines()
         for task in candidates:
             if stop is not None and stop.is_set():
                 break
             if report.worked and time.perf_counter() > deadline:
                 break  # the rest wait for the next tick: a tick stays within its budget
             try:
-                report.lines.append(self._work(task, deadline, lease))
+                line = self._work(task, deadline, lease)
             except Exception as exc:  # one task's failure must not stop the heartbeat
-                report.lines.append(step_failed(ctx, task, _step_name(task), exc))
-            report.worked += 1
+                line = step_failed(ctx, task, self._step_name(task), exc)
+            if line is None:
+                report.waiting = True
+            else:
+                report.lines.append(line)
+                report.worked += 1
         self._forget_others(candidates)
         self._housekeeping(settings, report)
         report.more = has_work(ctx, ctx.clock())
         return report
 
-    def _work(self, task: Task, deadline: float, lease: timedelta) -> str:
+    def _work(self, task: Task, deadline: float, lease: timedelta) -> str | None:
+        """Queue, work a batch of, or finish the task; None when it waits for the child
+        process queueing it to commit items."""
         ctx = self.ctx
+        queuer = self.queuer
         if not task.queue_done:
-            return queue_step(ctx, task, ctx.clock(), deadline, lease)
+            if queuer is None:
+                return queue_step(ctx, task, ctx.clock(), deadline, lease)
+            if not queuer.alive(task.id):
+                if not queuer.helps(task):
+                    return queue_step(ctx, task, ctx.clock(), deadline, lease)
+                # A first chunk in the tick, so batches start at once; a child reads on.
+                line, more = queue_some(ctx, task, ctx.clock(), deadline, lease, chunks=1)
+                if more:
+                    forget_reader(ctx, task.id)
+                    queuer.start(task, lease)
+                return line
+            if task.progress.pending <= 0:
+                return None
         if task.progress.pending > 0:
             return run_batch(ctx, task, lease)
         return finish_task(ctx, task, lease)
+
+    def _step_name(self, task: Task) -> str:
+        if not task.queue_done and not (self.queuer and self.queuer.alive(task.id)):
+            return "queueing"
+        return "a batch" if task.progress.pending > 0 else "finishing"
 
     def _forget_others(self, candidates: list[Task]) -> None:
         # A task killed or deleted by another process: close the feed this one held open.
         running = {task.id for task in candidates}
         for task_id in [t for t in self.ctx.readers if t not in running]:
-            self.ctx.readers.pop(task_id).close()
+            forget_reader(self.ctx, task_id)
 
     def _housekeeping(self, settings: RuntimeSettings, report: TickReport) -> None:
         ctx = self.ctx
@@ -99,12 +142,6 @@ class Heartbeat:
             with write_tx(ctx.db) as conn:
                 record_heartbeat(conn, ctx.clock(), {"worker": ctx.owner,
                                                      "worked": report.worked})
-
-
-def _step_name(task: Task) -> str:
-    if not task.queue_done:
-        return "queueing"
-    return "a batch" if task.progress.pending > 0 else "finishing"
 
 
 def has_work(ctx: Context, now: object) -> bool:

@@ -20,7 +20,7 @@ from syncbeat.feeds import FeedError, RowError, open_feed
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.items import ItemRow, insert_items, read_batch
 from syncbeat.store.logs import add_log
-from syncbeat.store.tasks import add_queued, claim, get_task, move_task, update_task
+from syncbeat.store.tasks import add_queued, claim, get_task, mark_queued, move_task
 
 MAX_KEY = 200  # the items table's key column
 CHUNK = 20_000  # rows per write transaction: tens of milliseconds, so other writers barely wait
@@ -48,14 +48,24 @@ class _Open:
 
 def queue_step(ctx: Context, task: Task, now: datetime, deadline: float, lease: timedelta) -> str:
     """Queue items of `task` until its source is exhausted or the deadline passes."""
+    return queue_some(ctx, task, now, deadline, lease)[0]
+
+
+def queue_some(
+    ctx: Context, task: Task, now: datetime, deadline: float, lease: timedelta, *,
+    chunks: int | None = None,
+) -> tuple[str, bool]:
+    """`queue_step` (or at most `chunks` chunks of it), and whether more may remain: False
+    once the source is exhausted, the task is lost to another worker (or a kill), or its
+    feed is broken."""
     spec = dict(task.spec or {})
     try:
         source = _reopen(ctx, task, spec)
     except FeedError as exc:
-        return _broken(ctx, task, now, exc)
+        return _broken(ctx, task, now, exc), False
     total = task.progress.total
     try:
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and chunks != 0:
             chunk_started = time.perf_counter()
             if task.kind is TaskKind.IMPORT:
                 rows, pending, errors = _import_rows(source, total)
@@ -63,13 +73,15 @@ def queue_step(ctx: Context, task: Task, now: datetime, deadline: float, lease: 
                 added = _export_chunk(ctx, task, now, lease, source, total, spec)
                 if added is not None:  # queued by the database itself
                     if not added:
-                        return _queued_all(ctx, task, now, total, lease)
+                        return _queued_all(ctx, task, now, total, lease), False
                     total += added
                     source.position = total
+                    if chunks is not None and added == CHUNK:
+                        chunks -= 1  # a short chunk was the last: the next look says so
                     continue
                 rows, pending, errors = _export_rows(ctx, source, total, spec)
             if not rows:
-                return _queued_all(ctx, task, now, total, lease)
+                return _queued_all(ctx, task, now, total, lease), False
             with write_tx(ctx.db) as conn:
                 _claim_or_lose(ctx, conn, task, now, lease)
                 insert_items(conn, task.id, rows)
@@ -79,16 +91,18 @@ def queue_step(ctx: Context, task: Task, now: datetime, deadline: float, lease: 
                     raise LostTask
             total += len(rows)
             source.position = total
+            if chunks is not None and len(rows) == CHUNK:
+                chunks -= 1
     except FeedError as exc:
-        return _broken(ctx, task, now, exc)
+        return _broken(ctx, task, now, exc), False
     except LostTask:
-        _forget(ctx, task.id)
-        return f"task {task.id}: another worker queues it"
+        forget_reader(ctx, task.id)
+        return f"task {task.id}: another worker queues it", False
     except BaseException:
         # Rows read but not committed would be lost if this reader were used again.
-        _forget(ctx, task.id)
+        forget_reader(ctx, task.id)
         raise
-    return f"task {task.id}: queued {total:,} items so far"
+    return f"task {task.id}: queued {total:,} items so far", True
 
 
 def _claim_or_lose(
@@ -102,7 +116,7 @@ def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
     held = ctx.readers.get(task.id)
     if held is not None and held.position == task.progress.total:
         return held  # type: ignore[no-any-return]
-    _forget(ctx, task.id)
+    forget_reader(ctx, task.id)
     skip = task.progress.total
     if task.kind is TaskKind.IMPORT:
         fields = _feed_fields(spec)
@@ -208,22 +222,22 @@ def _last_queued_id(ctx: Context, task: Task) -> int:
 
 
 def _queued_all(ctx: Context, task: Task, now: datetime, total: int, lease: timedelta) -> str:
-    _forget(ctx, task.id)
+    forget_reader(ctx, task.id)
     with write_tx(ctx.db) as conn:
         _claim_or_lose(ctx, conn, task, now, lease)
-        update_task(conn, task.id, queue_done=True)
+        if not mark_queued(conn, task.id):
+            return f"task {task.id}: queued {total:,} items"  # said already, by another step
         fresh = get_task(conn, task.id)
         assert fresh is not None  # claimed in this transaction
-        unread = fresh.progress.errors
+        unread = fresh.unread
         unread_text = f" ({unread:,} could not be read)" if unread else ""
-        # Nothing but queueing has worked the task yet: its work time is the queue's.
         add_log(conn, task.id, now,
-                f"queued {total:,} items{unread_text} in {fresh.work_seconds:.2f} s")
+                f"queued {total:,} items{unread_text} in {fresh.queue_seconds:.2f} s")
     return f"task {task.id}: queued {total:,} items"
 
 
 def _broken(ctx: Context, task: Task, now: datetime, exc: FeedError) -> str:
-    _forget(ctx, task.id)
+    forget_reader(ctx, task.id)
     reason = f"the feed could not be read to its end: {exc}"
     with write_tx(ctx.db) as conn:
         if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=reason):
@@ -231,7 +245,8 @@ def _broken(ctx: Context, task: Task, now: datetime, exc: FeedError) -> str:
     return f"task {task.id} error: {reason}"
 
 
-def _forget(ctx: Context, task_id: int) -> None:
+def forget_reader(ctx: Context, task_id: int) -> None:
+    """Close the feed this process holds open for the task, if any."""
     held = ctx.readers.pop(task_id, None)
     if held is not None:
         held.close()

@@ -13,6 +13,8 @@ from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import release_leases
 
+WAIT_FOR_QUEUE = 0.02  # seconds: a task's first items are being queued by a thread
+
 
 def run_worker(
     ctx: Context,
@@ -28,7 +30,7 @@ def run_worker(
     tick interval (a setting) between ticks.
     """
     stop = stop or threading.Event()
-    heartbeat = Heartbeat(ctx)
+    heartbeat = Heartbeat(ctx, background=True)
     ticks = 0
     try:
         while not stop.is_set():
@@ -38,9 +40,14 @@ def run_worker(
                 on_tick(report)
             if drain and not report.more:
                 break
-            if report.worked == 0:
+            if report.waiting and report.worked == 0:
+                stop.wait(WAIT_FOR_QUEUE)
+            elif report.worked == 0:
                 stop.wait(interval if interval is not None else _interval(ctx))
     finally:
+        last = heartbeat.close()  # background queueing first: it holds the same leases
+        if last and on_tick is not None:
+            on_tick(TickReport(lines=last))
         with write_tx(ctx.db) as conn:
             release_leases(conn, ctx.owner)  # another worker may take over at once
         ctx.close()

@@ -114,6 +114,9 @@ tasks = sa.Table(
     # steps that failed in a row (any worker): five end the task instead of a running forever
     sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
     sa.Column("work_seconds", sa.Float, nullable=False, server_default="0"),
+    # of which queueing (in a worker, the feed is read while batches run: the two overlap)
+    sa.Column("queue_seconds", sa.Float, nullable=False, server_default="0"),
+    sa.Column("unread", sa.Integer, nullable=False, server_default="0"),  # feed rows in error
     sa.Column("lease_owner", sa.String(100)),
     sa.Column("lease_until", UtcDateTime()),
     sa.Column("created_at", UtcDateTime(), nullable=False),

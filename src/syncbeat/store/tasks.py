@@ -205,6 +205,16 @@ def release_leases(conn: Connection, owner: str) -> None:
     )
 
 
+def mark_queued(conn: Connection, task_id: int) -> bool:
+    """Note that every item of the task is queued; False if that was noted already."""
+    result = conn.execute(
+        sa.update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.queue_done == sa.false())
+        .values(queue_done=True)
+    )
+    return result.rowcount == 1
+
+
 def update_task(conn: Connection, task_id: int, **values: Any) -> None:
     """Set plain fields of a task (spec, queue progress), not its status."""
     assert "status" not in values, "statuses change through move_task"
@@ -327,6 +337,8 @@ def add_queued(
             pending=tasks.c.pending + pending,
             errors=tasks.c.errors + errors,
             work_seconds=tasks.c.work_seconds + seconds,
+            queue_seconds=tasks.c.queue_seconds + seconds,
+            unread=tasks.c.unread + errors,
             failures=0,
         )
     )

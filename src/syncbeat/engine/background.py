@@ -1,0 +1,218 @@
+"""Queueing a big import feed in a second process while the worker works its batches.
+
+Reading a feed is Python work (parsing, checking, encoding each row), and so is a batch: in
+one process they take turns on one core. A worker (`run_worker`) therefore hands the
+queueing of a big import feed to a child process and works the batches already queued, on
+the second core. Nothing changes for correctness: the child is the same lease owner as its
+worker, commits chunk by chunk with the same checks (a chunk counts only if the queued total
+is still the one it read), and after a crash the next worker resumes from the queued count.
+
+While the child starts (a fresh interpreter: a few tenths of a second), the worker queues
+chunks itself; the first chunk committed by either wins and the other reads on from there.
+The child dies with its worker (Linux: PR_SET_PDEATHSIG; elsewhere it checks its parent
+between chunks) and stops after its chunk in flight when the worker stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
+
+from syncbeat.domain.statuses import TaskKind, TaskStatus
+from syncbeat.domain.task import Task
+from syncbeat.engine.context import Context
+from syncbeat.store.db import WRITE_STATS, WriteStats
+
+log = logging.getLogger(__name__)
+HELP_BYTES = 512 * 1024  # feeds smaller than this are queued within a tick or two
+SLICE = 0.5  # seconds of queueing between two looks at the stop flag, the parent and the task
+STOP_WAIT = 30.0  # seconds a stopping worker waits for a child's chunk in flight
+_SPAWN = multiprocessing.get_context("spawn")  # safe beside threads (the web server's)
+
+
+class ChildStats:
+    """What this worker's queueing children reported when they ended."""
+
+    def __init__(self) -> None:
+        self.children = 0
+        self.peak_kb = 0  # the largest child's peak memory
+        self.writes = WriteStats()
+
+
+CHILD_STATS = ChildStats()
+
+
+class Queuer:
+    """The queueing child processes of one worker, one a task."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.stopping = False
+        # Made with the first child: they start multiprocessing's helper process.
+        self.stop: Event | None = None
+        self.said: Any = None  # lines (and last figures) the children send the worker
+        self.children: dict[int, tuple[BaseProcess, Event]] = {}
+
+    def helps(self, task: Task) -> bool:
+        """Is the task's feed worth a second process?"""
+        if task.kind is not TaskKind.IMPORT or task.queue_done or self.stopping:
+            return False
+        url = self.ctx.db.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            return False  # a database only this process can see
+        snapshot = (task.spec or {}).get("_snapshot")
+        if not snapshot:
+            return False
+        try:
+            size = (self.ctx.task_dir(task.id) / str(snapshot)).stat().st_size
+        except OSError:
+            return False  # the queueing step will say what is wrong with it
+        return size >= HELP_BYTES
+
+    def start(self, task: Task, lease: timedelta) -> None:
+        """Start a child queueing the task, unless one is at it already."""
+        if self.alive(task.id):
+            return
+        if self.stop is None:
+            self.stop, self.said = _SPAWN.Event(), _SPAWN.SimpleQueue()
+        ready = _SPAWN.Event()
+        child = _SPAWN.Process(
+            target=queue_in_child,
+            args=(self.ctx.db.url.render_as_string(hide_password=False), str(self.ctx.data_dir),
+                  self.ctx.owner, task.id, lease.total_seconds(), self.stop, ready, self.said,
+                  os.getpid()),
+            name=f"syncbeat-queue-{task.id}", daemon=True,
+        )
+        child.start()
+        self.children[task.id] = (child, ready)
+
+    def alive(self, task_id: int) -> bool:
+        """Is a child queueing the task (or starting to)?"""
+        held = self.children.get(task_id)
+        return held is not None and held[0].is_alive()
+
+    def ready(self, task_id: int) -> bool:
+        """Is a child queueing the task, past its start?"""
+        held = self.children.get(task_id)
+        return held is not None and held[0].is_alive() and held[1].is_set()
+
+    def lines(self) -> list[str]:
+        """What the children said since the last call; forget the children that ended."""
+        lines: list[str] = []
+        if self.said is None:
+            return lines
+        while not self.said.empty():
+            said = self.said.get()
+            if isinstance(said, str):
+                lines.append(said)
+            else:  # ("ended", peak memory in kB, write transactions, longest, total seconds)
+                _, peak_kb, count, longest, total = said
+                CHILD_STATS.children += 1
+                CHILD_STATS.peak_kb = max(CHILD_STATS.peak_kb, peak_kb)
+                writes = CHILD_STATS.writes
+                writes.count += count
+                writes.total += total
+                writes.longest = max(writes.longest, longest)
+        for task_id in [t for t, (child, _) in self.children.items() if not child.is_alive()]:
+            self.children.pop(task_id)[0].join()
+        return lines
+
+    def close(self) -> list[str]:
+        """Stop every child after its chunk in flight (a chunk commits or rolls back whole);
+        return what they said last."""
+        self.stopping = True
+        if self.stop is not None:
+            self.stop.set()
+        for child, _ in self.children.values():
+            child.join(STOP_WAIT)
+            if child.is_alive():
+                child.kill()  # its transaction rolls back; the next worker reads on
+                child.join()
+        return self.lines()
+
+
+def queue_in_child(
+    url: str, data_dir: str, owner: str, task_id: int, lease_seconds: float, stop: Event,
+    ready: Event, said: Any, parent: int,
+) -> None:
+    """The child process: queue the task chunk by chunk until it is queued or let go."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the worker, which stops us
+    from syncbeat.engine.failures import step_failed
+    from syncbeat.engine.queueing import queue_some
+    from syncbeat.store.db import make_engine, read_tx
+    from syncbeat.store.tasks import get_task
+
+    engine = make_engine(url)
+    ctx = Context(db=engine, data_dir=Path(data_dir), owner=owner)
+    lease = timedelta(seconds=lease_seconds)
+    ready.set()
+    task = None
+    try:
+        while not stop.is_set() and os.getppid() == parent:
+            with read_tx(engine) as conn:
+                task = get_task(conn, task_id)
+            if task is None or task.status is not TaskStatus.RUNNING or task.queue_done:
+                return
+            if _held_by_another(task, owner):
+                return
+            line, more = queue_some(ctx, task, ctx.clock(), time.perf_counter() + SLICE, lease)
+            if not more:
+                with read_tx(engine) as conn:
+                    after = get_task(conn, task_id)
+                if after is not None and after.queue_done:
+                    said.put(f"{line} (read by a second process)")
+                    return
+                if after is None or after.status is not TaskStatus.RUNNING:
+                    said.put(line)
+                    return
+                # Otherwise the worker committed a chunk first: read on from there.
+    except Exception as exc:  # counted like any failed step; the worker's next tick retries
+        log.warning("task %s: queueing failed: %s", task_id, exc)
+        if task is not None:
+            with contextlib.suppress(Exception):  # the database itself may be out of reach
+                said.put(step_failed(ctx, task, "queueing", exc))
+    finally:
+        ctx.close()
+        engine.dispose()
+        with contextlib.suppress(OSError):  # a worker that died no longer listens
+            said.put(("ended", peak_rss_kb(), WRITE_STATS.count, WRITE_STATS.longest,
+                      WRITE_STATS.total))
+
+
+def _held_by_another(task: Task, owner: str) -> bool:
+    return bool(task.lease_owner and task.lease_owner != owner and task.lease_until
+                and task.lease_until > datetime.now(UTC))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (a SIGKILLed worker)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def peak_rss_kb() -> int:
+    """This process's peak memory since it started (VmHWM: exec resets it, unlike getrusage,
+    which would count the memory of the process that forked us)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

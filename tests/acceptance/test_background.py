@@ -1,0 +1,129 @@
+"""A big import feed is read by a second process while the worker works its batches: the
+same catalog, counters, report and log as one process would give, and no process left behind
+when the worker is stopped or killed."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from clitools import import_toml, wait_for
+
+ROWS = 60_000  # three chunks of queueing, about 1.5 MB of CSV: worth a second process
+HEADER = ["sku", "title", "price", "qty"]
+
+
+def _setup(sb) -> None:
+    """Products P00000..P29999 at 1.00; the feed changes the first half of them, leaves the
+    rest alone and brings 30,000 new ones (create_missing is on)."""
+    from syncbeat.store.db import make_engine, write_tx
+    from syncbeat.store.tables import products
+
+    db = make_engine(sb.db_url)
+    try:
+        with write_tx(db) as conn:
+            conn.execute(products.insert(), [
+                {"reference": f"P{i:05d}", "name": f"Product {i}", "price": Decimal("1.00"),
+                 "quantity": 1, "active": True, "updated_at": datetime(2026, 1, 1, tzinfo=UTC)}
+                for i in range(30_000)
+            ])
+    finally:
+        db.dispose()
+    rows = [[f"P{i:05d}", f"Product {i}", "2.50" if i < 15_000 else "1.00", 1]
+            for i in range(30_000)]
+    rows += [[f"N{i:05d}", f"New {i}", "9.99", 5] for i in range(30_000)]
+    feed = sb.feed("big.csv", HEADER, rows)
+    assert feed.stat().st_size > 1_000_000
+    sb.add_profile(import_toml("Big", "big.csv", batch_size=5000, create_missing=True))
+
+
+def _check_done(sb) -> None:
+    task = sb.task(1)
+    assert task["status"] == "completed", task
+    assert task["progress"] == {"total": ROWS, "pending": 0, "processed": 45_000,
+                                "skipped": 15_000, "cancelled": 0, "error": 0}
+    report = sb("task", "report", "1").csv()
+    assert len(report) == ROWS + 1
+    assert report[1][2:] == ["processed", "price: 1.00 -> 2.50"]
+    assert report[15_001][2:] == ["skipped", "no change"]
+    assert report[-1][2:] == ["processed", "created"]
+    listed = {p["reference"]: p["price"]
+              for p in sb.json("catalog", "list", "--json", "--limit", "100000")}
+    assert len(listed) == ROWS
+    assert (listed["P00000"], listed["P14999"], listed["P15000"], listed["N29999"]) == (
+        "2.50", "2.50", "1.00", "9.99")
+    log = sb("task", "log", "1").out
+    assert len(re.findall(rf" queued {ROWS:,} items in [\d.]+ s", log)) == 1, log
+    assert [int(n) for n in re.findall(r" batch (\d+): items ", log)] == list(range(1, 13))
+
+
+def test_a_big_feed_is_queued_by_a_second_process_while_batches_run(sb):
+    _setup(sb)
+    sb("run", "Big")
+    out = sb("worker", "--drain", "--stats")
+    lines = out.lines
+    queued = lines.index(f"task 1: queued {ROWS:,} items (read by a second process)")
+    first_batch = next(i for i, line in enumerate(lines) if ": batch 1: " in line)
+    assert first_batch < queued, str(out)  # batches began while the feed was still read
+    assert re.search(r"peak memory \d+ MB \(\d+ MB in the worker, \d+ MB in the process "
+                     r"that read the feeds\)$", lines[-1]), lines[-1]
+    _check_done(sb)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _queueing_child(pid: int) -> int | None:
+    """The worker's child process that reads a feed (not multiprocessing's own helper)."""
+    for child in _children(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return child
+        except OSError:
+            continue
+    return None
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+
+
+def test_the_second_process_ends_with_its_worker_stopped_or_killed(sb):
+    _setup(sb)
+    sb("settings", "lease_seconds=1")
+    sb("run", "Big")
+    for stop in (signal.SIGKILL, signal.SIGTERM):  # a killed worker's lease lasts a second
+        with sb.worker() as worker:
+            wait_for("the queueing process", lambda: _queueing_child(worker.proc.pid),
+                     every=0.005)
+            children = _children(worker.proc.pid)  # and multiprocessing's helper
+            worker.send(stop)
+            worker.wait()
+            for child in children:
+                wait_for(f"process {child} to end after the worker's {stop.name}",
+                         lambda child=child: _gone(child), timeout=10)
+        task = sb.task(1)
+        assert task["status"] == "running", task
+    time.sleep(1.1)  # the killed worker's lease expires
+    assert "task 1 (Big) completed" in sb("worker", "--drain").lines
+    _check_done(sb)

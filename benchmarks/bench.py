@@ -204,12 +204,14 @@ def import_run(db: Database, n: int, fmt: str, batch: int, rows: list[feeds.Row]
     log_text = (work / "log.txt").read_text()
     queue_s, process_s = phases(log_text)
     longest = re.search(r"longest ([\d.]+) s", worker.output)
+    wait = re.search(r"longest wait for the lock ([\d.]+) s", worker.output)
     return {
         "format": fmt, "seconds": worker.seconds, "rate": n / worker.seconds,
         "queue": queue_s, "process": process_s,
         # Start-up, the start (the feed's snapshot), commits, ticks, waits, the finish.
         "other": max(0.0, worker.seconds - process_s),
         "peak_mb": worker.peak_mb, "longest_tx": float(longest.group(1)) if longest else 0.0,
+        "longest_wait": float(wait.group(1)) if wait else 0.0,
         "report_s": report.seconds, "report_rate": n / report.seconds,
         "report_mb": report.peak_mb, "log_s": log.seconds,
         "log_lines": log_text.count("\n"), "log_mb": log.peak_mb, "url": url, "env": env,
@@ -360,9 +362,10 @@ def main() -> None:
     print("\nimport end to end (queue + all batches + finish), `syncbeat worker --drain`; a big\n"
           "feed is queued by a second process while the batches run, so queue s overlaps\n"
           "batches s; other s is the rest of the worker's time (start-up, commits, the finish);\n"
-          "peak MB is the worker's and its queueing process's together:")
+          "peak MB is the worker's and its queueing process's together; wait s is the longest\n"
+          "wait of a write transaction for the lock:")
     print(f"{'format':<7}{'items/s':>10}{'x floor':>9}{'total s':>9}{'queue s':>9}"
-          f"{'batches s':>11}{'other s':>9}{'peak MB':>9}{'longest tx s':>14}")
+          f"{'batches s':>11}{'other s':>9}{'peak MB':>9}{'longest tx s':>14}{'wait s':>8}")
     results = []
     for fmt in args.formats.split(","):
         r = import_run(db, n, fmt, args.batch_size, rows, kinds, work)
@@ -370,7 +373,7 @@ def main() -> None:
         ratio = f"{r['rate'] / (n / floor):.2f}" if floor else "-"
         print(f"{fmt:<7}{r['rate']:>10,.0f}{ratio:>9}{r['seconds']:>9.2f}{r['queue']:>9.2f}"
               f"{r['process']:>11.2f}{r['other']:>9.2f}{r['peak_mb']:>9.0f}"
-              f"{r['longest_tx']:>14.3f}")
+              f"{r['longest_tx']:>14.3f}{r['longest_wait']:>8.3f}")
     print("\nreport and log downloads (`syncbeat task report|log ID -o FILE`):")
     for r in results:
         print(f"{r['format']:<7} report {r['report_s']:.2f} s ({r['report_rate']:,.0f} rows/s, "

@@ -399,13 +399,14 @@ def _print_stats() -> None:
     writes = CHILD_STATS.writes
     count = WRITE_STATS.count + writes.count
     longest = max(WRITE_STATS.longest, writes.longest)
+    waited = max(WRITE_STATS.longest_wait, writes.longest_wait)
     total = WRITE_STATS.total + writes.total
     memory = f"peak memory {own + child:.0f} MB"
     if CHILD_STATS.children:
         memory += (f" ({own:.0f} MB in the worker, {child:.0f} MB in the process that read "
                    "the feeds)")
     click.echo(f"write transactions: {count:,}, longest {longest:.3f} s, "
-               f"total {total:.2f} s; {memory}")
+               f"total {total:.2f} s, longest wait for the lock {waited:.3f} s; {memory}")
 
 
 # ---------------------------------------------------------------- tasks

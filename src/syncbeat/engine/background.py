@@ -30,7 +30,7 @@ from typing import Any
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
-from syncbeat.store.db import WRITE_STATS, WriteStats
+from syncbeat.store.db import WRITE_STATS, WriteStats, share_write_gate
 
 log = logging.getLogger(__name__)
 HELP_BYTES = 512 * 1024  # feeds smaller than this are queued within a tick or two
@@ -60,6 +60,7 @@ class Queuer:
         # Made with the first child: they start multiprocessing's helper process.
         self.stop: Event | None = None
         self.said: Any = None  # lines (and last figures) the children send the worker
+        self.gate: Any = None  # SQLite: writers of the worker and its children take turns
         self.children: dict[int, tuple[BaseProcess, Event]] = {}
 
     def helps(self, task: Task) -> bool:
@@ -84,12 +85,15 @@ class Queuer:
             return
         if self.stop is None:
             self.stop, self.said = _SPAWN.Event(), _SPAWN.SimpleQueue()
+            if self.ctx.db.dialect.name == "sqlite":
+                self.gate = _SPAWN.Lock()
+                share_write_gate(self.ctx.db, self.gate)
         ready = _SPAWN.Event()
         child = _SPAWN.Process(
             target=queue_in_child,
             args=(self.ctx.db.url.render_as_string(hide_password=False), str(self.ctx.data_dir),
                   self.ctx.owner, task.id, lease.total_seconds(), self.stop, ready, self.said,
-                  os.getpid()),
+                  self.gate, os.getpid()),
             name=f"syncbeat-queue-{task.id}", daemon=True,
         )
         child.start()
@@ -114,14 +118,15 @@ class Queuer:
             said = self.said.get()
             if isinstance(said, str):
                 lines.append(said)
-            else:  # ("ended", peak memory in kB, write transactions, longest, total seconds)
-                _, peak_kb, count, longest, total = said
+            else:  # ("ended", peak memory in kB, transactions, longest, total, longest wait)
+                _, peak_kb, count, longest, total, wait = said
                 CHILD_STATS.children += 1
                 CHILD_STATS.peak_kb = max(CHILD_STATS.peak_kb, peak_kb)
                 writes = CHILD_STATS.writes
                 writes.count += count
                 writes.total += total
                 writes.longest = max(writes.longest, longest)
+                writes.longest_wait = max(writes.longest_wait, wait)
         for task_id in [t for t, (child, _) in self.children.items() if not child.is_alive()]:
             self.children.pop(task_id)[0].join()
         return lines
@@ -142,7 +147,7 @@ class Queuer:
 
 def queue_in_child(
     url: str, data_dir: str, owner: str, task_id: int, lease_seconds: float, stop: Event,
-    ready: Event, said: Any, parent: int,
+    ready: Event, said: Any, gate: Any, parent: int,
 ) -> None:
     """The child process: queue the task chunk by chunk until it is queued or let go."""
     _die_with_parent()
@@ -153,6 +158,8 @@ def queue_in_child(
     from syncbeat.store.tasks import get_task
 
     engine = make_engine(url)
+    if gate is not None:
+        share_write_gate(engine, gate)
     ctx = Context(db=engine, data_dir=Path(data_dir), owner=owner)
     lease = timedelta(seconds=lease_seconds)
     ready.set()
@@ -186,7 +193,7 @@ def queue_in_child(
         engine.dispose()
         with contextlib.suppress(OSError):  # a worker that died no longer listens
             said.put(("ended", peak_rss_kb(), WRITE_STATS.count, WRITE_STATS.longest,
-                      WRITE_STATS.total))
+                      WRITE_STATS.total, WRITE_STATS.longest_wait))
 
 
 def _held_by_another(task: Task, owner: str) -> bool:

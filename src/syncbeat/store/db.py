@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,33 +58,54 @@ def _sqlite_setup(engine: Engine) -> None:
 
 
 class WriteStats:
-    """How long this process held write transactions: other writers wait that long."""
+    """How long this process held write transactions (other writers wait that long), and
+    how long it waited for the write lock itself."""
 
     def __init__(self) -> None:
         self.count = 0
         self.longest = 0.0
         self.total = 0.0
+        self.longest_wait = 0.0
 
-    def add(self, seconds: float) -> None:
+    def add(self, seconds: float, waited: float = 0.0) -> None:
         self.count += 1
         self.total += seconds
         self.longest = max(self.longest, seconds)
+        self.longest_wait = max(self.longest_wait, waited)
 
 
 WRITE_STATS = WriteStats()
+GATE_WAIT = 5.0  # seconds: past this a writer goes on without the gate (SQLite still locks)
+_GATES: weakref.WeakKeyDictionary[Engine, Any] = weakref.WeakKeyDictionary()
+
+
+def share_write_gate(engine: Engine, gate: Any) -> None:
+    """Take turns with other processes at `gate` (a multiprocessing lock) before each write
+    transaction on `engine`. SQLite lets a waiting writer poll with growing sleeps, so a
+    process that writes back to back can keep another one waiting for seconds; a lock held
+    across processes wakes the waiting one as soon as the write lock is free."""
+    _GATES[engine] = gate
 
 
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """A short write transaction: committed on success, rolled back on any error."""
-    with engine.connect() as conn:
-        conn = conn.execution_options(syncbeat_write=True)
-        started = time.perf_counter()
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            WRITE_STATS.add(time.perf_counter() - started)
+    asked = time.perf_counter()
+    gate: Any = _GATES.get(engine)
+    gated = gate is not None and gate.acquire(timeout=GATE_WAIT)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(syncbeat_write=True)
+            transaction = conn.begin()  # SQLite: BEGIN IMMEDIATE, the write lock
+            got = time.perf_counter()
+            try:
+                with transaction:
+                    yield conn
+            finally:
+                WRITE_STATS.add(time.perf_counter() - got, waited=got - asked)
+    finally:
+        if gated:
+            gate.release()
 
 
 @contextmanager

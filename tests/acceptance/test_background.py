@@ -67,12 +67,14 @@ def test_a_big_feed_is_queued_by_a_second_process_while_batches_run(sb):
     sb("run", "Big")
     out = sb("worker", "--drain", "--stats")
     lines = out.lines
-    queued = lines.index(f"task 1: queued {ROWS:,} items (read by a second process)")
-    first_batch = next(i for i, line in enumerate(lines) if ": batch 1: " in line)
-    assert first_batch < queued, str(out)  # batches began while the feed was still read
+    assert f"task 1: queued {ROWS:,} items (read by a second process)" in lines, str(out)
     assert re.search(r"peak memory \d+ MB \(\d+ MB in the worker, \d+ MB in the process "
                      r"that read the feeds\)$", lines[-1]), lines[-1]
     _check_done(sb)
+    log = sb("task", "log", "1").lines
+    queued = next(i for i, line in enumerate(log) if f" queued {ROWS:,} items " in line)
+    first_batch = next(i for i, line in enumerate(log) if " batch 1: " in line)
+    assert first_batch < queued, log[:5]  # batches began while the feed was still read
 
 
 def _children(pid: int) -> list[int]:

@@ -153,3 +153,21 @@ def test_a_change_the_catalog_refuses_is_that_items_error_and_the_batch_goes_on(
     task = task_of(ctx, task_id)
     assert task.status is TaskStatus.COMPLETED
     assert (task.progress.processed, task.progress.errors) == (3, 2)
+
+
+def test_a_refused_product_makes_every_key_that_reached_it_an_error(ctx):
+    add_products(ctx, ("A1", "1.00", 1), ("A2", "2.00", 2))
+    a1 = product(ctx, "A1")["id"]
+    write_csv(ctx, "a.csv", ["id", "ref", "stock"], [
+        [str(a1), "A1", "5"],       # fine on its own...
+        [f"00{a1}", "A2", "6"],     # ...but the same product, renamed to A2's reference
+    ])
+    profile = add_profile(ctx, import_profile(
+        batch_size=10, match={"feed": "id", "catalog": "id"},
+        mapping={"reference": "ref", "quantity": "stock"}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+
+    refused = "the catalog refused the change: another product has this reference already"
+    assert details(ctx, task_id) == [(str(a1), "error", refused), (f"00{a1}", "error", refused)]
+    assert (product(ctx, "A1")["quantity"], product(ctx, "A2")["quantity"]) == (1, 2)

@@ -7,10 +7,10 @@ the second core. Nothing changes for correctness: the child is the same lease ow
 worker, commits chunk by chunk with the same checks (a chunk counts only if the queued total
 is still the one it read), and after a crash the next worker resumes from the queued count.
 
-While the child starts (a fresh interpreter: a few tenths of a second), the worker queues
-chunks itself; the first chunk committed by either wins and the other reads on from there.
-The child dies with its worker (Linux: PR_SET_PDEATHSIG; elsewhere it checks its parent
-between chunks) and stops after its chunk in flight when the worker stops.
+The worker queues a first chunk itself, so batches start at once while the child starts (a
+fresh interpreter: a few tenths of a second). The child dies with its worker (Linux:
+PR_SET_PDEATHSIG; elsewhere it checks its parent between chunks) and stops after its chunk in
+flight when the worker stops.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class Queuer:
         self.stop: Event | None = None
         self.said: Any = None  # lines (and last figures) the children send the worker
         self.gate: Any = None  # SQLite: writers of the worker and its children take turns
-        self.children: dict[int, tuple[BaseProcess, Event]] = {}
+        self.children: dict[int, BaseProcess] = {}
 
     def helps(self, task: Task) -> bool:
         """Is the task's feed worth a second process?"""
@@ -88,26 +88,24 @@ class Queuer:
             if self.ctx.db.dialect.name == "sqlite":
                 self.gate = _SPAWN.Lock()
                 share_write_gate(self.ctx.db, self.gate)
-        ready = _SPAWN.Event()
         child = _SPAWN.Process(
             target=queue_in_child,
             args=(self.ctx.db.url.render_as_string(hide_password=False), str(self.ctx.data_dir),
-                  self.ctx.owner, task.id, lease.total_seconds(), self.stop, ready, self.said,
+                  self.ctx.owner, task.id, lease.total_seconds(), self.stop, self.said,
                   self.gate, os.getpid()),
             name=f"syncbeat-queue-{task.id}", daemon=True,
         )
         child.start()
-        self.children[task.id] = (child, ready)
+        self.children[task.id] = child
 
     def alive(self, task_id: int) -> bool:
         """Is a child queueing the task (or starting to)?"""
-        held = self.children.get(task_id)
-        return held is not None and held[0].is_alive()
+        child = self.children.get(task_id)
+        return child is not None and child.is_alive()
 
-    def ready(self, task_id: int) -> bool:
-        """Is a child queueing the task, past its start?"""
-        held = self.children.get(task_id)
-        return held is not None and held[0].is_alive() and held[1].is_set()
+    def busy(self) -> bool:
+        """Is any child queueing?"""
+        return any(child.is_alive() for child in self.children.values())
 
     def lines(self) -> list[str]:
         """What the children said since the last call; forget the children that ended."""
@@ -127,8 +125,8 @@ class Queuer:
                 writes.total += total
                 writes.longest = max(writes.longest, longest)
                 writes.longest_wait = max(writes.longest_wait, wait)
-        for task_id in [t for t, (child, _) in self.children.items() if not child.is_alive()]:
-            self.children.pop(task_id)[0].join()
+        for task_id in [t for t, child in self.children.items() if not child.is_alive()]:
+            self.children.pop(task_id).join()
         return lines
 
     def close(self) -> list[str]:
@@ -137,7 +135,7 @@ class Queuer:
         self.stopping = True
         if self.stop is not None:
             self.stop.set()
-        for child, _ in self.children.values():
+        for child in self.children.values():
             child.join(STOP_WAIT)
             if child.is_alive():
                 child.kill()  # its transaction rolls back; the next worker reads on
@@ -147,7 +145,7 @@ class Queuer:
 
 def queue_in_child(
     url: str, data_dir: str, owner: str, task_id: int, lease_seconds: float, stop: Event,
-    ready: Event, said: Any, gate: Any, parent: int,
+    said: Any, gate: Any, parent: int,
 ) -> None:
     """The child process: queue the task chunk by chunk until it is queued or let go."""
     _die_with_parent()
@@ -162,7 +160,6 @@ def queue_in_child(
         share_write_gate(engine, gate)
     ctx = Context(db=engine, data_dir=Path(data_dir), owner=owner)
     lease = timedelta(seconds=lease_seconds)
-    ready.set()
     task = None
     try:
         while not stop.is_set() and os.getppid() == parent:

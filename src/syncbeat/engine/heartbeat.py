@@ -23,7 +23,7 @@ from syncbeat.engine.tidy import tidy
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import RuntimeSettings, load_settings, record_heartbeat
 from syncbeat.store.tables import tasks
-from syncbeat.store.tasks import running_tasks
+from syncbeat.store.tasks import get_task, running_tasks
 
 TIDY_EVERY = 60.0  # seconds between two tidies by one process
 RECORD_EVERY = 1.0  # seconds between two records of "the heartbeat is alive"
@@ -36,7 +36,7 @@ class TickReport:
     lines: list[str] = field(default_factory=list)
     worked: int = 0  # tasks this tick queued, batched or finished
     more: bool = False  # running tasks remain, or pending ones whose time has come
-    waiting: bool = False  # a task waits for its queueing thread: tick again soon
+    waiting: bool = False  # a task waits for its queueing process: tick again soon
 
 
 @dataclass
@@ -92,6 +92,10 @@ class Heartbeat:
             else:
                 report.lines.append(line)
                 report.worked += 1
+        if self.queuer is not None and self.queuer.busy():
+            # A child holds a task's row (PostgreSQL skips it) or is about to commit items:
+            # look again soon rather than after the idle interval.
+            report.waiting = True
         self._forget_others(candidates)
         self._housekeeping(settings, report)
         report.more = has_work(ctx, ctx.clock())
@@ -106,6 +110,14 @@ class Heartbeat:
             if queuer is None:
                 return queue_step(ctx, task, ctx.clock(), deadline, lease)
             if not queuer.alive(task.id):
+                with read_tx(ctx.db) as conn:
+                    fresh = get_task(conn, task.id)  # a child may have queued it this tick
+                if fresh is None or fresh.status is not TaskStatus.RUNNING:
+                    return None
+                task = fresh
+            if task.queue_done:
+                pass  # on to its batches
+            elif not queuer.alive(task.id):
                 if not queuer.helps(task):
                     return queue_step(ctx, task, ctx.clock(), deadline, lease)
                 # A first chunk in the tick, so batches start at once; a child reads on.
@@ -114,7 +126,7 @@ class Heartbeat:
                     forget_reader(ctx, task.id)
                     queuer.start(task, lease)
                 return line
-            if task.progress.pending <= 0:
+            elif task.progress.pending <= 0:
                 return None
         if task.progress.pending > 0:
             return run_batch(ctx, task, lease)

@@ -122,7 +122,6 @@ def import_batch(
     result = BatchResult()
     updates: dict[int, Values] = {}
     creates: dict[str, Values] = {}
-    key_of: dict[int, str] = {}
     outcomes = result.outcomes
     readers = plan.readers
     none: list[Loader] = [None] * CURRENT
@@ -169,7 +168,6 @@ def import_batch(
             if current is None:
                 current = _values(plan, row, loads)
                 updates[product_id] = current
-                key_of[product_id] = key
             for name, _, value in incoming:
                 current[name] = value
         if changed:
@@ -181,8 +179,7 @@ def import_batch(
         else:
             outcomes.append((seq, PROCESSED, REWRITTEN))
     if careful:
-        seq_keys = {row[0]: row[1] for row in rows if not row[3]}
-        _apply_one_by_one(conn, catalog, plan, result, updates, creates, key_of, seq_keys, now)
+        _apply_one_by_one(conn, catalog, plan, result, updates, creates, rows, now)
     else:
         catalog.apply(conn, plan.fields, updates, list(creates.values()), now)
     return result
@@ -224,38 +221,49 @@ def _new_product(
 
 def _apply_one_by_one(
     conn: Connection, catalog: Catalog, plan: ImportPlan, result: BatchResult,
-    updates: dict[int, Values], creates: dict[str, Values], key_of: dict[int, str],
-    seq_keys: dict[int, str], now: datetime,
+    updates: dict[int, Values], creates: dict[str, Values], rows: Sequence[Joined],
+    now: datetime,
 ) -> None:
-    refused: dict[str, str] = {}
+    """Apply each product in a savepoint of its own; the items of a product the database
+    refuses (every key that reached it: "7" and "007" by id) become errors saying why."""
+    by_product: dict[int, str] = {}
+    by_key: dict[str, str] = {}
     for product_id, values in updates.items():
-        _try(conn, key_of[product_id], refused, catalog.apply, conn, plan.fields,
-             {product_id: values}, [], now)
+        reason = _refusal(conn, catalog.apply, conn, plan.fields, {product_id: values}, [], now)
+        if reason is not None:
+            by_product[product_id] = reason
     for key, values in creates.items():
-        _try(conn, key, refused, catalog.apply, conn, plan.fields, {}, [values], now)
-    if refused:
-        result.outcomes = [
-            (seq, ERROR, refused[seq_keys[seq]]) if seq_keys.get(seq) in refused else (seq, o, d)
-            for seq, o, d in result.outcomes
-        ]
-        result.changed = [line for line in result.changed
-                          if line.split(": ", 1)[0] not in refused]
-        for seq, key in seq_keys.items():
-            if key in refused:
-                _note(result.errors, f"item {seq} ({key}): {refused[key]}")
+        reason = _refusal(conn, catalog.apply, conn, plan.fields, {}, [values], now)
+        if reason is not None:
+            by_key[key] = reason
+    if not by_product and not by_key:
+        return
+    why: dict[int, tuple[str, str]] = {}  # seq -> (key, reason)
+    for row in rows:
+        seq, key, _, queued, product_id = row[:CURRENT]
+        reason = by_key.get(key) if product_id is None else by_product.get(product_id)
+        if reason is not None and not queued:
+            why[seq] = (key, reason)
+    result.outcomes = [
+        (seq, ERROR, why[seq][1]) if seq in why and outcome != ERROR else (seq, outcome, detail)
+        for seq, outcome, detail in result.outcomes
+    ]
+    refused = {key for key, _ in why.values()}
+    result.changed = [line for line in result.changed if line.split(": ", 1)[0] not in refused]
+    for seq, (key, reason) in why.items():
+        _note(result.errors, f"item {seq} ({key}): {reason}")
 
 
-def _try(
-    conn: Connection, key: str, refused: dict[str, str], work: Callable[..., None], *args: Any
-) -> None:
+def _refusal(conn: Connection, work: Callable[..., None], *args: Any) -> str | None:
+    """Run `work` in a savepoint; why the database refused it, or None."""
     savepoint = conn.begin_nested()
     try:
         work(*args)
     except Exception as exc:  # the database refused this one product: say why, go on
         savepoint.rollback()
-        refused[key] = f"the catalog refused the change: {_in_words(exc)}"
-    else:
-        savepoint.commit()
+        return f"the catalog refused the change: {_in_words(exc)}"
+    savepoint.commit()
+    return None
 
 
 def _in_words(exc: Exception) -> str:

@@ -84,11 +84,13 @@ def queue_some(
                 return _queued_all(ctx, task, now, total, lease), False
             with write_tx(ctx.db) as conn:
                 _claim_or_lose(ctx, conn, task, now, lease)
-                insert_items(conn, task.id, rows)
+                # Counted first: a process that read from a stale total loses here, before
+                # its seq numbers could meet the ones already queued.
                 seconds = time.perf_counter() - chunk_started
                 if not add_queued(conn, task.id, expected_total=total, added=len(rows),
                                   pending=pending, errors=errors, seconds=seconds):
                     raise LostTask
+                insert_items(conn, task.id, rows)
             total += len(rows)
             source.position = total
             if chunks is not None and len(rows) == CHUNK:
@@ -97,7 +99,7 @@ def queue_some(
         return _broken(ctx, task, now, exc), False
     except LostTask:
         forget_reader(ctx, task.id)
-        return f"task {task.id}: another worker queues it", False
+        return f"task {task.id}: let go (killed, deleted, or queued by another worker)", False
     except BaseException:
         # Rows read but not committed would be lost if this reader were used again.
         forget_reader(ctx, task.id)

@@ -13,7 +13,7 @@ from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import release_leases
 
-WAIT_FOR_QUEUE = 0.02  # seconds: a task's first items are being queued by a thread
+WAIT_FOR_QUEUE = 0.02  # seconds: a task's items are being queued by a child process
 
 
 def run_worker(

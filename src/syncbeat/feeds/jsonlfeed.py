@@ -19,6 +19,7 @@ _BUFFER = 1 << 20
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 # The C scanner JSONDecoder.decode calls (typeshed types its argument wrongly).
 _SCAN = make_scanner(_DECODER)  # type: ignore[arg-type]
+_JSON_SPACE = " \t\r\n"  # what JSON calls whitespace (str.isspace takes more)
 
 
 class JsonLinesFeed(FileFeedReader):
@@ -83,7 +84,7 @@ class JsonLinesFeed(FileFeedReader):
                     # The scanner itself, as decode() calls it, without decode's regular
                     # expressions for the whitespace around: half the cost of a line.
                     value, end = _SCAN(text, 0)
-                    if end != len(text) and not text[end:].isspace():
+                    if end != len(text) and text[end:].strip(_JSON_SPACE):
                         value = decode(text)  # more after the object: decode says what
                 except (StopIteration, json.JSONDecodeError):
                     try:

@@ -114,7 +114,11 @@ class BuiltinCatalog:
         """
         if match == "id" or any(f.startswith(ATTRIBUTE_PREFIX) for f in fields):
             return None
-        select = ["i.seq", "i.key", "i.input", "i.outcome", "p.id", *(f"p.{c}" for c in fields)]
+        sqlite = conn.dialect.name == "sqlite"
+        # SQLite hands numbers and flags over as text: a feed value written the same way is
+        # then seen unchanged without converting either (`process.import_batch`).
+        select = ["i.seq", "i.key", "i.input", "i.outcome", "p.id"] + [
+            f"CAST(p.{c} AS TEXT)" if sqlite and c in _AS_TEXT else f"p.{c}" for c in fields]
         p = placeholder(conn)
         cur = raw_cursor(conn)
         cur.execute(
@@ -127,8 +131,7 @@ class BuiltinCatalog:
         rows: list[tuple[Any, ...]] = cur.fetchall()
         if rows and len(rows) != rows[-1][0] - rows[0][0] + 1:
             rows = _ambiguous_once(rows)  # a key that several products share joined twice
-        sqlite = conn.dialect.name == "sqlite"
-        loaders = [_LOADERS.get(c) if sqlite or c == "active" else None for c in fields]
+        loaders = [_LOADERS.get(c) if sqlite else None for c in fields]
         return rows, loaders
 
     def apply(
@@ -443,8 +446,29 @@ class BuiltinCatalog:
         return count, str(text)
 
 
-# How a value the SQLite driver hands over reads as its field's value.
-_LOADERS: dict[str, Any] = {"price": Decimal, "active": bool}
+_AS_TEXT = ("id", "quantity", "active")
+
+
+def _number(text: str) -> Any:
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return text  # not a number (written by something else): compares as changed
+
+
+def _whole(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _flag(text: str) -> Any:
+    return text not in ("0", "")
+
+
+# How a value the SQLite query hands over (text, see _AS_TEXT) reads as its field's value.
+_LOADERS: dict[str, Any] = {"price": _number, "quantity": _whole, "id": _whole, "active": _flag}
 
 
 def _ambiguous_once(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.base import AMBIGUOUS, Catalog, Values
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, converter
-from syncbeat.domain.convert import ConversionError
+from syncbeat.domain.convert import ConversionError, to_bool, to_decimal, to_int
 from syncbeat.domain.diff import describe_changes, diff, show
 from syncbeat.domain.statuses import ItemOutcome
 from syncbeat.engine.codec import decode
@@ -56,8 +56,9 @@ class ImportPlan:
 
     match: str
     fields: list[str]  # catalog fields written
-    # (catalog field, input index, conversion, position of its current value in a joined row)
-    readers: list[tuple[str, int, Callable[[str, str], Any], int]]
+    # (catalog field, input index, conversion, position of its current value in a joined row,
+    # whether feed text equal to the stored text means the same value: numbers and flags)
+    readers: list[tuple[str, int, Callable[[str, str], Any], int, bool]]
     fetch_fields: list[str]  # the catalog fields read to compare: the written ones and the key
     create_missing: bool
     skip_unchanged: bool
@@ -78,7 +79,8 @@ class ImportPlan:
         fetch_fields = list(dict.fromkeys([*spec["mapping"], match]))
         readers = [
             (catalog_field, feed_fields.index(feed_field), converter(catalog_field),
-             CURRENT + fetch_fields.index(catalog_field))
+             CURRENT + fetch_fields.index(catalog_field),
+             converter(catalog_field) in (to_decimal, to_int, to_bool))
             for catalog_field, feed_field in spec["mapping"].items()
         ]
         options = spec.get("options", {})
@@ -132,16 +134,34 @@ def import_batch(
         if queued:
             continue  # an item given an error while queueing stays as it is
         values = decode(raw)
+        current = None if product_id is None else updates.get(product_id)  # changed already
+        as_stored = current is None and product_id is not None and product_id != AMBIGUOUS
         incoming: list[tuple[str, int, Any]] = []
+        changed: list[str] = []
         problems: list[str] | None = None
-        for name, index, convert, at in readers:
+        for name, index, convert, at, plain in readers:
             text = values[index]
             if not text or text.isspace():
                 continue  # no value for this field (missing or blank): leave it as it is
+            if plain and as_stored and text == row[at]:
+                continue  # written as the catalog holds it: unchanged, nothing to convert
             try:
-                incoming.append((name, at, convert(text, name)))
+                value = convert(text, name)
             except ConversionError as exc:
                 problems = [*(problems or []), str(exc)]
+                continue
+            incoming.append((name, at, value))
+            if as_stored:
+                old = row[at]
+                load = loads[at]
+                if load is not None and old is not None:
+                    old = load(old)
+            elif current is not None:
+                old = current.get(name)
+            else:
+                continue  # a new product, or an ambiguous key: nothing to compare with
+            if old != value and not _same(old, value):
+                changed.append(f"{name}: {show(old)} -> {show(value)}")
         if problems:
             _error(result, seq, key, "; ".join(problems))
             continue
@@ -152,18 +172,6 @@ def import_batch(
             _error(result, seq, key, f"several products have {plan.match} '{key}': "
                    "match by a field that is unique (reference)")
             continue
-        current = updates.get(product_id)  # a key the batch has already changed
-        changed = []
-        for name, at, value in incoming:
-            if current is None:
-                old = row[at]
-                load = loads[at]
-                if load is not None and old is not None:
-                    old = load(old)
-            else:
-                old = current.get(name)
-            if old != value and not _same(old, value):
-                changed.append(f"{name}: {show(old)} -> {show(value)}")
         if changed or not plan.skip_unchanged:
             if current is None:
                 current = _values(plan, row, loads)

@@ -105,7 +105,7 @@ def _outcome(plan: ImportPlan, key: str | None, record: tuple[Any, ...],
              found: dict[str, Any]) -> tuple[str, str]:
     incoming: dict[str, Any] = {}
     problems: list[str] = []
-    for name, index, convert, _ in plan.readers:
+    for name, index, convert, *_ in plan.readers:
         text = record[index]
         if text is None:
             continue

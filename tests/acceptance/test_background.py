@@ -14,13 +14,16 @@ from pathlib import Path
 
 from clitools import import_toml, wait_for
 
-ROWS = 60_000  # three chunks of queueing, about 1.5 MB of CSV: worth a second process
+# Five chunks of queueing (2.5 MB of CSV): a worker queues two in its tick and hands the rest
+# to a second process, and a second worker, after the first is killed, two more.
+ROWS = 100_000
+HALF = ROWS // 2
 HEADER = ["sku", "title", "price", "qty"]
 
 
 def _setup(sb) -> None:
-    """Products P00000..P29999 at 1.00; the feed changes the first half of them, leaves the
-    rest alone and brings 30,000 new ones (create_missing is on)."""
+    """Products P00000..P49999 at 1.00; the feed changes the first half of them, leaves the
+    rest alone and brings 50,000 new ones (create_missing is on)."""
     from syncbeat.store.db import make_engine, write_tx
     from syncbeat.store.tables import products
 
@@ -30,36 +33,36 @@ def _setup(sb) -> None:
             conn.execute(products.insert(), [
                 {"reference": f"P{i:05d}", "name": f"Product {i}", "price": Decimal("1.00"),
                  "quantity": 1, "active": True, "updated_at": datetime(2026, 1, 1, tzinfo=UTC)}
-                for i in range(30_000)
+                for i in range(HALF)
             ])
     finally:
         db.dispose()
-    rows = [[f"P{i:05d}", f"Product {i}", "2.50" if i < 15_000 else "1.00", 1]
-            for i in range(30_000)]
-    rows += [[f"N{i:05d}", f"New {i}", "9.99", 5] for i in range(30_000)]
+    rows = [[f"P{i:05d}", f"Product {i}", "2.50" if i < HALF // 2 else "1.00", 1]
+            for i in range(HALF)]
+    rows += [[f"N{i:05d}", f"New {i}", "9.99", 5] for i in range(HALF)]
     feed = sb.feed("big.csv", HEADER, rows)
-    assert feed.stat().st_size > 1_000_000
+    assert feed.stat().st_size > 2_000_000
     sb.add_profile(import_toml("Big", "big.csv", batch_size=5000, create_missing=True))
 
 
 def _check_done(sb) -> None:
     task = sb.task(1)
     assert task["status"] == "completed", task
-    assert task["progress"] == {"total": ROWS, "pending": 0, "processed": 45_000,
-                                "skipped": 15_000, "cancelled": 0, "error": 0}
+    assert task["progress"] == {"total": ROWS, "pending": 0, "processed": ROWS * 3 // 4,
+                                "skipped": ROWS // 4, "cancelled": 0, "error": 0}
     report = sb("task", "report", "1").csv()
     assert len(report) == ROWS + 1
     assert report[1][2:] == ["processed", "price: 1.00 -> 2.50"]
-    assert report[15_001][2:] == ["skipped", "no change"]
+    assert report[HALF // 2 + 1][2:] == ["skipped", "no change"]
     assert report[-1][2:] == ["processed", "created"]
     listed = {p["reference"]: p["price"]
               for p in sb.json("catalog", "list", "--json", "--limit", "100000")}
     assert len(listed) == ROWS
-    assert (listed["P00000"], listed["P14999"], listed["P15000"], listed["N29999"]) == (
+    assert (listed["P00000"], listed["P24999"], listed["P25000"], listed["N49999"]) == (
         "2.50", "2.50", "1.00", "9.99")
     log = sb("task", "log", "1").out
     assert len(re.findall(rf" queued {ROWS:,} items in [\d.]+ s", log)) == 1, log
-    assert [int(n) for n in re.findall(r" batch (\d+): items ", log)] == list(range(1, 13))
+    assert [int(n) for n in re.findall(r" batch (\d+): items ", log)] == list(range(1, ROWS // 5000 + 1))
 
 
 def test_a_big_feed_is_queued_by_a_second_process_while_batches_run(sb):

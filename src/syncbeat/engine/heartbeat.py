@@ -27,6 +27,7 @@ from syncbeat.store.tasks import get_task, running_tasks
 
 TIDY_EVERY = 60.0  # seconds between two tidies by one process
 RECORD_EVERY = 1.0  # seconds between two records of "the heartbeat is alive"
+PLAN_EVERY = 1.0  # seconds between two looks at schedules by a busy worker
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Heartbeat:
     background: bool = False
     last_tidy: float = field(default=-1e18)
     last_record: float = field(default=-1e18)
+    last_plan: float = field(default=-1e18)
+    busy: bool = False  # the last tick worked something
     queuer: Queuer | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -72,8 +75,12 @@ class Heartbeat:
             settings = load_settings(conn)
         deadline = time.perf_counter() + settings.time_budget_seconds
         lease = timedelta(seconds=settings.lease_seconds)
-        report.lines += schedule(ctx, now, timedelta(minutes=settings.start_window_minutes))
-        report.lines += start_due(ctx, now)
+        clock = time.monotonic()
+        if self.queuer is None or not self.busy or clock - self.last_plan >= PLAN_EVERY:
+            # A busy worker looks at schedules and due tasks once a second, not every batch.
+            self.last_plan = clock
+            report.lines += schedule(ctx, now, timedelta(minutes=settings.start_window_minutes))
+            report.lines += start_due(ctx, now)
         with write_tx(ctx.db) if ctx.db.dialect.name == "postgresql" else read_tx(ctx.db) as conn:
             candidates = running_tasks(conn, now, ctx.owner)
         if self.queuer is not None:
@@ -98,7 +105,9 @@ class Heartbeat:
             report.waiting = True
         self._forget_others(candidates)
         self._housekeeping(settings, report)
-        report.more = has_work(ctx, ctx.clock())
+        # A busy worker ticks again anyway; the question is asked when a tick finds nothing.
+        self.busy = report.worked > 0
+        report.more = (self.queuer is not None and self.busy) or has_work(ctx, ctx.clock())
         return report
 
     def _work(self, task: Task, deadline: float, lease: timedelta) -> str | None:
@@ -120,8 +129,9 @@ class Heartbeat:
             elif not queuer.alive(task.id):
                 if not queuer.helps(task):
                     return queue_step(ctx, task, ctx.clock(), deadline, lease)
-                # A first chunk in the tick, so batches start at once; a child reads on.
-                line, more = queue_some(ctx, task, ctx.clock(), deadline, lease, chunks=1)
+                # Two chunks in the tick, so batches start at once and last while the child
+                # starts (a fresh interpreter); the child reads on.
+                line, more = queue_some(ctx, task, ctx.clock(), deadline, lease, chunks=2)
                 if more:
                     forget_reader(ctx, task.id)
                     queuer.start(task, lease)

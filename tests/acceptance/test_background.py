@@ -62,7 +62,8 @@ def _check_done(sb) -> None:
         "2.50", "2.50", "1.00", "9.99")
     log = sb("task", "log", "1").out
     assert len(re.findall(rf" queued {ROWS:,} items in [\d.]+ s", log)) == 1, log
-    assert [int(n) for n in re.findall(r" batch (\d+): items ", log)] == list(range(1, ROWS // 5000 + 1))
+    batches = [int(n) for n in re.findall(r" batch (\d+): items ", log)]
+    assert batches == list(range(1, ROWS // 5000 + 1))
 
 
 def test_a_big_feed_is_queued_by_a_second_process_while_batches_run(sb):

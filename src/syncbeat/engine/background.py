@@ -7,8 +7,8 @@ the second core. Nothing changes for correctness: the child is the same lease ow
 worker, commits chunk by chunk with the same checks (a chunk counts only if the queued total
 is still the one it read), and after a crash the next worker resumes from the queued count.
 
-The worker queues a first chunk itself, so batches start at once while the child starts (a
-fresh interpreter: a few tenths of a second). The child dies with its worker (Linux:
+The worker queues the first two chunks itself, so batches start at once and last while the
+child starts (a fresh interpreter: a few tenths of a second). The child dies with its worker (Linux:
 PR_SET_PDEATHSIG; elsewhere it checks its parent between chunks) and stops after its chunk in
 flight when the worker stops.
 """

@@ -1,0 +1,112 @@
+"""Where a batch's time goes: an import run in this process, its parts timed.
+
+    python benchmarks/parts.py                      # N = 1,000,000, CSV
+    python benchmarks/parts.py --n 200000 --format xml
+
+Builds (once, in --work-dir) a catalog of N products, writes the benchmark's feed, and works
+the import with heartbeat ticks in a loop, as a worker does but in one process (the feed is
+queued within the ticks). Each part is timed by wrapping the function that does it; the
+figures are seconds and microseconds per item, wrapping costs a little.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import shutil
+import sqlite3
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+import bench
+import feeds
+
+TIMES: defaultdict[str, float] = defaultdict(float)
+
+
+def timed(owner: Any, name: str, label: str | None = None) -> None:
+    """Replace owner.name by a wrapper adding its time to TIMES[label or name]."""
+    original = getattr(owner, name)
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            TIMES[label or name] += time.perf_counter() - started
+
+    setattr(owner, name, wrapper)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--format", default="csv", choices=sorted(feeds.WRITERS))
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--work-dir", default="bench-data/parts")
+    args = parser.parse_args()
+
+    from syncbeat.catalog.builtin import BuiltinCatalog
+    from syncbeat.domain.profile import parse_profile
+    from syncbeat.engine import batch, heartbeat
+    from syncbeat.engine.actions import run_now
+    from syncbeat.engine.context import Context
+    from syncbeat.store.db import make_engine, upgrade, write_tx
+    from syncbeat.store.profiles import insert_profile
+
+    work = Path(args.work_dir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    template = work / f"catalog-{args.n}.db"
+    if not template.exists():
+        engine = make_engine(f"sqlite:///{template}")
+        upgrade(engine)
+        engine.dispose()
+        feeds.make_catalog(template, args.n)
+        con = sqlite3.connect(template)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+    db = work / "run.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(template, db)
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    data = work / "data"
+    shutil.rmtree(data, ignore_errors=True)
+    (data / "feeds").mkdir(parents=True)
+    rows, _ = feeds.rows(args.n)
+    feeds.WRITERS[args.format](data / "feeds" / f"bench.{args.format}", rows)
+
+    import tomllib
+
+    profile = parse_profile(tomllib.loads(bench.profile_toml(args.format, args.batch_size)))
+    ctx = Context(db=engine, data_dir=data)
+    with write_tx(engine) as conn:
+        profile_id = insert_profile(conn, profile, ctx.clock()).id
+    run_now(ctx, profile_id)
+
+    for name in ("queue_step", "run_batch", "finish_task", "schedule", "start_due", "has_work"):
+        timed(heartbeat, name)
+    for name in ("_read", "import_batch", "record_outcomes", "finish_batch", "add_log"):
+        timed(batch, name)
+    timed(BuiltinCatalog, "apply", "apply (in import_batch)")
+
+    started = time.perf_counter()
+    beat = heartbeat.Heartbeat(ctx)
+    ticks = 1
+    while beat.tick().more:
+        ticks += 1
+    total = time.perf_counter() - started
+    print(f"N = {args.n:,} {args.format}, batch size {args.batch_size:,}: {total:.2f} s, "
+          f"{args.n / total:,.0f} items/s, {ticks} ticks, one process")
+    for name, seconds in sorted(TIMES.items(), key=lambda item: -item[1]):
+        print(f"  {name:<24}{seconds:7.2f} s {seconds / args.n * 1e6:7.2f} us/item")
+
+
+if __name__ == "__main__":
+    main()

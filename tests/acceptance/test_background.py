@@ -133,3 +133,24 @@ def test_the_second_process_ends_with_its_worker_stopped_or_killed(sb):
     time.sleep(1.1)  # the killed worker's lease expires
     assert "task 1 (Big) completed" in sb("worker", "--drain").lines
     _check_done(sb)
+
+
+def test_a_task_killed_while_its_feed_is_read_ends_killed_and_the_worker_goes_on(sb):
+    _setup(sb)
+    sb("run", "Big")
+    with sb.worker() as worker:
+        child = wait_for("the queueing process", lambda: _queueing_child(worker.proc.pid),
+                         every=0.005)
+        assert sb("task", "kill", "1").lines[0].startswith("task 1 killed")
+        wait_for("the queueing process to end", lambda: _gone(child), timeout=10)
+        assert worker.running(), worker.output()
+        task = sb.task(1)
+        progress = task["progress"]
+        assert task["status"] == "killed"
+        # What was queued was worked or is shown cancelled; how much depends on timing.
+        assert progress["pending"] == 0 and progress["total"] <= ROWS, progress
+        assert sum(v for k, v in progress.items() if k != "total") == progress["total"]
+        worker.send(signal.SIGTERM)
+        assert worker.wait() == 0, worker.output()
+    # Nothing more was queued or worked after the kill.
+    assert sb.task(1)["progress"] == progress

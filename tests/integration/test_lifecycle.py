@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import add_products, add_profile, drain, import_profile, task_of, write_csv
+from helpers import (
+    add_products,
+    add_profile,
+    drain,
+    import_profile,
+    product,
+    task_of,
+    write_csv,
+)
 
 from syncbeat.domain.statuses import ItemOutcome, TaskStatus
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
@@ -214,3 +222,31 @@ def test_two_running_tasks_both_advance_tick_after_tick(ctx):
     # Both have worked items (the second finds the first's changes made: skipped).
     assert 0 < task_of(ctx, a).progress.done < 30
     assert 0 < task_of(ctx, b).progress.done < 30
+
+
+def test_a_worker_that_cannot_start_a_second_process_reads_the_feed_itself(ctx, monkeypatch):
+    import syncbeat.engine.background as background
+    import syncbeat.engine.queueing as queueing
+
+    class NoProcess:
+        def __init__(self, *args, **kwargs):
+            raise OSError("no shared memory")
+
+    monkeypatch.setattr(queueing, "CHUNK", 10)  # 95 rows: ten chunks, worth a second process
+    monkeypatch.setattr(background, "HELP_BYTES", 0)
+    monkeypatch.setattr(background._SPAWN, "Process", NoProcess)
+    add_products(ctx, *[(f"P{i}", "1.00", 1) for i in range(95)])
+    write_csv(ctx, "a.csv", ["sku", "title", "net_price", "stock"],
+              [[f"P{i}", f"P{i}", "2.00", "1"] for i in range(95)])
+    profile = add_profile(ctx, import_profile(batch_size=20))
+    task_id = run_now(ctx, profile.id)
+    heartbeat = Heartbeat(ctx, background=True)
+    try:
+        drain(ctx, heartbeat)
+    finally:
+        heartbeat.close()
+
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.COMPLETED
+    assert (task.progress.total, task.progress.processed) == (95, 95)
+    assert {product(ctx, f"P{i}")["price"] for i in range(95)} == {"2.00"}

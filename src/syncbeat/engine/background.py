@@ -79,24 +79,34 @@ class Queuer:
             return False  # the queueing step will say what is wrong with it
         return size >= HELP_BYTES
 
-    def start(self, task: Task, lease: timedelta) -> None:
-        """Start a child queueing the task, unless one is at it already."""
+    def start(self, task: Task, lease: timedelta) -> bool:
+        """Start a child queueing the task, unless one is at it already. False when no
+        process can be started here (no shared memory, no room): the worker then queues the
+        feed within its ticks, as a one-shot heartbeat does."""
         if self.alive(task.id):
-            return
-        if self.stop is None:
-            self.stop, self.said = _SPAWN.Event(), _SPAWN.SimpleQueue()
-            if self.ctx.db.dialect.name == "sqlite":
-                self.gate = _SPAWN.Lock()
-                share_write_gate(self.ctx.db, self.gate)
-        child = _SPAWN.Process(
-            target=queue_in_child,
-            args=(self.ctx.db.url.render_as_string(hide_password=False), str(self.ctx.data_dir),
-                  self.ctx.owner, task.id, lease.total_seconds(), self.stop, self.said,
-                  self.gate, os.getpid()),
-            name=f"syncbeat-queue-{task.id}", daemon=True,
-        )
-        child.start()
+            return True
+        try:
+            if self.stop is None:
+                self.stop, self.said = _SPAWN.Event(), _SPAWN.SimpleQueue()
+                if self.ctx.db.dialect.name == "sqlite":
+                    self.gate = _SPAWN.Lock()
+            child = _SPAWN.Process(
+                target=queue_in_child,
+                args=(self.ctx.db.url.render_as_string(hide_password=False),
+                      str(self.ctx.data_dir), self.ctx.owner, task.id, lease.total_seconds(),
+                      self.stop, self.said, self.gate, os.getpid()),
+                name=f"syncbeat-queue-{task.id}", daemon=True,
+            )
+            child.start()
+        except OSError as exc:
+            log.warning("no second process for reading feeds (%s): feeds are read by the "
+                        "worker itself", exc)
+            self.stopping = True  # helps() says no from now on
+            return False
+        if self.gate is not None:
+            share_write_gate(self.ctx.db, self.gate)
         self.children[task.id] = child
+        return True
 
     def alive(self, task_id: int) -> bool:
         """Is a child queueing the task (or starting to)?"""

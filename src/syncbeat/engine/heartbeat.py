@@ -132,9 +132,8 @@ class Heartbeat:
                 # Two chunks in the tick, so batches start at once and last while the child
                 # starts (a fresh interpreter); the child reads on.
                 line, more = queue_some(ctx, task, ctx.clock(), deadline, lease, chunks=2)
-                if more:
-                    forget_reader(ctx, task.id)
-                    queuer.start(task, lease)
+                if more and queuer.start(task, lease):
+                    forget_reader(ctx, task.id)  # the child reads on from the database
                 return line
             elif task.progress.pending <= 0:
                 return None

@@ -150,7 +150,14 @@ class Queuer:
             if child.is_alive():
                 child.kill()  # its transaction rolls back; the next worker reads on
                 child.join()
-        return self.lines()
+        last = self.lines()
+        if self.gate is not None:
+            share_write_gate(self.ctx.db, None)
+        if self.said is not None:
+            self.said.close()
+        # Let the shared locks go now: the process that made them removes them.
+        self.stop = self.said = self.gate = None
+        return last
 
 
 def queue_in_child(

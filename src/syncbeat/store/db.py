@@ -84,7 +84,10 @@ def share_write_gate(engine: Engine, gate: Any) -> None:
     transaction on `engine`. SQLite lets a waiting writer poll with growing sleeps, so a
     process that writes back to back can keep another one waiting for seconds; a lock held
     across processes wakes the waiting one as soon as the write lock is free."""
-    _GATES[engine] = gate
+    if gate is None:
+        _GATES.pop(engine, None)
+    else:
+        _GATES[engine] = gate
 
 
 @contextmanager

@@ -64,6 +64,8 @@ def _check_done(sb) -> None:
     assert len(re.findall(rf" queued {ROWS:,} items in [\d.]+ s", log)) == 1, log
     batches = [int(n) for n in re.findall(r" batch (\d+): items ", log)]
     assert batches == list(range(1, ROWS // 5000 + 1))
+    assert re.search(rf" completed: {ROWS:,} items: .* s of work over {len(batches)} batches; "
+                     r"[\d.]+ s from start to finish \([\d,]+ items/s\)", log), log[-400:]
 
 
 def test_a_big_feed_is_queued_by_a_second_process_while_batches_run(sb):

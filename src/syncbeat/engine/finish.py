@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
@@ -40,7 +40,7 @@ def finish_task(ctx: Context, task: Task, lease: timedelta) -> str:
     with write_tx(ctx.db) as conn:
         if not move_task(conn, task.id, TaskStatus.COMPLETED, now=now, message=message):
             return f"task {task.id}: killed before it could complete"
-        add_log(conn, task.id, now, _end_line(fresh, message))
+        add_log(conn, task.id, now, _end_line(fresh, message, now))
     _drop_snapshot(ctx, fresh)
     return f"task {task.id} ({fresh.profile_name}) completed"
 
@@ -80,14 +80,17 @@ def _slug(name: str) -> str:
     return "-".join(part for part in cleaned.split("-") if part) or "export"
 
 
-def _end_line(task: Task, message: str | None) -> str:
+def _end_line(task: Task, message: str | None, now: datetime) -> str:
     p = task.progress
-    seconds = task.work_seconds
-    speed = p.total / seconds if seconds > 0 else 0.0
+    # Work is the queueing's time plus the batches'; a worker reads a big feed while it works
+    # batches, so the two overlap, and the speed is told from the task's start instead.
+    elapsed = (now - task.started_at).total_seconds() if task.started_at else 0.0
+    speed = p.total / elapsed if elapsed > 0 else 0.0
     line = (
         f"completed: {p.total:,} items: {p.processed:,} processed, {p.skipped:,} skipped, "
-        f"{p.cancelled:,} cancelled, {p.errors:,} error, in {seconds:.2f} s of work "
-        f"over {task.batches:,} batches ({speed:,.0f} items/s on average)"
+        f"{p.cancelled:,} cancelled, {p.errors:,} error, in {task.work_seconds:.2f} s of work "
+        f"over {task.batches:,} batches; {elapsed:.2f} s from start to finish "
+        f"({speed:,.0f} items/s)"
     )
     return f"{line}; {message}" if message else line
 

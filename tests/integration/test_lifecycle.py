@@ -250,3 +250,47 @@ def test_a_worker_that_cannot_start_a_second_process_reads_the_feed_itself(ctx, 
     assert task.status is TaskStatus.COMPLETED
     assert (task.progress.total, task.progress.processed) == (95, 95)
     assert {product(ctx, f"P{i}")["price"] for i in range(95)} == {"2.00"}
+
+
+def test_a_worker_reads_one_big_feed_a_core_and_the_others_in_its_ticks(ctx, monkeypatch):
+    import syncbeat.engine.background as background
+    import syncbeat.engine.queueing as queueing
+
+    started: list[object] = []
+
+    class Child:  # a queueing process that never gets to work
+        def __init__(self, *args, **kwargs):
+            self.alive = False
+
+        def start(self):
+            self.alive = True
+            started.append(self)
+
+        def is_alive(self):
+            return self.alive
+
+        def join(self, timeout=None):
+            self.alive = False
+
+    monkeypatch.setattr(queueing, "CHUNK", 10)
+    monkeypatch.setattr(background, "HELP_BYTES", 0)
+    monkeypatch.setattr(background, "MAX_CHILDREN", 1)
+    monkeypatch.setattr(background._SPAWN, "Process", Child)
+    add_products(ctx, *[(f"P{i}", "1.00", 1) for i in range(95)])
+    write_csv(ctx, "a.csv", ["sku", "title", "net_price", "stock"],
+              [[f"P{i}", f"P{i}", "2.00", "1"] for i in range(95)])
+    first = add_profile(ctx, import_profile(name="First", batch_size=20))
+    second = add_profile(ctx, import_profile(name="Second", batch_size=20))
+    first_id, second_id = run_now(ctx, first.id), run_now(ctx, second.id)
+    heartbeat = Heartbeat(ctx, background=True)
+    try:
+        for _ in range(20):
+            heartbeat.tick()
+        assert len(started) == 1  # one child, for the first task, which it holds
+        assert task_of(ctx, first_id).progress.total == 20  # the tick's two chunks
+        second_task = task_of(ctx, second_id)
+        assert second_task.status is TaskStatus.COMPLETED, second_task
+        # The first task's 20 queued products were changed by its batches already.
+        assert (second_task.progress.processed, second_task.progress.skipped) == (75, 20)
+    finally:
+        heartbeat.close()

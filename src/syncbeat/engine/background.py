@@ -34,6 +34,8 @@ from syncbeat.store.db import WRITE_STATS, WriteStats, share_write_gate
 
 log = logging.getLogger(__name__)
 HELP_BYTES = 512 * 1024  # feeds smaller than this are queued within a tick or two
+# Children at once: one core is the worker's. Past this, a big feed is read in the ticks.
+MAX_CHILDREN = max(1, (os.cpu_count() or 2) - 1)
 SLICE = 0.5  # seconds of queueing between two looks at the stop flag, the parent and the task
 STOP_WAIT = 30.0  # seconds a stopping worker waits for a child's chunk in flight
 _SPAWN = multiprocessing.get_context("spawn")  # safe beside threads (the web server's)
@@ -66,6 +68,8 @@ class Queuer:
     def helps(self, task: Task) -> bool:
         """Is the task's feed worth a second process?"""
         if task.kind is not TaskKind.IMPORT or task.queue_done or self.stopping:
+            return False
+        if sum(child.is_alive() for child in self.children.values()) >= MAX_CHILDREN:
             return False
         url = self.ctx.db.url
         if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from syncbeat.engine.background import peak_rss_kb
+
 sys.path.insert(0, str(Path(__file__).parent))
 import feeds
 
@@ -51,7 +53,7 @@ def run_cli(args: list[str], env: dict[str, str]) -> Run:
         # getrusage would also count this benchmark's own memory, inherited at fork.
         peak_kb = 0
         while proc.poll() is None:
-            peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid))
+            peak_kb = max(peak_kb, peak_rss_kb(proc.pid))
             time.sleep(0.05)
         seconds = time.perf_counter() - started
         out.seek(0)
@@ -61,17 +63,6 @@ def run_cli(args: list[str], env: dict[str, str]) -> Run:
     reported = re.search(r"peak memory (\d+) MB", text)
     peak_mb = float(reported.group(1)) if reported else peak_kb / 1024
     return Run(seconds, peak_mb, text)
-
-
-def _vm_hwm_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 class Database:

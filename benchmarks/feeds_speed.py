@@ -1,4 +1,4 @@
-"""A by-hand speed check (not a test): python -m syncbeat.feeds.speedcheck [rows].
+"""A by-hand speed check (not a test): python benchmarks/feeds_speed.py [rows].
 
 Writes a CSV (and smaller JSON lines, JSON and XML) feed to a temporary folder, snapshots it,
 reads it through open_feed().records() with three fields, and prints rows per second.

@@ -2,6 +2,7 @@
 
     python benchmarks/parts.py                      # N = 1,000,000, CSV
     python benchmarks/parts.py --n 200000 --format xml
+    python benchmarks/parts.py --read-only --format jsonl   # only reading the feed
 
 Builds (once, in --work-dir) a catalog of N products, writes the benchmark's feed, and works
 the import with heartbeat ticks in a loop, as a worker does but in one process (the feed is
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import functools
 import shutil
-import sqlite3
 import sys
 import time
 from collections import defaultdict
@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--format", default="csv", choices=sorted(feeds.WRITERS))
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--work-dir", default="bench-data/parts")
+    parser.add_argument("--read-only", action="store_true",
+                        help="time only reading the feed's records, as queueing does")
     args = parser.parse_args()
 
     from syncbeat.catalog.builtin import BuiltinCatalog
@@ -61,21 +63,12 @@ def main() -> None:
 
     work = Path(args.work_dir).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    template = work / f"catalog-{args.n}.db"
-    if not template.exists():
-        engine = make_engine(f"sqlite:///{template}")
-        upgrade(engine)
-        engine.dispose()
-        feeds.make_catalog(template, args.n)
-        con = sqlite3.connect(template)
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        con.close()
-    db = work / "run.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    shutil.copy(template, db)
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine)
+    db = bench.Database(None, work)
+    db.template = work / f"catalog-{args.n}.db"  # kept between runs: built once for each N
+    if not db.template.exists():
+        db.build_template(args.n)
+    engine = make_engine(db.fresh("run"))
+    upgrade(engine)  # a template from before a migration
     data = work / "data"
     shutil.rmtree(data, ignore_errors=True)
     (data / "feeds").mkdir(parents=True)
@@ -85,6 +78,9 @@ def main() -> None:
     import tomllib
 
     profile = parse_profile(tomllib.loads(bench.profile_toml(args.format, args.batch_size)))
+    if args.read_only:
+        _read_only(data / "feeds" / f"bench.{args.format}", profile, args.n)
+        return
     ctx = Context(db=engine, data_dir=data)
     with write_tx(engine) as conn:
         profile_id = insert_profile(conn, profile, ctx.clock()).id
@@ -106,6 +102,18 @@ def main() -> None:
           f"{args.n / total:,.0f} items/s, {ticks} ticks, one process")
     for name, seconds in sorted(TIMES.items(), key=lambda item: -item[1]):
         print(f"  {name:<24}{seconds:7.2f} s {seconds / args.n * 1e6:7.2f} us/item")
+
+
+def _read_only(feed: Path, profile: Any, n: int) -> None:
+    from syncbeat.engine.start import feed_spec
+    from syncbeat.feeds import open_feed
+
+    started = time.perf_counter()
+    with open_feed(feed, feed_spec(profile.to_dict()), profile.feed_fields) as reader:
+        count = sum(1 for _ in reader.records())
+    seconds = time.perf_counter() - started
+    print(f"read {count:,} records of {feed.name} in {seconds:.2f} s: "
+          f"{seconds / count * 1e6:.2f} us a record")
 
 
 if __name__ == "__main__":

@@ -392,21 +392,20 @@ def worker(state: State, drain: bool, interval: float | None, quiet: bool, stats
 
 def _print_stats() -> None:
     from syncbeat.engine.background import CHILD_STATS, peak_rss_kb
-    from syncbeat.store.db import WRITE_STATS
+    from syncbeat.store.db import WRITE_STATS, WriteStats
 
     own = peak_rss_kb() / 1024
     child = CHILD_STATS.peak_kb / 1024
-    writes = CHILD_STATS.writes
-    count = WRITE_STATS.count + writes.count
-    longest = max(WRITE_STATS.longest, writes.longest)
-    waited = max(WRITE_STATS.longest_wait, writes.longest_wait)
-    total = WRITE_STATS.total + writes.total
+    writes = WriteStats()
+    writes.merge(WRITE_STATS)
+    writes.merge(CHILD_STATS.writes)
     memory = f"peak memory {own + child:.0f} MB"
     if CHILD_STATS.children:
         memory += (f" ({own:.0f} MB in the worker, {child:.0f} MB in the process that read "
                    "the feeds)")
-    click.echo(f"write transactions: {count:,}, longest {longest:.3f} s, "
-               f"total {total:.2f} s, longest wait for the lock {waited:.3f} s; {memory}")
+    click.echo(f"write transactions: {writes.count:,}, longest {writes.longest:.3f} s, "
+               f"total {writes.total:.2f} s, longest wait for the lock "
+               f"{writes.longest_wait:.3f} s; {memory}")
 
 
 # ---------------------------------------------------------------- tasks

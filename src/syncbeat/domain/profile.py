@@ -97,11 +97,13 @@ class Profile:
     @property
     def feed_fields(self) -> list[str]:
         """The feed fields an import reads: the match key first, then the mapped ones."""
-        names = [self.match_feed]
-        for feed_field in self.mapping.values():
-            if feed_field not in names:
-                names.append(feed_field)
-        return names
+        return feed_fields(self.match_feed, self.mapping)
+
+
+def feed_fields(match_feed: str, mapping: Mapping[str, str]) -> list[str]:
+    """The feed fields an import reads, each once: the match key first, then the mapped ones
+    (a task's spec holds them as spec["match"]["feed"] and spec["mapping"])."""
+    return list(dict.fromkeys([match_feed, *mapping.values()]))
 
 
 _TOP = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "id"}

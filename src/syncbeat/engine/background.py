@@ -64,6 +64,7 @@ class Queuer:
         self.said: Any = None  # lines (and last figures) the children send the worker
         self.gate: Any = None  # SQLite: writers of the worker and its children take turns
         self.children: dict[int, BaseProcess] = {}
+        self._ended: set[int] = set()  # tasks whose child ended, until `ended` is asked
 
     def helps(self, task: Task) -> bool:
         """Is the task's feed worth a second process?"""
@@ -117,6 +118,17 @@ class Queuer:
         child = self.children.get(task_id)
         return child is not None and child.is_alive()
 
+    def ended(self, task_id: int) -> bool:
+        """Did a child queueing the task end since this was last asked? (Once per child.)"""
+        child = self.children.get(task_id)
+        if child is not None and not child.is_alive():
+            self.children.pop(task_id).join()
+            return True
+        if task_id in self._ended:
+            self._ended.discard(task_id)
+            return True
+        return False
+
     def busy(self) -> bool:
         """Is any child queueing?"""
         return any(child.is_alive() for child in self.children.values())
@@ -130,17 +142,14 @@ class Queuer:
             said = self.said.get()
             if isinstance(said, str):
                 lines.append(said)
-            else:  # ("ended", peak memory in kB, transactions, longest, total, longest wait)
-                _, peak_kb, count, longest, total, wait = said
+            else:  # ("ended", its peak memory in kB, its WriteStats)
+                _, peak_kb, writes = said
                 CHILD_STATS.children += 1
                 CHILD_STATS.peak_kb = max(CHILD_STATS.peak_kb, peak_kb)
-                writes = CHILD_STATS.writes
-                writes.count += count
-                writes.total += total
-                writes.longest = max(writes.longest, longest)
-                writes.longest_wait = max(writes.longest_wait, wait)
+                CHILD_STATS.writes.merge(writes)
         for task_id in [t for t, child in self.children.items() if not child.is_alive()]:
             self.children.pop(task_id).join()
+            self._ended.add(task_id)
         return lines
 
     def close(self) -> list[str]:
@@ -210,8 +219,7 @@ def queue_in_child(
         ctx.close()
         engine.dispose()
         with contextlib.suppress(OSError):  # a worker that died no longer listens
-            said.put(("ended", peak_rss_kb(), WRITE_STATS.count, WRITE_STATS.longest,
-                      WRITE_STATS.total, WRITE_STATS.longest_wait))
+            said.put(("ended", peak_rss_kb(), WRITE_STATS))
 
 
 def _held_by_another(task: Task, owner: str) -> bool:
@@ -228,16 +236,18 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def peak_rss_kb() -> int:
-    """This process's peak memory since it started (VmHWM: exec resets it, unlike getrusage,
-    which would count the memory of the process that forked us)."""
+def peak_rss_kb(pid: int | str = "self") -> int:
+    """A process's peak memory since it started (VmHWM: exec resets it, unlike getrusage,
+    which would count the memory of the process that forked us); 0 if it cannot be read."""
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1])
     except OSError:
         pass
+    if pid != "self":
+        return 0
     import resource
 
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

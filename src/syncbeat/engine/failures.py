@@ -7,6 +7,7 @@ from __future__ import annotations
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
+from syncbeat.engine.queueing import forget_reader
 from syncbeat.store.db import write_tx
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import move_task, note_failure
@@ -22,9 +23,7 @@ def reason_of(exc: BaseException) -> str:
 
 def step_failed(ctx: Context, task: Task, what: str, exc: BaseException) -> str:
     """Record a failed step; end the task in error at the MAX_FAILURES-th in a row."""
-    held = ctx.readers.pop(task.id, None)
-    if held is not None:
-        held.close()  # what it read was not committed: start again from the database
+    forget_reader(ctx, task.id)  # what it read was not committed: start again from the database
     reason = reason_of(exc)
     now = ctx.clock()
     with write_tx(ctx.db) as conn:

@@ -114,32 +114,37 @@ class Heartbeat:
         """Queue, work a batch of, or finish the task; None when it waits for the child
         process queueing it to commit items."""
         ctx = self.ctx
-        queuer = self.queuer
         if not task.queue_done:
-            if queuer is None:
+            if self.queuer is None:
                 return queue_step(ctx, task, ctx.clock(), deadline, lease)
-            if not queuer.alive(task.id):
-                with read_tx(ctx.db) as conn:
-                    fresh = get_task(conn, task.id)  # a child may have queued it this tick
-                if fresh is None or fresh.status is not TaskStatus.RUNNING:
-                    return None
-                task = fresh
-            if task.queue_done:
-                pass  # on to its batches
-            elif not queuer.alive(task.id):
-                if not queuer.helps(task):
-                    return queue_step(ctx, task, ctx.clock(), deadline, lease)
-                # Two chunks in the tick, so batches start at once and last while the child
-                # starts (a fresh interpreter); the child reads on.
-                line, more = queue_some(ctx, task, ctx.clock(), deadline, lease, chunks=2)
-                if more and queuer.start(task, lease):
-                    forget_reader(ctx, task.id)  # the child reads on from the database
-                return line
-            elif task.progress.pending <= 0:
+            if not self.queuer.alive(task.id):
+                return self._queue(self.queuer, task, deadline, lease)
+            if task.progress.pending <= 0:
                 return None
         if task.progress.pending > 0:
             return run_batch(ctx, task, lease)
         return finish_task(ctx, task, lease)
+
+    def _queue(self, queuer: Queuer, task: Task, deadline: float, lease: timedelta
+               ) -> str | None:
+        """Queue a task no child reads; a big feed goes to a child after two chunks, so
+        batches start at once and last while the child (a fresh interpreter) starts."""
+        ctx = self.ctx
+        if queuer.ended(task.id):
+            # Its child ended during this tick: the task as read at its start is stale.
+            with read_tx(ctx.db) as conn:
+                fresh = get_task(conn, task.id)
+            if fresh is None or fresh.status is not TaskStatus.RUNNING:
+                return None
+            if fresh.queue_done:
+                return self._work(fresh, deadline, lease)
+            task = fresh
+        if not queuer.helps(task):
+            return queue_step(ctx, task, ctx.clock(), deadline, lease)
+        line, more = queue_some(ctx, task, ctx.clock(), deadline, lease, chunks=2)
+        if more and queuer.start(task, lease):
+            forget_reader(ctx, task.id)  # the child reads on from the database
+        return line
 
     def _step_name(self, task: Task) -> str:
         if not task.queue_done and not (self.queuer and self.queuer.alive(task.id)):

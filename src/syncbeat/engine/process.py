@@ -15,8 +15,10 @@ from syncbeat.catalog.base import AMBIGUOUS, Catalog, Values
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, converter
 from syncbeat.domain.convert import ConversionError, to_bool, to_decimal, to_int
 from syncbeat.domain.diff import describe_changes, diff, show
+from syncbeat.domain.profile import feed_fields
 from syncbeat.domain.statuses import ItemOutcome
 from syncbeat.engine.codec import decode
+from syncbeat.engine.failures import reason_of
 
 PROCESSED = int(ItemOutcome.PROCESSED)
 SKIPPED = int(ItemOutcome.SKIPPED)
@@ -71,14 +73,11 @@ class ImportPlan:
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> ImportPlan:
         """Read the profile spec the task started with."""
-        feed_fields = [spec["match"]["feed"]]
-        for feed_field in spec["mapping"].values():
-            if feed_field not in feed_fields:
-                feed_fields.append(feed_field)
+        read = feed_fields(spec["match"]["feed"], spec["mapping"])
         match = spec["match"]["catalog"]
         fetch_fields = list(dict.fromkeys([*spec["mapping"], match]))
         readers = [
-            (catalog_field, feed_fields.index(feed_field), converter(catalog_field),
+            (catalog_field, read.index(feed_field), converter(catalog_field),
              CURRENT + fetch_fields.index(catalog_field),
              converter(catalog_field) in (to_decimal, to_int, to_bool))
             for catalog_field, feed_field in spec["mapping"].items()
@@ -276,7 +275,7 @@ def _refusal(conn: Connection, work: Callable[..., None], *args: Any) -> str | N
 
 def _in_words(exc: Exception) -> str:
     """A database's refusal as an operator reads it."""
-    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    reason = reason_of(exc)
     lowered = reason.lower()
     if "unique" in lowered or "duplicate key" in lowered:
         for column in ("reference", "ean13"):

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from syncbeat.domain.profile import feed_fields
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.codec import encode
@@ -121,7 +122,7 @@ def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
     forget_reader(ctx, task.id)
     skip = task.progress.total
     if task.kind is TaskKind.IMPORT:
-        fields = _feed_fields(spec)
+        fields = feed_fields(spec["match"]["feed"], spec["mapping"])
         reader = open_feed(ctx.task_dir(task.id) / spec["_snapshot"], feed_spec(spec), fields)
         rows = reader.records()
         # After a crash (or in another process) the feed is read again and the queued rows
@@ -132,14 +133,6 @@ def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
         opened = _Open(rows=iter(()), position=skip, last_id=_last_queued_id(ctx, task))
     ctx.readers[task.id] = opened
     return opened
-
-
-def _feed_fields(spec: dict[str, Any]) -> list[str]:
-    names = [spec["match"]["feed"]]
-    for feed_field in spec["mapping"].values():
-        if feed_field not in names:
-            names.append(feed_field)
-    return names
 
 
 def _import_rows(source: _Open, total: int) -> tuple[list[ItemRow], int, int]:

@@ -73,6 +73,13 @@ class WriteStats:
         self.longest = max(self.longest, seconds)
         self.longest_wait = max(self.longest_wait, waited)
 
+    def merge(self, other: WriteStats) -> None:
+        """Count another process's transactions with these."""
+        self.count += other.count
+        self.total += other.total
+        self.longest = max(self.longest, other.longest)
+        self.longest_wait = max(self.longest_wait, other.longest_wait)
+
 
 WRITE_STATS = WriteStats()
 GATE_WAIT = 5.0  # seconds: past this a writer goes on without the gate (SQLite still locks)

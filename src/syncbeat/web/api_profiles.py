@@ -144,8 +144,7 @@ def disable(request: Request, ref: str) -> dict[str, Any]:
 def run(request: Request, ref: str) -> dict[str, Any]:
     """A pending task, due now: the next heartbeat starts it."""
     ctx = context(request)
-    found = profile_or_404(ctx, ref)
-    task_id = run_now(ctx, found.id or 0)
+    task_id = run_now(ctx, ref)  # an unknown profile is a 404, as elsewhere
     return {"task": task_json(task_or_404(ctx, task_id), ctx.clock())}
 
 

@@ -44,7 +44,7 @@ def login_form(request: Request, next: str = "/tasks") -> Response:
     """The sign-in form."""
     session = session_of(request)
     if session is not None and session.user_id is not None:
-        return RedirectResponse(next if is_local_path(next) else "/tasks", 303)
+        return go(request, next)
     return _login_page(request, session or Session.anonymous(), next)
 
 
@@ -66,7 +66,7 @@ def login(
     if user is None:
         return _login_page(request, session, next, username=username, status=401,
                            error="wrong user name or password")
-    response = go(request, next if is_local_path(next) else "/tasks")
+    response = go(request, next)
     set_session(request, response, session.signed_in(user.id, user.password_changed_at))
     return response
 

@@ -9,13 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import ACTIVE_STATUSES, ItemOutcome, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.codec import decode
+from syncbeat.engine.context import Context
 from syncbeat.store.db import read_tx
 from syncbeat.store.items import list_items
 from syncbeat.store.logs import tail_log
+from syncbeat.store.profiles import list_profiles
 from syncbeat.store.tasks import SORTABLE
 from syncbeat.web.auth import Principal, context, page_user
 from syncbeat.web.csrf import checked_form
@@ -26,7 +29,6 @@ from syncbeat.web.views import (
     admin_zone,
     live_seconds,
     parse_day,
-    profile_rows,
     task_filter,
     task_or_404,
     task_page,
@@ -66,9 +68,15 @@ def grid(
     return page(request, who, "tasks.html", active="tasks", tasks=found.tasks,
                 total=found.total, page_no=page_no, pages=pages, params=params,
                 link=lambda **change: _link(params, change), columns=COLUMNS,
-                statuses=[str(s) for s in TaskStatus], profiles=profile_rows(ctx),
+                statuses=[str(s) for s in TaskStatus], profiles=_profiles(ctx),
                 per_page_choices=PER_PAGE, here=str(request.url.path) + _query(request),
                 live_seconds=lambda t: live_seconds(t, ctx.clock()), is_active=_is_active)
+
+
+def _profiles(ctx: Context) -> list[Profile]:
+    """The profiles' ids and names for the filters (no next runs, no last tasks)."""
+    with read_tx(ctx.db) as conn:
+        return list_profiles(conn)
 
 
 def _query(request: Request) -> str:

@@ -16,6 +16,7 @@ import time
 from collections import deque
 
 from syncbeat.feeds import FeedSpec, open_feed, snapshot
+from syncbeat.feeds.reach import Reach
 
 FIELDS = ["sku", "price", "stock"]
 
@@ -56,11 +57,13 @@ def main(rows: int = 1_000_000) -> None:
         base = pathlib.Path(folder)
         _write_csv(base / "feed.csv", rows)
         started = time.perf_counter()
-        snapshot("feed.csv", base / "snap.csv", base_dir=base)
+        # The temporary folder stands for a folder allowed with SYNCBEAT_ALLOWED_PATHS.
+        reach = Reach.create(data_dir=base / "data", allowed_paths=(base,))
+        snapshot(str(base / "feed.csv"), base / "snap.csv", reach=reach)
         print(f"snapshot of the CSV: {time.perf_counter() - started:.2f} s")
         _time("csv", base / "snap.csv", FeedSpec(format="csv"), rows)
         started = time.perf_counter()
-        snapshot("feed.csv", base / "snap2.csv", base_dir=base)
+        snapshot(str(base / "feed.csv"), base / "snap2.csv", reach=reach)
         _time("csv", base / "snap2.csv", FeedSpec(format="csv"), rows)
         print(f"csv end to end (snapshot + read): {time.perf_counter() - started:.2f} s")
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from syncbeat.config import Settings
-from syncbeat.engine.context import Context
+from syncbeat.engine.context import Context, sqlite_file
+from syncbeat.feeds.reach import Reach
 from syncbeat.store.db import check_schema, make_engine
 
 
@@ -13,4 +14,7 @@ def open_context(settings: Settings, *, check: bool = True) -> Context:
     if check:
         check_schema(db)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Context(db=db, data_dir=settings.data_dir.resolve())
+    data_dir = settings.data_dir.resolve()
+    reach = Reach.create(data_dir=data_dir, allowed_paths=settings.allowed_paths,
+                         hosts=settings.allowed_hosts, database=sqlite_file(db))
+    return Context(db=db, data_dir=data_dir, reach=reach)

@@ -9,6 +9,8 @@ from helpers import add_products, add_profile, drain, task_of
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.finish import EXPORT_FILE
+from syncbeat.feeds.netguard import HostPolicy
+from syncbeat.feeds.reach import Reach
 from syncbeat.store.db import write_tx
 from syncbeat.store.tables import products
 
@@ -65,6 +67,8 @@ def test_changed_since_last_export_exports_only_what_changed(ctx, clock):
 
 
 def test_an_undeliverable_export_is_an_error_with_the_reason(ctx):
+    # 127.0.0.1 allowed, as SYNCBEAT_ALLOWED_HOSTS would: the delivery is tried and refused.
+    ctx.reach = Reach.create(data_dir=ctx.data_dir, hosts=HostPolicy.parse("127.0.0.1"))
     add_products(ctx, ("A1", "1.00", 1))
     profile = add_profile(ctx, export_profile(
         destination={"location": "http://127.0.0.1:9/receiver"}))
@@ -73,4 +77,5 @@ def test_an_undeliverable_export_is_an_error_with_the_reason(ctx):
     task = task_of(ctx, task_id)
     assert task.status is TaskStatus.ERROR
     assert task.message.startswith("the export file was written but not delivered")
+    assert "the connection was refused" in task.message
     assert (ctx.task_dir(task_id) / EXPORT_FILE).exists()

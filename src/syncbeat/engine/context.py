@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from syncbeat.catalog.base import Catalog
 from syncbeat.catalog.builtin import BuiltinCatalog
+from syncbeat.feeds.reach import Reach
 
 
 def utcnow() -> datetime:
@@ -27,6 +28,14 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def sqlite_file(db: Engine) -> Path | None:
+    """The database file of a SQLite engine (out of reach of feeds), or None."""
+    name = db.url.database
+    if db.url.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    return Path(name)
+
+
 @dataclass
 class Context:
     db: Engine
@@ -37,6 +46,12 @@ class Context:
     # Open feed readers of tasks this process is queueing, so a big feed is read once,
     # across ticks, instead of reopened and skipped every tick.
     readers: dict[int, Any] = field(default_factory=dict)
+    # The files and hosts feeds may touch; by default the data folder only, public hosts only.
+    reach: Reach = None  # type: ignore[assignment]  # set by __post_init__
+
+    def __post_init__(self) -> None:
+        if self.reach is None:
+            self.reach = Reach.create(data_dir=self.data_dir, database=sqlite_file(self.db))
 
     def task_dir(self, task_id: int) -> Path:
         """The folder of a task's files."""

@@ -64,8 +64,7 @@ def _write_export(ctx: Context, task: Task) -> str:
     written = f"export file of {task.progress.processed:,} products ({size:,} bytes)"
     if not destination:
         return written
-    where = deliver(final, destination, base_dir=ctx.data_dir,
-                    file_name=_delivered_name(task))
+    where = deliver(final, destination, reach=ctx.reach, file_name=_delivered_name(task))
     return f"{written} {where}"
 
 

@@ -11,6 +11,7 @@ from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
 from syncbeat.feeds import FeedError, FeedSpec, open_feed, snapshot
+from syncbeat.feeds.urls import shown_url
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.logs import add_log
 from syncbeat.store.profiles import get_profile, lock_profile
@@ -106,7 +107,9 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
     name = f"source-{uuid.uuid4().hex[:8]}.{profile.source.format}"
     folder = ctx.task_dir(task.id)
     folder.mkdir(parents=True, exist_ok=True)
-    size = snapshot(profile.source.location, folder / name, base_dir=ctx.data_dir)
+    # The reach is checked again here: a profile saved before the check existed, or a link
+    # that changed since it was saved.
+    size = snapshot(profile.source.location, folder / name, reach=ctx.reach)
     try:
         with open_feed(folder / name, feed_spec(profile.to_dict()), profile.feed_fields):
             pass
@@ -114,8 +117,8 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
         (folder / name).unlink(missing_ok=True)
         raise
     line = (
-        f"started: read {profile.source.location} ({_size(size)}, {profile.source.format}), "
-        f"batch size {profile.batch_size}"
+        f"started: read {shown_url(profile.source.location)} ({_size(size)}, "
+        f"{profile.source.format}), batch size {profile.batch_size}"
     )
     return name, line
 

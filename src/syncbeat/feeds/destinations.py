@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from syncbeat.feeds.errors import FeedError
-from syncbeat.feeds.urls import shown_url, transport_problem, url_scheme
+from syncbeat.feeds.reach import DESTINATION, Reach
+from syncbeat.feeds.urls import answer_words, excerpt, shown_url, transport_problem, url_scheme
 
 _CHUNK = 1 << 16
 
@@ -20,7 +21,7 @@ def deliver(
     final_path: pathlib.Path,
     destination: str,
     *,
-    base_dir: pathlib.Path | None = None,
+    reach: Reach,
     file_name: str,
     timeout: float = 30,
     retries: int = 3,
@@ -31,7 +32,8 @@ def deliver(
     A folder is a destination ending with "/" or naming an existing folder; it is created if
     missing, and the file is written there as `file_name`. An HTTP delivery is tried once and
     then up to `retries` more times, after connection errors and 5xx answers, waiting
-    backoff, 2 x backoff, 4 x backoff, ... seconds; a 4xx answer fails at once.
+    backoff, 2 x backoff, 4 x backoff, ... seconds; a 4xx answer fails at once. Only what
+    `reach` allows is written or connected to.
     """
     if not final_path.is_file():
         raise FeedError(f"the export file {final_path} is missing; the export must be run again")
@@ -40,35 +42,42 @@ def deliver(
         raise FeedError("the export has no destination: set destination to a folder, file or URL")
     scheme = url_scheme(destination)
     if scheme in ("http", "https"):
-        return _post(final_path, destination, timeout, retries, backoff)
-    if scheme:
+        return _post(final_path, destination, reach, timeout, retries, backoff)
+    if scheme and scheme != "file":
         raise FeedError(
             f"syncbeat cannot deliver to {scheme}:// destinations; use a folder, a file or a URL"
         )
-    target = pathlib.Path(destination).expanduser()
-    if not target.is_absolute() and base_dir is not None:
-        target = base_dir / target
+    target, folder = reach.destination_path(destination, file_name)
     shown = destination
-    if destination.endswith(("/", os.sep)) or target.is_dir():
-        target = target / file_name
+    if folder:
         shown = destination.rstrip("/" + os.sep) + "/" + file_name
-    _copy_atomically(final_path, target, shown)
+    _copy_atomically(final_path, target, shown, reach, destination)
     return f"written to {shown}"
 
 
-def _copy_atomically(source: pathlib.Path, target: pathlib.Path, shown: str) -> None:
+def _copy_atomically(source: pathlib.Path, target: pathlib.Path, shown: str, reach: Reach,
+                     destination: str) -> None:
     temp: pathlib.Path | None = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        reach.make_folders(target.parent)
         handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         temp = pathlib.Path(name)
-        with os.fdopen(handle, "wb") as out, source.open("rb") as data:
-            shutil.copyfileobj(data, out, 1 << 20)
+        with os.fdopen(handle, "wb") as out:
+            # The folder may have been swapped for a link since it was checked: look again
+            # at where the new file really is before anything is written or renamed.
+            reach.check_written(out.fileno(), temp, target, destination)
+            with source.open("rb") as data:
+                shutil.copyfileobj(data, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
         # mkstemp makes the file private; the receiving app may run as another user.
         os.chmod(temp, 0o644)
+        # A rename replaces the name itself, never what a link there points to.
         os.replace(temp, target)
+    except FeedError:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        raise
     except OSError as exc:
         if temp is not None:
             temp.unlink(missing_ok=True)
@@ -79,10 +88,12 @@ def _copy_atomically(source: pathlib.Path, target: pathlib.Path, shown: str) -> 
         raise FeedError(f"the export cannot be written to {shown}: {exc.strerror or exc}") from None
 
 
-def _post(path: pathlib.Path, url: str, timeout: float, retries: int, backoff: float) -> str:
+def _post(path: pathlib.Path, url: str, reach: Reach, timeout: float, retries: int,
+          backoff: float) -> str:
     import httpx  # imported on use: only HTTP destinations need it
 
     shown = shown_url(url)
+    reach.check_url(url, DESTINATION)
     size = path.stat().st_size
     headers = {
         "Content-Type": "application/json",
@@ -95,17 +106,18 @@ def _post(path: pathlib.Path, url: str, timeout: float, retries: int, backoff: f
         if attempt:
             time.sleep(backoff * 2 ** (attempt - 1))
         try:
-            with path.open("rb") as body:
-                response = httpx.post(url, content=_chunks(body), headers=headers, timeout=timeout)
+            with reach.client(timeout=timeout, follow_redirects=False) as client, \
+                    path.open("rb") as body:
+                response = client.post(url, content=_chunks(body), headers=headers)
         except httpx.HTTPError as exc:
             problem = transport_problem(exc, url, timeout)
             continue
-        answer = f"{response.status_code} {response.reason_phrase}"
+        answer = answer_words(response)
         if response.is_success:
             return f"sent to {shown} ({answer})"
         problem = f"the server answered {answer}" + _excerpt(response.text)
         if response.is_redirect:
-            moved = response.headers.get("Location", "")
+            moved = excerpt(response.headers.get("Location", ""), 200)
             problem = f"the server answered {answer}; set the destination to {moved}"
         if response.status_code < 500:  # the request itself is refused: retrying cannot help
             raise FeedError(f"sending the export to {shown} failed: {problem}")
@@ -119,7 +131,7 @@ def _chunks(body: BinaryIO) -> Iterator[bytes]:
 
 
 def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    if not text:
-        return ""
-    return ": " + (text if len(text) <= 200 else text[:200] + "...")
+    # The first line at most: an error must not carry back what a server (or a service
+    # behind it) answered.
+    first = excerpt(text)
+    return f": {first}" if first else ""

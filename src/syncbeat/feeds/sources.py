@@ -1,28 +1,45 @@
-"""snapshot: copy an import's source (a file or an http(s) URL) to a private file, atomically."""
+"""snapshot: copy an import's source (a file or an http(s) URL) to a private file, atomically;
+head: copy at most its first bytes (the preview). Both only within the Reach they are given."""
 
 from __future__ import annotations
 
 import os
 import pathlib
-import shutil
-from typing import BinaryIO
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, BinaryIO
 
 from syncbeat.feeds.errors import FeedError
-from syncbeat.feeds.urls import shown_url, transport_problem, url_scheme
+from syncbeat.feeds.reach import SOURCE, Reach
+from syncbeat.feeds.urls import answer_words, shown_url, transport_problem, url_scheme
+
+if TYPE_CHECKING:
+    import httpx
 
 _CHUNK = 1 << 20
 
 
-def snapshot(
-    location: str,
-    dest: pathlib.Path,
-    *,
-    base_dir: pathlib.Path | None = None,
-    timeout: float = 30.0,
-) -> int:
-    """Copy the feed at `location` to `dest` byte for byte, atomically; return the byte count."""
+def snapshot(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float = 30.0) -> int:
+    """Copy the feed at `location` to `dest` byte for byte, atomically; return the byte count.
+
+    A remote feed stops at `reach.max_download` bytes and `reach.download_seconds` seconds;
+    `timeout` bounds each wait for the server."""
+    # A local file is the operator's: it has no limit.
+    remote = _Budget(reach.max_download, reach.download_seconds, cut=False)
+    return _fetch(location, dest, reach=reach, timeout=timeout, remote=remote,
+                  local=_Budget(0, 0.0, cut=False))[0]
+
+
+def head(location: str, dest: pathlib.Path, *, reach: Reach, limit: int, seconds: float,
+         cut: bool = True, why: str = "") -> bool:
+    """Copy at most the first `limit` bytes of the feed to `dest`; True if there was more.
+    With `cut` false, a longer feed is an error that says `why` (and the limit)."""
+    budget = _Budget(limit, seconds, cut=cut, why=why)
+    return _fetch(location, dest, reach=reach, timeout=seconds, remote=budget, local=budget)[1]
+
+
+def _fetch(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float,
+           remote: _Budget, local: _Budget) -> tuple[int, bool]:
     location = location.strip()
     if not location:
         raise FeedError("the import has no source: set source.location to a file path or a URL")
@@ -30,74 +47,91 @@ def snapshot(
     part = dest.with_suffix(".part")
     try:
         if scheme in ("http", "https"):
-            size = _download(location, part, timeout)
-        elif scheme == "file":
-            size = _copy(pathlib.Path(url2pathname(urlsplit(location).path)), location, part)
-        elif scheme:
+            done = _download(location, part, reach, timeout, remote)
+        elif scheme and scheme != "file":
             raise FeedError(
                 f"syncbeat cannot read {scheme}:// sources; use a file path or an http(s) URL"
             )
         else:
-            path = pathlib.Path(location).expanduser()
-            if not path.is_absolute() and base_dir is not None:
-                path = base_dir / path
-            size = _copy(path, location, part)
+            done = _copy(reach, location, part, local)
         os.replace(part, dest)
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    return size
+    return done
 
 
-def _copy(path: pathlib.Path, location: str, part: pathlib.Path) -> int:
-    looked = "" if str(path) == location else f" (looked for {path})"
-    try:
-        source = path.open("rb")
-    except FileNotFoundError:
-        raise FeedError(f"the file {location} does not exist{looked}") from None
-    except IsADirectoryError:
-        raise FeedError(f"{location} is a folder, not a file{looked}") from None
-    except PermissionError:
-        raise FeedError(f"syncbeat is not allowed to read {location} (permission denied)") from None
-    except OSError as exc:
-        raise FeedError(f"the file {location} cannot be read: {exc.strerror or exc}") from None
-    with source:
-        if not path.is_file():  # a FIFO or a device would never end, or change under us
-            raise FeedError(f"{location} is not a regular file{looked}")
-        with _writing(part) as out:
-            try:
-                shutil.copyfileobj(source, out, _CHUNK)
-            except OSError as exc:
-                raise FeedError(f"copying {location} failed: {exc.strerror or exc}") from None
-            return _finish(out, part)
+class _Budget:
+    """How many bytes and seconds a copy may take; `cut` stops at the bytes instead of failing."""
+
+    def __init__(self, limit: int, seconds: float, *, cut: bool,
+                 why: str = "syncbeat reads remote feeds up to") -> None:
+        self.limit = limit  # 0: no limit
+        self.why = why
+        self.deadline = time.monotonic() + seconds if seconds else None
+        self.seconds = seconds
+        self.cut = cut
+
+    def pump(self, chunks: Iterable[bytes], out: BinaryIO, shown: str) -> bool:
+        """Write `chunks` to `out` within the budget; True if the feed was cut short."""
+        size = 0
+        for chunk in chunks:
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise FeedError(f"reading {shown} took longer than {self.seconds:g} seconds "
+                                f"({size:,} bytes read): syncbeat stops a download there")
+            if self.limit and size + len(chunk) > self.limit:
+                if self.cut:
+                    out.write(chunk[: self.limit - size])
+                    return True
+                raise FeedError(self.too_big(shown))
+            out.write(chunk)
+            size += len(chunk)
+        return False
+
+    def too_big(self, shown: str) -> str:
+        return f"{shown} is larger than {_bytes(self.limit)}: {self.why} {_bytes(self.limit)}"
 
 
-def _download(url: str, part: pathlib.Path, timeout: float) -> int:
+def _copy(reach: Reach, location: str, part: pathlib.Path, budget: _Budget) -> tuple[int, bool]:
+    shown = shown_url(location)
+    with reach.open_source(location, SOURCE) as source, _writing(part) as out:
+        try:
+            cut = budget.pump(iter(lambda: source.read(_CHUNK), b""), out, shown)
+        except OSError as exc:
+            raise FeedError(f"copying {shown} failed: {exc.strerror or exc}") from None
+        return _finish(out, part), cut
+
+
+def _download(url: str, part: pathlib.Path, reach: Reach, timeout: float, budget: _Budget
+              ) -> tuple[int, bool]:
     import httpx  # imported on use: only HTTP sources need it
 
     shown = shown_url(url)
+    reach.check_url(url, SOURCE)
     try:
-        with httpx.stream(
-            "GET",
-            url,
-            follow_redirects=True,
-            timeout=timeout,
-            headers={"User-Agent": "syncbeat"},
-        ) as response:
+        with reach.client(timeout=timeout) as client, client.stream(
+                "GET", url, headers={"User-Agent": "syncbeat"}) as response:
             if not response.is_success:
-                raise FeedError(
-                    f"the server answered {response.status_code} {response.reason_phrase} "
-                    f"for {shown}"
-                )
+                raise FeedError(f"the server answered {answer_words(response)} for {shown}")
+            _check_length(response, budget, shown)
             with _writing(part) as out:
-                # iter_bytes undoes a Content-Encoding such as gzip: the snapshot is the feed.
-                for chunk in response.iter_bytes(_CHUNK):
-                    out.write(chunk)
-                return _finish(out, part)
+                # iter_bytes undoes a Content-Encoding such as gzip: the snapshot is the feed,
+                # and the limit counts its bytes. Each piece as it comes, so the deadline is
+                # checked however slowly the server sends.
+                cut = budget.pump(response.iter_bytes(), out, shown)
+                return _finish(out, part), cut
     except httpx.HTTPError as exc:
         raise FeedError(transport_problem(exc, url, timeout)) from None
     except OSError as exc:
         raise FeedError(f"the snapshot {part} cannot be written: {exc.strerror or exc}") from None
+
+
+def _check_length(response: httpx.Response, budget: _Budget, shown: str) -> None:
+    declared = response.headers.get("Content-Length", "")
+    encoded = response.headers.get("Content-Encoding", "identity") != "identity"
+    if (budget.limit and not budget.cut and not encoded and declared.isdigit()
+            and int(declared) > budget.limit):
+        raise FeedError(budget.too_big(shown))
 
 
 def _writing(part: pathlib.Path) -> BinaryIO:
@@ -115,3 +149,10 @@ def _finish(out: BinaryIO, part: pathlib.Path) -> int:
     except OSError as exc:
         raise FeedError(f"the snapshot {part} cannot be written: {exc.strerror or exc}") from None
     return out.tell()
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n:,} bytes"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+MASK = "***"  # a URL's password as syncbeat shows it
+EXCERPT = 100  # characters of a remote answer's first line that an error may quote
 
 
 def url_scheme(location: str) -> str:
@@ -13,12 +16,60 @@ def url_scheme(location: str) -> str:
 
 
 def shown_url(url: str) -> str:
-    """The URL for messages and logs, with any password masked."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL for messages and logs, with any password masked (a path is shown as it is)."""
+    parts = _split(url)
+    if parts is None or parts.password is None:
         return url
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return urlunsplit(parts._replace(netloc=_netloc(parts, MASK)))
+
+
+def unmasked_url(url: str, stored: str | None) -> str:
+    """`url` with the stored password back in place of "***", when `url` is the stored URL
+    as shown (same scheme, user, host and port): a form or an API client sends back what it
+    was shown, and the password must survive that round trip."""
+    new, old = _split(url), _split(stored or "")
+    if new is None or new.password != MASK or old is None or old.password is None:
+        return url
+    same = (new.scheme.lower(), new.username, new.hostname, new.port) == (
+        old.scheme.lower(), old.username, old.hostname, old.port)
+    return urlunsplit(new._replace(netloc=_netloc(new, old.password))) if same else url
+
+
+def has_masked_password(url: str) -> bool:
+    """Whether the URL's password is the mask itself (a shown URL sent back as it was)."""
+    parts = _split(url)
+    return parts is not None and parts.password == MASK
+
+
+def _split(url: str) -> SplitResult | None:
+    if not url_scheme(url):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  (a bad port raises here, not later)
+    except ValueError:
+        return None
+    return parts
+
+
+def _netloc(parts: SplitResult, password: str) -> str:
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    return f"{parts.username}:{password}@{host}" + (f":{parts.port}" if parts.port else "")
+
+
+def answer_words(response: Any) -> str:
+    """A remote answer's status and reason, the reason cut short: it is the server's text."""
+    reason = " ".join(str(response.reason_phrase).split())
+    return f"{response.status_code} {excerpt(reason)}".rstrip()
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """The first line of a remote answer, at most `limit` characters: never its body."""
+    lines = text.strip().splitlines()
+    first = " ".join(lines[0].split()) if lines else ""
+    return first if len(first) <= limit else first[:limit] + "..."
 
 
 def transport_problem(exc: Exception, url: str, timeout: float) -> str:

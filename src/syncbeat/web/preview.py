@@ -1,5 +1,10 @@
 """The preview of an import profile: the first rows of its source, mapped, and what each
-would change in the catalog; nothing is saved, nothing is written."""
+would change in the catalog; nothing is saved, nothing is written.
+
+The source is checked as a save checks it, then read like a task reads it (only a regular file
+within reach, only an allowed host), but at most its first PREVIEW_BYTES are copied (an xlsx
+file, which cannot be read without its end, whole up to PREVIEW_XLSX_BYTES), within
+PREVIEW_SECONDS, and only the rows shown are parsed: memory stays flat whatever the source."""
 
 from __future__ import annotations
 
@@ -15,12 +20,16 @@ from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine.context import Context
 from syncbeat.engine.process import NO_CHANGE, NOT_FOUND, REWRITTEN, ImportPlan
+from syncbeat.engine.profiles import check_profile_reach
 from syncbeat.engine.start import feed_spec
-from syncbeat.feeds import FeedError, RowError, open_feed, snapshot
-from syncbeat.feeds.urls import url_scheme
+from syncbeat.feeds import FeedError, RowError, open_feed
+from syncbeat.feeds.sources import head
 from syncbeat.store.db import read_tx
 
 ROWS = 10
+PREVIEW_BYTES = 1 << 20  # the first MiB of a source is enough for its first rows
+PREVIEW_XLSX_BYTES = 16 << 20  # an xlsx file is a zip: it is read whole, up to 16 MiB
+PREVIEW_SECONDS = 20.0  # a remote source must send them within this time
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,28 +59,39 @@ class Preview:
 
 
 def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
-    """Read the first `rows` records of the profile's source and compare them with the catalog."""
+    """Read the first `rows` records of the profile's source and compare them with the catalog;
+    ProfileError (naming source.location) if the source is out of reach, as when saved."""
     if profile.kind is not TaskKind.IMPORT or profile.source is None:
         raise ValueError("only an import profile has a source to preview")
+    check_profile_reach(ctx, profile)
     columns = profile.feed_fields
     spec = profile.to_dict()
     with tempfile.TemporaryDirectory(prefix="syncbeat-preview-") as tmp:
+        cut = False
         try:
-            path = _local_copy(ctx, profile.source.location, profile.source.format, Path(tmp))
+            path, cut = _first_bytes(ctx, profile.source.location, profile.source.format,
+                                     Path(tmp))
             with open_feed(path, feed_spec(spec), columns) as reader:
                 records = list(itertools.islice(reader.records(), rows))
         except FeedError as exc:
-            return Preview(columns=columns, error=str(exc))
+            more = f" (the preview reads the first {PREVIEW_BYTES >> 20} MiB)" if cut else ""
+            return Preview(columns=columns, error=f"{exc}{more}")
     return Preview(columns=columns, rows=_compare(ctx, spec, columns, records))
 
 
-def _local_copy(ctx: Context, location: str, fmt: str, tmp: Path) -> Path:
-    if not url_scheme(location):
-        path = Path(location).expanduser()
-        return path if path.is_absolute() else ctx.data_dir / path
+def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path, bool]:
     target = tmp / f"source.{fmt}"
-    snapshot(location, target, base_dir=ctx.data_dir, timeout=20.0)
-    return target
+    if fmt == "xlsx":
+        head(location, target, reach=ctx.reach, limit=PREVIEW_XLSX_BYTES,
+             seconds=PREVIEW_SECONDS, cut=False, why="the preview reads xlsx files up to")
+        return target, False
+    cut = head(location, target, reach=ctx.reach, limit=PREVIEW_BYTES, seconds=PREVIEW_SECONDS)
+    if cut and fmt in ("csv", "jsonl"):
+        # A line cut in two would show as a short row: end at the last whole line.
+        with target.open("r+b") as copy:
+            data = copy.read()
+            copy.truncate(data.rfind(b"\n") + 1)
+    return target, cut
 
 
 def _compare(ctx: Context, spec: dict[str, Any], columns: list[str], records: list[Any]

@@ -1,0 +1,77 @@
+"""Saving a profile, the same for every face (CLI, web form, API): the locations it names are
+checked against what syncbeat may reach, and a password it was shown as *** is kept."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from syncbeat.domain.profile import Profile, ProfileError
+from syncbeat.domain.statuses import TaskKind
+from syncbeat.engine.context import Context
+from syncbeat.feeds.reach import DESTINATION, SOURCE, ReachError
+from syncbeat.feeds.urls import has_masked_password, shown_url, unmasked_url
+from syncbeat.store import profiles as store
+from syncbeat.store.db import read_tx, write_tx
+
+
+def save_profile(ctx: Context, profile: Profile, profile_id: int | None) -> Profile:
+    """Insert (`profile_id` None) or replace a validated profile; ProfileError names the field
+    of a location out of reach, a masked password that cannot be restored, a name taken."""
+    stored = None
+    if profile_id is not None:
+        with read_tx(ctx.db) as conn:
+            stored = store.get_profile(conn, profile_id)
+    profile = keep_passwords(profile, stored)
+    check_profile_reach(ctx, profile)
+    with write_tx(ctx.db) as conn:
+        if profile_id is None:
+            return store.insert_profile(conn, profile, ctx.clock())
+        return store.update_profile(conn, profile_id, profile, ctx.clock())
+
+
+def check_profile_reach(ctx: Context, profile: Profile) -> None:
+    """ProfileError naming source.location or destination.location if syncbeat may not read
+    or write it (a file outside the allowed folders, one of its own files, a private host)."""
+    errors: list[tuple[str, str]] = []
+    for field, location in _locations(profile):
+        if has_masked_password(location):
+            errors.append((field, f"{location} has its password hidden as ***: type the "
+                                  "password again"))
+            continue
+        try:
+            ctx.reach.check_location(location, field, export=field == DESTINATION)
+        except ReachError as exc:
+            errors.append((field, exc.detail))
+    if errors:
+        raise ProfileError(errors)
+
+
+def keep_passwords(profile: Profile, stored: Profile | None) -> Profile:
+    """The profile with each location sent back as shown (password ***) given its stored
+    password again, when user, host and port are unchanged."""
+    if stored is None:
+        return profile
+    if profile.source is not None and stored.source is not None:
+        location = unmasked_url(profile.source.location, stored.source.location)
+        profile = dataclasses.replace(
+            profile, source=dataclasses.replace(profile.source, location=location))
+    if profile.destination:
+        profile = dataclasses.replace(
+            profile, destination=unmasked_url(profile.destination, stored.destination))
+    return profile
+
+
+def shown_settings(profile: Profile) -> dict[str, Any]:
+    """The profile's settings as faces show them: a password in a location is ***."""
+    data = profile.to_dict()
+    for section in ("source", "destination"):
+        if isinstance(data.get(section), dict) and data[section].get("location"):
+            data[section]["location"] = shown_url(data[section]["location"])
+    return data
+
+
+def _locations(profile: Profile) -> list[tuple[str, str]]:
+    if profile.kind is TaskKind.IMPORT and profile.source is not None:
+        return [(SOURCE, profile.source.location)]
+    return [(DESTINATION, profile.destination)] if profile.destination else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -15,7 +16,7 @@ import click
 
 from syncbeat import __version__
 from syncbeat.app import open_context
-from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings
+from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings, SettingsError
 from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted
 from syncbeat.domain.schedule import describe, occurrences
 from syncbeat.domain.statuses import FINAL_STATUSES, TaskStatus
@@ -25,6 +26,7 @@ from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.context import Context
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.engine.profiles import save_profile, shown_settings
 from syncbeat.engine.worker import run_worker, stop_on_signals
 from syncbeat.store import profiles as profile_store
 from syncbeat.store.db import SchemaError, make_engine, read_tx, upgrade, write_tx
@@ -40,8 +42,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 class State:
     def __init__(self, data_dir: str, database_url: str | None) -> None:
-        env = {ENV_DATA_DIR: data_dir, ENV_DATABASE_URL: database_url or ""}
-        self.settings = Settings.from_environ(env)
+        env = {**os.environ, ENV_DATA_DIR: data_dir, ENV_DATABASE_URL: database_url or ""}
+        try:
+            self.settings = Settings.from_environ(env)
+        except SettingsError as exc:
+            fail(str(exc), 2)
         self._ctx: Context | None = None
 
     def close(self) -> None:
@@ -150,9 +155,7 @@ def profile_add(state: State, file: Path) -> None:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         fail(f"{file}: not a valid TOML file: {exc}")
     try:
-        new = parse_profile(data, **_defaults(ctx))
-        with write_tx(ctx.db) as conn:
-            saved = profile_store.insert_profile(conn, new, ctx.clock())
+        saved = save_profile(ctx, parse_profile(data, **_defaults(ctx)), None)
     except ProfileError as exc:
         _profile_errors(file, exc)
     click.echo(f"profile {saved.id} '{saved.name}' added ({saved.kind}"
@@ -174,7 +177,7 @@ def profile_list(state: State, as_json: bool) -> None:
     with read_tx(ctx.db) as conn:
         found = profile_store.list_profiles(conn)
     if as_json:
-        _json([{"id": p.id, **p.to_dict()} for p in found])
+        _json([{"id": p.id, **shown_settings(p)} for p in found])
         return
     rows = [(p.id, p.name, p.kind, "on" if p.enabled else "off",
              p.schedule or "by hand", p.batch_size) for p in found]
@@ -189,7 +192,7 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
     """Show a profile (by id or name), with its next runs."""
     ctx = state.ctx()
     found = _profile_or_fail(ctx, ref)
-    data = {"id": found.id, **found.to_dict()}
+    data = {"id": found.id, **shown_settings(found)}
     if found.schedule:
         data["next_runs"] = [
             at.isoformat() for at in occurrences(found.schedule, found.timezone, ctx.clock(), 5)
@@ -226,9 +229,7 @@ def profile_edit(state: State, /, ref: str, sets: tuple[str, ...], **fields: Any
         set_dotted(data, name.strip(), _toml_value(value))
     data = {k: v for k, v in data.items() if v is not None}
     try:
-        new = parse_profile(data, **_defaults(ctx))
-        with write_tx(ctx.db) as conn:
-            saved = profile_store.update_profile(conn, found.id, new, ctx.clock())
+        saved = save_profile(ctx, parse_profile(data, **_defaults(ctx)), found.id)
     except ProfileError as exc:
         _profile_errors(f"profile {found.id}", exc)
     click.echo(f"profile {saved.id} '{saved.name}' saved")

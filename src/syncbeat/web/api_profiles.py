@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from syncbeat.domain.profile import Profile, ProfileError, parse_profile
 from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
 from syncbeat.domain.statuses import TaskKind
+from syncbeat.engine import profiles as use
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.context import Context
 from syncbeat.store import profiles as store
@@ -56,10 +57,7 @@ def save_profile(ctx: Context, data: dict[str, Any], profile_id: int | None) -> 
     """Validate and save (insert or replace); ProfileError names the fields."""
     new = parse_with_defaults(ctx, data)
     try:
-        with write_tx(ctx.db) as conn:
-            if profile_id is None:
-                return store.insert_profile(conn, new, ctx.clock())
-            return store.update_profile(conn, profile_id, new, ctx.clock())
+        return use.save_profile(ctx, new, profile_id)
     except ProfileError as exc:
         if [name for name, _ in exc.errors] == ["name"]:
             raise ApiError(409, exc.errors[0][1], "name", exc.errors) from None  # name taken

@@ -11,6 +11,8 @@ from starlette.datastructures import FormData
 from syncbeat.domain.profile import Profile, ProfileError
 from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
 from syncbeat.domain.statuses import TaskKind
+from syncbeat.engine.profiles import keep_passwords, shown_settings
+from syncbeat.feeds.urls import shown_url
 from syncbeat.store import profiles as store
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import load_settings
@@ -76,7 +78,7 @@ def new(request: Request, who: User, kind: str = "import") -> HTMLResponse:
 def edit(request: Request, who: User, profile_id: int) -> HTMLResponse:
     """The form of a saved profile."""
     found = profile_or_404(context(request), str(profile_id))
-    return _form(request, who, found.to_dict(), profile_id=found.id)
+    return _form(request, who, shown_settings(found), profile_id=found.id)
 
 
 def _submit(request: Request, who: Principal, form: FormData, profile_id: int | None
@@ -86,6 +88,8 @@ def _submit(request: Request, who: Principal, form: FormData, profile_id: int | 
     try:
         if form.get("action") == "preview":
             profile = parse_with_defaults(ctx, data)
+            if profile_id is not None:  # the form shows a password as ***: use the stored one
+                profile = keep_passwords(profile, profile_or_404(ctx, str(profile_id)))
             if profile.kind is not TaskKind.IMPORT:
                 raise ProfileError([("kind", "only an import profile has a source to "
                                              "preview")])
@@ -121,6 +125,7 @@ def preview(request: Request, who: User, profile_id: int) -> HTMLResponse:
     if found.kind is not TaskKind.IMPORT:
         raise ApiError(404, "only an import profile has a source to preview")
     return page(request, who, "preview.html", active="profiles", profile=found,
+                location=shown_url(found.source.location if found.source else ""),
                 preview=preview_import(ctx, found))
 
 

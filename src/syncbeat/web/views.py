@@ -14,6 +14,7 @@ from syncbeat.domain.schedule import ScheduleError, describe, occurrences
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
+from syncbeat.engine.profiles import shown_settings
 from syncbeat.store.db import read_tx
 from syncbeat.store.profiles import get_profile, list_profiles
 from syncbeat.store.settings import load_settings
@@ -164,7 +165,7 @@ def profile_rows(ctx: Context) -> list[ProfileRow]:
 def profile_json(profile: Profile, now: datetime, last_task: Task | None = None
                  ) -> dict[str, Any]:
     """A profile as the API returns it: its settings, its schedule in words, its next runs."""
-    data: dict[str, Any] = {"id": profile.id, **profile.to_dict()}
+    data: dict[str, Any] = {"id": profile.id, **shown_settings(profile)}
     data["schedule_words"] = describe(profile.schedule) if profile.schedule else None
     data["next_runs"] = [at.isoformat() for at in next_runs(profile, now)]
     data["last_task"] = (

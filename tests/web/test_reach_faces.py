@@ -127,7 +127,8 @@ def test_the_preview_reads_only_the_first_bytes_of_a_big_source(api, ctx):
     finally:
         tracemalloc.stop()
     assert answer.status_code == 200
-    assert answer.json()["rows"] == []  # the first MiB holds no whole row
+    assert answer.json()["rows"] == []
+    assert answer.json()["error"].startswith("the first 1 MiB of the source hold no whole row")
     assert peak < 8 << 20, f"the preview took {peak >> 20} MiB"
 
 
@@ -136,6 +137,10 @@ def test_the_preview_of_a_feed_in_the_data_folder_still_works(api, ctx):
     (ctx.data_dir / "feeds" / "a.csv").write_bytes(FEED)
     answer = api.post("/api/profiles/preview", json=source("feeds/a.csv"))
     assert answer.status_code == 200 and answer.json()["rows"][0]["key"] == "P1"
+    rows = "".join(f"P{i};Product {i};1.00;1\n" for i in range(200_000))  # 5 MB
+    (ctx.data_dir / "feeds" / "big.csv").write_text("sku;title;net_price;stock\n" + rows)
+    big = api.post("/api/profiles/preview", json=source("feeds/big.csv")).json()
+    assert [row["key"] for row in big["rows"]] == [f"P{i}" for i in range(10)]
 
 
 # -- saving is refused by every face ---------------------------------------------------------

@@ -76,6 +76,10 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
         except FeedError as exc:
             more = f" (the preview reads the first {PREVIEW_BYTES >> 20} MiB)" if cut else ""
             return Preview(columns=columns, error=f"{exc}{more}")
+    if cut and not records:
+        return Preview(columns=columns, error=f"the first {PREVIEW_BYTES >> 20} MiB of the "
+                                              "source hold no whole row: the preview reads no "
+                                              "further (a task reads the whole feed)")
     return Preview(columns=columns, rows=_compare(ctx, spec, columns, records))
 
 

@@ -334,24 +334,42 @@ def test_a_remote_feed_larger_than_the_limit_is_an_error(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 
 
+def drip(handler: BaseHTTPRequestHandler, release: threading.Event, data: bytes) -> None:
+    """Send `data` a byte every 50 ms: each byte well within the read timeout."""
+    try:
+        for byte in data:
+            if release.wait(0.05):
+                return
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+    except OSError:
+        pass  # syncbeat hung up, as it should
+
+
+@pytest.mark.parametrize("slow", ["body", "headers"])
 def test_a_server_that_sends_a_byte_at_a_time_is_given_up_on(
-        tmp_path: pathlib.Path, data: pathlib.Path, serve) -> None:
+        tmp_path: pathlib.Path, data: pathlib.Path, serve, export: pathlib.Path,
+        slow: str) -> None:
     def answer(handler: BaseHTTPRequestHandler, _: int) -> None:
+        if slow == "headers":
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            drip(handler, server.release, b"X-Slow: " + b"x" * 1000 + b"\r\n\r\n")
+            return
         handler.send_response(200)
         handler.send_header("Content-Length", "1000")
         handler.end_headers()
-        for _ in range(1000):  # each byte well within the read timeout: never a timeout
-            if server.release.wait(0.05):
-                return
-            handler.wfile.write(b"x")
-            handler.wfile.flush()
+        drip(handler, server.release, b"x" * 1000)
 
     server = serve(answer)
     patient = Reach.create(data_dir=data, hosts=HostPolicy.parse("127.0.0.1"),
                            download_seconds=1.0)
     started = time.monotonic()
-    with pytest.raises(FeedError, match=r"took longer than 1 seconds \(\d+ bytes read\)"):
+    with pytest.raises(FeedError, match=r"^reading .* took longer than 1 seconds"):
         snapshot(f"{server.url}/feed.csv", tmp_path / "snap.csv", reach=patient, timeout=5)
+    assert time.monotonic() - started < 3
+    started = time.monotonic()
+    with pytest.raises(FeedError, match=r"^sending the export .* took longer than 1 seconds$"):
+        deliver(export, f"{server.url}/import", reach=patient, file_name="x.json", backoff=0)
     assert time.monotonic() - started < 3
 
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from syncbeat.feeds.deadline import deadline
 from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.reach import DESTINATION, Reach
 from syncbeat.feeds.urls import answer_words, excerpt, shown_url, transport_problem, url_scheme
@@ -105,13 +106,18 @@ def _post(path: pathlib.Path, url: str, reach: Reach, timeout: float, retries: i
     for attempt in range(attempts):
         if attempt:
             time.sleep(backoff * 2 ** (attempt - 1))
-        try:
-            with reach.client(timeout=timeout, follow_redirects=False) as client, \
-                    path.open("rb") as body:
-                response = client.post(url, content=_chunks(body), headers=headers)
-        except httpx.HTTPError as exc:
-            problem = transport_problem(exc, url, timeout)
-            continue
+        with deadline(reach.download_seconds) as watch:
+            try:
+                with reach.client(timeout=timeout, follow_redirects=False) as client, \
+                        path.open("rb") as body:
+                    response = client.post(url, content=_chunks(body), headers=headers,
+                                           extensions=watch.extensions)
+            except httpx.HTTPError as exc:
+                if watch.expired:  # a server that slow would be as slow again
+                    raise FeedError(f"sending the export to {shown} took longer than "
+                                    f"{reach.download_seconds:g} seconds") from None
+                problem = transport_problem(exc, url, timeout)
+                continue
         answer = answer_words(response)
         if response.is_success:
             return f"sent to {shown} ({answer})"

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, BinaryIO
 
+from syncbeat.feeds.deadline import deadline
 from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.reach import SOURCE, Reach
 from syncbeat.feeds.urls import answer_words, shown_url, transport_problem, url_scheme
@@ -77,8 +78,7 @@ class _Budget:
         size = 0
         for chunk in chunks:
             if self.deadline is not None and time.monotonic() > self.deadline:
-                raise FeedError(f"reading {shown} took longer than {self.seconds:g} seconds "
-                                f"({size:,} bytes read): syncbeat stops a download there")
+                raise FeedError(self.too_slow(shown, size))
             if self.limit and size + len(chunk) > self.limit:
                 if self.cut:
                     out.write(chunk[: self.limit - size])
@@ -87,6 +87,17 @@ class _Budget:
             out.write(chunk)
             size += len(chunk)
         return False
+
+    def remaining(self) -> float:
+        """Seconds left, or 0 for no time limit."""
+        if self.deadline is None:
+            return 0.0
+        return max(self.deadline - time.monotonic(), 0.001)
+
+    def too_slow(self, shown: str, size: int | None = None) -> str:
+        read = f" ({size:,} bytes read)" if size is not None else ""
+        return (f"reading {shown} took longer than {self.seconds:g} seconds{read}: "
+                "syncbeat stops a download there")
 
     def too_big(self, shown: str) -> str:
         return f"{shown} is larger than {_bytes(self.limit)}: {self.why} {_bytes(self.limit)}"
@@ -108,22 +119,28 @@ def _download(url: str, part: pathlib.Path, reach: Reach, timeout: float, budget
 
     shown = shown_url(url)
     reach.check_url(url, SOURCE)
-    try:
-        with reach.client(timeout=timeout) as client, client.stream(
-                "GET", url, headers={"User-Agent": "syncbeat"}) as response:
-            if not response.is_success:
-                raise FeedError(f"the server answered {answer_words(response)} for {shown}")
-            _check_length(response, budget, shown)
-            with _writing(part) as out:
-                # iter_bytes undoes a Content-Encoding such as gzip: the snapshot is the feed,
-                # and the limit counts its bytes. Each piece as it comes, so the deadline is
-                # checked however slowly the server sends.
-                cut = budget.pump(response.iter_bytes(), out, shown)
-                return _finish(out, part), cut
-    except httpx.HTTPError as exc:
-        raise FeedError(transport_problem(exc, url, timeout)) from None
-    except OSError as exc:
-        raise FeedError(f"the snapshot {part} cannot be written: {exc.strerror or exc}") from None
+    # The budget's time, for the headers too: a server may drip them as well as the body.
+    with deadline(budget.remaining()) as watch:
+        try:
+            with reach.client(timeout=timeout) as client, client.stream(
+                    "GET", url, headers={"User-Agent": "syncbeat"},
+                    extensions=watch.extensions) as response:
+                if not response.is_success:
+                    raise FeedError(f"the server answered {answer_words(response)} for {shown}")
+                _check_length(response, budget, shown)
+                with _writing(part) as out:
+                    # iter_bytes undoes a Content-Encoding such as gzip: the snapshot is the
+                    # feed, and the limit counts its bytes. Each piece as it comes, so the time
+                    # is checked however slowly the server sends.
+                    cut = budget.pump(response.iter_bytes(), out, shown)
+                    return _finish(out, part), cut
+        except httpx.HTTPError as exc:
+            if watch.expired:
+                raise FeedError(budget.too_slow(shown)) from None
+            raise FeedError(transport_problem(exc, url, timeout)) from None
+        except OSError as exc:
+            raise FeedError(f"the snapshot {part} cannot be written: {exc.strerror or exc}"
+                            ) from None
 
 
 def _check_length(response: httpx.Response, budget: _Budget, shown: str) -> None:

@@ -32,7 +32,7 @@ def snapshot(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float 
 
 
 def head(location: str, dest: pathlib.Path, *, reach: Reach, limit: int, seconds: float,
-         cut: bool = True, why: str = "") -> bool:
+         cut: bool = True, why: str = "syncbeat reads up to") -> bool:
     """Copy at most the first `limit` bytes of the feed to `dest`; True if there was more.
     With `cut` false, a longer feed is an error that says `why` (and the limit)."""
     budget = _Budget(limit, seconds, cut=cut, why=why)

@@ -284,6 +284,41 @@ def test_two_quotes_left_open_and_rows_numbered_past_blank_lines(tmp_path: pathl
     ]
 
 
+def test_line_numbers_hold_with_windows_line_ends(tmp_path: pathlib.Path) -> None:
+    # A-1's field holds four line breaks ("\r", "\r\n", "\r", "\r\n"): lines 2 to 6.
+    data = HEADER + 'A-1;"two\r\nlines\rand\nmore";1.00;1\n' + "A-2;\"Chair;1.00;1\n" + rows(3, 4)
+    assert read(write(tmp_path, data.replace("\n", "\r\n")), SEMI, ["sku", "title"]) == [
+        ("A-1", "two\r\r\nlines\rand\r\nmore"),
+        RowError(
+            line=2,
+            key="A-2",
+            message="row 2: a quoted field opened on row 2 (line 7) swallows 2 lines that look "
+            "like rows of the feed; check the quotes of that row",
+        ),
+        ("A-3", "Item 3"),
+        ("A-4", "Item 4"),
+    ]
+
+
+@pytest.mark.parametrize("good", [0, 3000])  # the bad byte found at open, or midway
+def test_a_quote_left_open_before_a_bad_byte(tmp_path: pathlib.Path, good: int) -> None:
+    data = (HEADER + rows(1, good) + "B-1;\"Chair;1.00;1\n" + rows(4001, 4003)).encode()
+    path = write(tmp_path, data + b"B-2;Cr\xe8me;1.00;1\nB-3;x;1.00;1\n")
+    got, message = read_until_error(path, SEMI, ["sku"])
+    assert got == [(f"A-{i}",) for i in range(1, good + 1)] + [
+        RowError(
+            line=good + 1,
+            key="B-1",
+            message=f"row {good + 1}: a quoted field opened on row {good + 1} (line {good + 2}) "
+            "swallows 5 lines that look like rows of the feed; check the quotes of that row",
+        ),  # it runs to the end, over the bad byte: the rows before that byte are read again
+        ("A-4001",),
+        ("A-4002",),
+        ("A-4003",),
+    ]
+    assert message.startswith(f"the feed is not valid utf-8 at byte {len(data) + 7} (0xE8), line")
+
+
 def test_a_quoted_field_over_the_line_break_limit_is_that_rows_error(
     tmp_path: pathlib.Path,
 ) -> None:

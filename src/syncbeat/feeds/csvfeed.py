@@ -153,7 +153,6 @@ class CsvFeed(FeedReader):
                     continue
                 # A row spans lines, or a field broke the size limit: row by row.
                 line = start
-                resync: int | None = None
                 for row in rows:
                     number += 1
                     opened = line + 1
@@ -163,9 +162,13 @@ class CsvFeed(FeedReader):
                         continue
                     record = number - blanks
                     key = row[key_at] if key_at < len(row) else None
-                    found = None if line == opened else runaway(row, width, key_at, self._delim)
+                    found = None
+                    if line > opened:
+                        found = runaway(row, line - opened, width, key_at, self._delim)
                     if found is not None:
                         message, again = found
+                        if again:  # read the swallowed lines again, as rows (the cursor
+                            self._resync(cursor, opened)  # is moved first: see `_until`)
                         yield RowError(
                             line=record,
                             key=key,
@@ -173,7 +176,6 @@ class CsvFeed(FeedReader):
                             f"(line {opened}) {message}; check the quotes of that row",
                         )
                         if again:
-                            resync = opened  # read the swallowed lines again, as rows
                             break
                     elif len(row) == width:
                         yield pick(row)
@@ -184,9 +186,9 @@ class CsvFeed(FeedReader):
                     if failure is not None:
                         number += 1
                         error, resync = self._too_big(failure, cursor, number - blanks, line + 1)
+                        if resync is not None:
+                            self._resync(cursor, resync)
                         yield error
-                if resync is not None:
-                    self._resync(cursor, resync)
         except UnicodeDecodeError:
             pass  # the generator cannot yield from its except clause cleanly: go on below
         yield from self._recover(number - blanks)
@@ -243,7 +245,11 @@ class CsvFeed(FeedReader):
     def _until(
         self, records: Iterator[Record], cursor: _Cursor, broken: EncodingError
     ) -> Iterator[Record]:
-        """Yield the records that end before the undecodable line, then raise its error."""
+        """Yield the records that end before the undecodable line, then raise its error.
+
+        A runaway quote's error is yielded with the cursor already back at the line it opened
+        on, so that it counts as ending there: the rows it swallowed are read again.
+        """
         for record in records:
             if cursor.line >= broken.line:
                 break

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import json
 import pathlib
+import random
 
 import feedtools
 import pytest
 from feedtools import read, read_until_error
 
 from syncbeat.feeds import FeedError, FeedSpec, RowError, limits, open_feed
+from syncbeat.feeds.jsonfeed import DepthGuard
 
 JSON = FeedSpec(format="json")
 JSONL = FeedSpec(format="jsonl")
@@ -286,3 +290,41 @@ def test_a_json_line_nested_too_deep_is_that_lines_error(tmp_path: pathlib.Path)
         ),
         ("C",),
     ]
+
+
+def random_json(rng: random.Random, depth: int, budget: list[int]) -> object:
+    """A random value nested at most `depth` levels, texts full of quotes and brackets."""
+    budget[0] -= 1
+    if depth == 0 or budget[0] <= 0 or rng.random() < 0.3:
+        return "".join(rng.choice('ab"\\[]{}\n é') for _ in range(rng.randrange(12)))
+    if rng.random() < 0.5:
+        return [random_json(rng, depth - 1, budget) for _ in range(rng.randrange(4))]
+    return {f"k{i}[\\": random_json(rng, depth - 1, budget) for i in range(rng.randrange(4))}
+
+
+def nested(depth: int) -> object:
+    value: object = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_depth_check_agrees_with_the_parser_whatever_the_blocks(seed: int) -> None:
+    rng = random.Random(seed)
+    over = seed % 2 == 1
+    items = [random_json(rng, 62, [300]) for _ in range(20)]
+    # The deepest item: 63 levels under the feed's list (64 in all), or one more.
+    items.insert(rng.randrange(21), {"deep": nested(62 + over)})
+    data = json.dumps(items, ensure_ascii=False).encode()
+    block = rng.choice([1, 2, 3, 7, 64, 4096])
+    guard = DepthGuard(io.BytesIO(data), lambda offset: data.count(b"\n", 0, offset) + 1)
+    read = b""
+    if over:
+        with pytest.raises(FeedError, match="nested 65 levels deep"):
+            while chunk := guard.read(block):
+                read += chunk
+    else:
+        while chunk := guard.read(block):
+            read += chunk
+        assert read == data

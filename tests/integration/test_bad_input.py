@@ -5,7 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
-from helpers import add_products, add_profile, drain, import_profile, product, task_of, write_csv
+from helpers import (
+    add_products,
+    add_profile,
+    drain,
+    import_profile,
+    invariant_holds,
+    product,
+    task_of,
+    write_csv,
+)
 
 from syncbeat.catalog.builtin import BuiltinCatalog
 from syncbeat.domain.statuses import TaskStatus
@@ -171,3 +180,72 @@ def test_a_refused_product_makes_every_key_that_reached_it_an_error(ctx):
     refused = "the catalog refused the change: another product has this reference already"
     assert details(ctx, task_id) == [(str(a1), "error", refused), (f"00{a1}", "error", refused)]
     assert (product(ctx, "A1")["quantity"], product(ctx, "A2")["quantity"]) == (1, 2)
+
+
+def write_feed(ctx, name, text):
+    path = ctx.data_dir / "feeds" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_quote_left_open_is_that_rows_error_and_the_rows_it_swallowed_are_imported(ctx):
+    add_products(ctx, *[(f"A{i}", "1.00", 1) for i in range(1, 7)])
+    write_feed(ctx, "a.csv",
+               "sku;title;net_price;stock\n"
+               "A1;A1;2.00;1\n"
+               'A2;"Chair;2.00;1\n'         # the quote is never closed on its line...
+               "A3;A3;2.00;1\n"
+               "A4;A4;2.00;1\n"
+               "A5;A5;2.00;1\n"
+               'A6;"A6";2.00;1\n')          # ...until this one: today A2's name, all of it
+    profile = add_profile(ctx, import_profile(batch_size=10))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.COMPLETED
+    assert task.progress.as_dict() == {
+        "total": 6, "pending": 0, "processed": 5, "skipped": 0, "cancelled": 0, "error": 1,
+    }
+    assert details(ctx, task_id) == [
+        ("A1", "processed", "price: 1.00 -> 2.00"),
+        ("A2", "error", "row 2: a quoted field opened on row 2 (line 3) swallows 3 lines that "
+                        "look like rows of the feed; check the quotes of that row"),
+        ("A3", "processed", "price: 1.00 -> 2.00"),
+        ("A4", "processed", "price: 1.00 -> 2.00"),
+        ("A5", "processed", "price: 1.00 -> 2.00"),
+        ("A6", "processed", "price: 1.00 -> 2.00"),
+    ]
+    assert product(ctx, "A2")["name"] == "A2"
+
+
+def test_a_json_feed_nested_too_deep_makes_the_task_error_naming_the_line(ctx):
+    write_feed(ctx, "a.json", "[" * 390_000)
+    profile = add_profile(ctx, import_profile(
+        source={"location": "feeds/a.json", "format": "json"}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.ERROR
+    assert task.message.endswith(
+        "line 1: the JSON is nested 65 levels deep; syncbeat reads at most 64")
+    assert task.progress.total == 0
+
+
+def test_a_json_product_nested_too_deep_midway_ends_the_task_naming_its_line(ctx):
+    add_products(ctx, ("A1", "1.00", 1))
+    good = "".join(f'{{"sku": "A1", "net_price": "{i}.00"}},\n' for i in range(1, 40_001))
+    deep = '{"sku": "A1", "x": ' + "[" * 70 + "]" * 70 + "}"
+    write_feed(ctx, "a.json", f"[\n{good}{deep}\n]")
+    profile = add_profile(ctx, import_profile(
+        source={"location": "feeds/a.json", "format": "json"}, batch_size=1000))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.ERROR
+    assert task.message == (
+        "the feed could not be read to its end: line 40002: the JSON is nested 65 levels deep; "
+        "syncbeat reads at most 64")
+    assert invariant_holds(task)

@@ -142,15 +142,213 @@ def test_a_header_without_rows_has_no_records(tmp_path: pathlib.Path) -> None:
     assert read(write(tmp_path, "sku,name\n"), CSV, ["sku"]) == []
 
 
-def test_a_field_over_the_size_limit_fails_after_the_rows_before(tmp_path: pathlib.Path) -> None:
+def test_a_quote_left_open_past_the_size_limit_is_that_rows_error(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "huge.csv"
     with path.open("w", encoding="utf-8") as out:
         out.write('sku,description\nA,short\nB,"never closed\n')
         out.write("x" * (FIELD_LIMIT + 10))
-    got, message = read_until_error(path, CSV, ["sku"])
-    assert got == [("A",)]
-    assert message.startswith("the CSV feed has a field longer than 10 MB at row 2 (line ")
-    assert message.endswith("a quote is probably left open")
+        out.write("\nC,after\n")
+    assert read(path, CSV, ["sku"]) == [
+        ("A",),
+        RowError(
+            line=2,
+            key=None,
+            message="row 2: a quoted field opened on row 2 (line 3) runs over 10 MB without "
+            "closing; check the quotes of that row",
+        ),
+        # The lines after the opening one are read again as rows: the long one is too long.
+        RowError(
+            line=3,
+            key=None,
+            message="row 3 (line 4) has a field longer than 10 MB; syncbeat reads at most 10 MB "
+            "a field",
+        ),
+        ("C",),
+    ]
+
+
+def test_a_field_over_the_size_limit_on_one_line_is_that_rows_error(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "huge.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("sku,description\nA,short\nB,")
+        out.write("x" * (FIELD_LIMIT + 10))
+        out.write("\nC,after\n")
+    assert read(path, CSV, ["sku"]) == [
+        ("A",),
+        RowError(
+            line=2,
+            key=None,
+            message="row 2 (line 3) has a field longer than 10 MB; syncbeat reads at most 10 MB "
+            "a field",
+        ),
+        ("C",),
+    ]
+
+
+SEMI = FeedSpec(format="csv", delimiter=";")
+HEADER = "sku;title;net_price;stock\n"
+
+
+def rows(first: int, last: int) -> str:
+    return "".join(f"A-{i};Item {i};{i}.00;{i}\n" for i in range(first, last + 1))
+
+
+def test_a_description_of_paragraphs_in_quotes_stays_one_field(tmp_path: pathlib.Path) -> None:
+    paragraphs = [
+        "Solid oak chair, made by hand; oiled, not varnished.",
+        "",
+        "Seat height 45 cm, width 50 cm, depth 48 cm; weight 6 kg.",
+        "Care: wipe with a damp cloth, dry at once; no detergents.",
+        "- Oak, from Lithuanian forests",
+        "- Linseed oil, two coats",
+        "",
+        "Delivered assembled.",
+        "Guarantee: 5 years, on frame; 2 years, on finish.",
+        "Questions? Write to us; we answer within a day.",
+        "Made in Vilnius",
+    ]
+    text = "\n".join(paragraphs)  # ten line breaks
+    path = write(tmp_path, f'{HEADER}A-1;"{text}";12.50;3\nA-2;Table;7.00;1\n')
+    assert read(path, SEMI, ["sku", "title", "stock"]) == [
+        ("A-1", text, "3"),
+        ("A-2", "Table", "1"),
+    ]
+
+
+def test_a_quote_left_open_over_twenty_rows_is_that_rows_error_and_they_are_read(
+    tmp_path: pathlib.Path,
+) -> None:
+    # The quote opened on row 2 closes only at the quote of row 23: today those twenty rows
+    # became one product's name and the row had the right width.
+    data = HEADER + "A-0;Stool;1.00;1\nA-1;\"Chair;12.50;3\n" + rows(2, 21)
+    data += 'A-22;"Desk";9.00;1\nA-23;Lamp;1.00;1\n'
+    got = read(write(tmp_path, data), SEMI, ["sku", "title"])
+    assert got[:3] == [
+        ("A-0", "Stool"),
+        RowError(
+            line=2,
+            key="A-1",
+            message="row 2: a quoted field opened on row 2 (line 3) swallows 20 lines that look "
+            "like rows of the feed; check the quotes of that row",
+        ),
+        ("A-2", "Item 2"),
+    ]
+    assert got[3:] == [(f"A-{i}", f"Item {i}") for i in range(3, 22)] + [
+        ("A-22", "Desk"),
+        ("A-23", "Lamp"),
+    ]
+
+
+def test_a_quote_left_open_to_the_end_of_the_file(tmp_path: pathlib.Path) -> None:
+    data = HEADER + "A-1;\"Chair;12.50;3\n" + rows(2, 4)
+    assert read(write(tmp_path, data), SEMI, ["sku"]) == [
+        RowError(
+            line=1,
+            key="A-1",
+            message="row 1: a quoted field opened on row 1 (line 2) swallows 3 lines that look "
+            "like rows of the feed; check the quotes of that row",
+        ),
+        ("A-2",),
+        ("A-3",),
+        ("A-4",),
+    ]
+
+
+def test_two_quotes_left_open_and_rows_numbered_past_blank_lines(tmp_path: pathlib.Path) -> None:
+    data = (
+        HEADER + "\n" + 'A-1;"two\nlines";1.00;1\n' + "A-2;\"Chair;1.00;1\n" + rows(3, 5)
+        + "A-6;\"Desk;1.00;1\n\n" + rows(7, 8) + "A-9;Lamp\n"
+    )
+    assert read(write(tmp_path, data), SEMI, ["sku", "title"]) == [
+        ("A-1", "two\nlines"),
+        RowError(
+            line=2,
+            key="A-2",
+            message="row 2: a quoted field opened on row 2 (line 5) swallows 3 lines that look "
+            "like rows of the feed; check the quotes of that row",
+        ),
+        ("A-3", "Item 3"),
+        ("A-4", "Item 4"),
+        ("A-5", "Item 5"),
+        RowError(
+            line=6,
+            key="A-6",
+            message="row 6: a quoted field opened on row 6 (line 9) swallows 2 lines that look "
+            "like rows of the feed; check the quotes of that row",
+        ),
+        ("A-7", "Item 7"),
+        ("A-8", "Item 8"),
+        RowError(line=9, key="A-9", message="row 9 has 2 columns, the header has 4"),
+    ]
+
+
+def test_line_numbers_hold_with_windows_line_ends(tmp_path: pathlib.Path) -> None:
+    # A-1's field holds four line breaks ("\r", "\r\n", "\r", "\r\n"): lines 2 to 6.
+    data = HEADER + 'A-1;"two\r\nlines\rand\nmore";1.00;1\n' + "A-2;\"Chair;1.00;1\n" + rows(3, 4)
+    assert read(write(tmp_path, data.replace("\n", "\r\n")), SEMI, ["sku", "title"]) == [
+        ("A-1", "two\r\r\nlines\rand\r\nmore"),
+        RowError(
+            line=2,
+            key="A-2",
+            message="row 2: a quoted field opened on row 2 (line 7) swallows 2 lines that look "
+            "like rows of the feed; check the quotes of that row",
+        ),
+        ("A-3", "Item 3"),
+        ("A-4", "Item 4"),
+    ]
+
+
+@pytest.mark.parametrize("good", [0, 3000])  # the bad byte found at open, or midway
+def test_a_quote_left_open_before_a_bad_byte(tmp_path: pathlib.Path, good: int) -> None:
+    data = (HEADER + rows(1, good) + "B-1;\"Chair;1.00;1\n" + rows(4001, 4003)).encode()
+    path = write(tmp_path, data + b"B-2;Cr\xe8me;1.00;1\nB-3;x;1.00;1\n")
+    got, message = read_until_error(path, SEMI, ["sku"])
+    assert got == [(f"A-{i}",) for i in range(1, good + 1)] + [
+        RowError(
+            line=good + 1,
+            key="B-1",
+            message=f"row {good + 1}: a quoted field opened on row {good + 1} (line {good + 2}) "
+            "swallows 5 lines that look like rows of the feed; check the quotes of that row",
+        ),  # it runs to the end, over the bad byte: the rows before that byte are read again
+        ("A-4001",),
+        ("A-4002",),
+        ("A-4003",),
+    ]
+    assert message.startswith(f"the feed is not valid utf-8 at byte {len(data) + 7} (0xE8), line")
+
+
+def test_a_quoted_field_over_the_line_break_limit_is_that_rows_error(
+    tmp_path: pathlib.Path,
+) -> None:
+    text = "\n".join(f"line {i} of a very long text" for i in range(201))  # 200 breaks
+    data = f'{HEADER}A-1;"{text}";1.00;1\nA-2;"{text}\nand one more";1.00;1\nA-3;x;1.00;1\n'
+    assert read(write(tmp_path, data), SEMI, ["sku", "stock"]) == [
+        ("A-1", "1"),
+        RowError(
+            line=2,
+            key="A-2",
+            message="row 2: a quoted field opened on row 2 (line 203) runs over 200 line breaks "
+            "without closing; check the quotes of that row",
+        ),
+        ("A-3", "1"),
+    ]
+
+
+def test_a_quote_left_open_in_a_large_feed_keeps_its_row_numbers(tmp_path: pathlib.Path) -> None:
+    data = HEADER + rows(1, 1000) + "B-1;\"Chair;1.00;1\n" + rows(1002, 3000)
+    data += 'B-2;"Desk";1.00;1\n'
+    got = read(write(tmp_path, data), SEMI, ["sku"])
+    assert len(got) == 3001
+    assert got[1000] == RowError(
+        line=1001,
+        key="B-1",
+        message="row 1001: a quoted field opened on row 1001 (line 1002) swallows 1999 lines "
+        "that look like rows of the feed; check the quotes of that row",
+    )
+    assert got[1001:1003] == [("A-1002",), ("A-1003",)]
+    assert got[-1] == ("B-2",)
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import json
 import pathlib
+import random
 
 import feedtools
 import pytest
 from feedtools import read, read_until_error
 
-from syncbeat.feeds import FeedError, FeedSpec, RowError, open_feed
+from syncbeat.feeds import FeedError, FeedSpec, RowError, limits, open_feed
+from syncbeat.feeds.jsonfeed import DepthGuard
 
 JSON = FeedSpec(format="json")
 JSONL = FeedSpec(format="jsonl")
@@ -196,3 +200,131 @@ def test_json_lines_with_a_bad_byte_midway(tmp_path: pathlib.Path) -> None:
 def test_json_lines_in_utf16(tmp_path: pathlib.Path) -> None:
     path = write(tmp_path, '{"sku": "Ą"}\n{"sku": "B"}\n'.encode("utf-16"), "feed.jsonl")
     assert read(path, FeedSpec(format="jsonl", encoding="utf-16"), ["sku"]) == [("Ą",), ("B",)]
+
+
+def failure(path: pathlib.Path, spec: FeedSpec = JSON) -> str:
+    """The FeedError of a feed, whether it stops at open (its first block) or while read."""
+    with pytest.raises(FeedError) as failed, open_feed(path, spec, ["sku"]) as feed:
+        list(feed.records())
+    return str(failed.value)
+
+
+def test_a_feed_nested_far_too_deep_is_refused_before_it_is_parsed(tmp_path: pathlib.Path) -> None:
+    # 390 KB of "[": the JSON reader's memory grows with the square of the depth (gigabytes).
+    path = write(tmp_path, "[" * 390_000)
+    assert failure(path) == "line 1: the JSON is nested 65 levels deep; syncbeat reads at most 64"
+
+
+def test_a_product_nested_too_deep_names_its_line(tmp_path: pathlib.Path) -> None:
+    deep = '{"sku": "B", "x": ' + "[" * 63 + "]" * 63 + "}"  # 65 levels with the feed's list
+    path = write(tmp_path, f'[\n{{"sku": "A"}},\n{deep}\n]')
+    assert failure(path) == "line 3: the JSON is nested 65 levels deep; syncbeat reads at most 64"
+
+
+def test_nesting_up_to_the_limit_is_read(tmp_path: pathlib.Path) -> None:
+    deep = '{"sku": "B", "x": ' + "[" * 62 + "]" * 62 + "}"  # 64 levels with the feed's list
+    path = write(tmp_path, f'[{{"sku": "A"}}, {deep}]')
+    assert read(path, JSON, ["sku"]) == [("A",), ("B",)]
+
+
+def test_brackets_quotes_and_backslashes_in_texts_do_not_count(tmp_path: pathlib.Path) -> None:
+    # Texts full of brackets, escaped quotes and backslashes, long enough to cross the blocks
+    # the depth check reads (64 KB), escapes split at a block's end included.
+    noisy = r"[[{{ \"[[[\" \\ \\\" {{[" * 3000
+    pair = "\\" * 2  # an escaped backslash
+    records = [f'{{"sku": "S{i}", "note": "{pair * i}{noisy}"}}' for i in range(40)]
+    path = write(tmp_path, "[" + ",\n".join(records) + "]")
+    assert read(path, JSON, ["sku"]) == [(f"S{i}",) for i in range(40)]
+    deep = '{"sku": "D", "x": ' + "[" * 63 + "]" * 63 + "}"
+    path = write(tmp_path, "[" + ",\n".join([*records, deep]) + "]")
+    assert failure(path) == "line 41: the JSON is nested 65 levels deep; syncbeat reads at most 64"
+
+
+def test_deep_nesting_beside_the_products_is_refused_at_open(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, '{"meta": ' + "[" * 100_000)
+    with pytest.raises(FeedError) as failure:
+        open_feed(path, FeedSpec(format="json", item="products"), ["sku"])
+    assert str(failure.value) == (
+        "line 1: the JSON is nested 65 levels deep; syncbeat reads at most 64"
+    )
+
+
+def test_a_text_over_the_limit_stops_the_feed(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "JSON_TEXT", 200_000)
+    path = write(tmp_path, '[{"sku": "A"},\n{"sku": "B", "note": "' + "x" * 300_000 + '"}]')
+    assert failure(path).startswith("line 2: a text of the JSON feed runs over 200,000 bytes;")
+
+
+def test_a_json_line_over_the_limit_is_that_lines_error(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "JSONL_LINE", 1000)
+    long = '{"sku": "B", "note": "' + "é" * 2000 + '"}'  # cut inside a character, too
+    path = write(tmp_path, f'{{"sku": "A"}}\n{long}\n{long}\n{{"sku": "C"}}\n', "feed.jsonl")
+    too_long = "is longer than 1,000 bytes; syncbeat reads at most 1,000 bytes a line"
+    assert read(path, JSONL, ["sku"]) == [
+        ("A",),
+        RowError(line=2, key=None, message=f"line 2 {too_long}"),
+        RowError(line=3, key=None, message=f"line 3 {too_long}"),
+        ("C",),
+    ]
+
+
+def test_a_json_lines_feed_whose_first_line_is_too_long_is_refused(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "JSONL_LINE", 1000)
+    path = write(tmp_path, "[" + ", ".join(['{"sku": "A"}'] * 200) + "]\n", "feed.jsonl")
+    with pytest.raises(FeedError, match=r"line 1\) is longer than 1,000 bytes, the most"):
+        open_feed(path, JSONL, ["sku"])
+
+
+def test_a_json_line_nested_too_deep_is_that_lines_error(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, '{"sku": "A"}\n' + "[" * 390_000 + '\n{"sku": "C"}\n', "feed.jsonl")
+    assert read(path, JSONL, ["sku"]) == [
+        ("A",),
+        RowError(
+            line=2, key=None, message="line 2: the JSON is nested too deeply for the JSON reader"
+        ),
+        ("C",),
+    ]
+
+
+def random_json(rng: random.Random, depth: int, budget: list[int]) -> object:
+    """A random value nested at most `depth` levels, texts full of quotes and brackets."""
+    budget[0] -= 1
+    if depth == 0 or budget[0] <= 0 or rng.random() < 0.3:
+        return "".join(rng.choice('ab"\\[]{}\n é') for _ in range(rng.randrange(12)))
+    if rng.random() < 0.5:
+        return [random_json(rng, depth - 1, budget) for _ in range(rng.randrange(4))]
+    return {f"k{i}[\\": random_json(rng, depth - 1, budget) for i in range(rng.randrange(4))}
+
+
+def nested(depth: int) -> object:
+    value: object = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_depth_check_agrees_with_the_parser_whatever_the_blocks(seed: int) -> None:
+    rng = random.Random(seed)
+    over = seed % 2 == 1
+    items = [random_json(rng, 62, [300]) for _ in range(20)]
+    # The deepest item: 63 levels under the feed's list (64 in all), or one more.
+    items.insert(rng.randrange(21), {"deep": nested(62 + over)})
+    data = json.dumps(items, ensure_ascii=False).encode()
+    block = rng.choice([1, 2, 3, 7, 64, 4096])
+    guard = DepthGuard(io.BytesIO(data), lambda offset: data.count(b"\n", 0, offset) + 1)
+    read = b""
+    if over:
+        with pytest.raises(FeedError, match="nested 65 levels deep"):
+            while chunk := guard.read(block):
+                read += chunk
+    else:
+        while chunk := guard.read(block):
+            read += chunk
+        assert read == data

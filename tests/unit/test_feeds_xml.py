@@ -8,7 +8,7 @@ import feedtools
 import pytest
 from feedtools import read_until_error
 
-from syncbeat.feeds import FeedError, FeedSpec, open_feed
+from syncbeat.feeds import FeedError, FeedSpec, limits, open_feed
 
 XML = FeedSpec(format="xml")
 CATALOG = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -171,3 +171,35 @@ def test_paths_and_attributes_in_a_namespace(tmp_path: pathlib.Path) -> None:
     )
     fields = ["@id", "price/net", "price/@cur", "{urn:p}price/{urn:p}net", "{urn:p}price"]
     assert read(write(tmp_path, data), XML, fields) == [("7", "5", "EUR", "5", "5")]
+
+
+def test_a_product_element_over_the_size_limit_stops_the_feed_after_the_ones_before(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "XML_ELEMENT", 100_000)
+    products = "".join(f"<product><sku>A{i}</sku></product>\n" for i in range(3000))
+    huge = "<product><sku>BIG</sku>" + "<line>a line of text</line>\n" * 20_000 + "</product>"
+    data = f"<catalog>\n{products}{huge}\n<product><sku>C</sku></product></catalog>"
+    got, message = read_until_error(write(tmp_path, data), XML, ["sku"])
+    assert got == [(f"A{i}",) for i in range(3000)]
+    assert message.startswith("line ")
+    assert message.endswith(
+        ": the <product> element after record 3000 runs over 100,000 bytes and is not closed "
+        "yet; syncbeat reads at most 100,000 bytes a product"
+    )
+
+
+def test_products_under_the_size_limit_are_read_however_many(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "XML_ELEMENT", 100_000)
+    products = "".join(f"<product><sku>A{i}</sku><d>{'x' * 500}</d></product>" for i in range(3000))
+    got = read(write(tmp_path, f"<catalog>{products}</catalog>"), XML, ["sku"])
+    assert got == [(f"A{i}",) for i in range(3000)]
+
+
+def test_nesting_deeper_than_the_xml_parser_allows_is_refused(tmp_path: pathlib.Path) -> None:
+    data = "<catalog><product><sku>A</sku></product>" + "<x>" * 5000 + "</x>" * 5000 + "</catalog>"
+    got, message = read_until_error(write(tmp_path, data), XML, ["sku"])
+    assert got == [("A",)]
+    assert "Excessive depth in document: 256" in message

@@ -1,25 +1,50 @@
-"""CSV feeds: the C csv module parses, one itemgetter picks the fields, nothing runs per cell."""
+"""CSV feeds: the C csv module parses, one itemgetter picks the fields, nothing runs per cell.
+
+Rows are read in small batches; a batch whose rows each took one line of the file (the common
+case) is handed on as it is. Only a batch holding a row that spans lines is looked at row by
+row, for a quote left open (`quotes.runaway`).
+"""
 
 from __future__ import annotations
 
 import csv
 import pathlib
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from itertools import chain, islice
+from dataclasses import dataclass
+from itertools import islice
 from operator import itemgetter
 from typing import IO, Any
 
+from syncbeat.feeds import limits
 from syncbeat.feeds.base import FeedReader, FeedSpec, Record, Values
+from syncbeat.feeds.csvquotes import line_breaks, runaway
 from syncbeat.feeds.errors import FeedError, RowError
 from syncbeat.feeds.textio import EncodingError, codec_name, decode_error
 
-FIELD_LIMIT = 10 * 1024 * 1024
-# The default limit (128 KB) is too small for long HTML descriptions, and the limit is what
+FIELD_LIMIT = limits.CSV_FIELD
+# Python's default (128 KB) is too small for long HTML descriptions, and the limit is what
 # keeps memory bounded when a quote is left open; the setting is process-wide, so set it once.
 csv.field_size_limit(FIELD_LIMIT)
 
 _BUFFER = 1 << 20
+_BATCH = 256  # rows read at once: the line count is checked once a batch
 _TABS = {"\\t", "tab", "TAB"}
+
+
+@dataclass
+class _Cursor:
+    """The csv reader in use, and the lines of the file before its first line."""
+
+    reader: Any
+    file: IO[str]
+    errors: str  # how the file decodes: "strict", or "replace" to read up to a bad byte
+    base: int = 0
+
+    @property
+    def line(self) -> int:
+        """The file's line the reader has read up to (1-based, counting every line)."""
+        return self.base + int(self.reader.line_num)
 
 
 class CsvFeed(FeedReader):
@@ -29,8 +54,10 @@ class CsvFeed(FeedReader):
         self._path = path
         self._codec = codec_name(spec.encoding)
         self._options = _csv_options(spec)
+        self._delim = str(self._options["delimiter"])
         self._has_header = spec.header
         self._files: list[IO[str]] = []
+        self._spare: tuple[IO[str], int] | None = None  # a file left at a line, for resyncs
         self._broken: EncodingError | None = None  # an undecodable byte found while opening
         try:
             header = self._open_checked()
@@ -46,83 +73,185 @@ class CsvFeed(FeedReader):
 
     def _open_checked(self) -> list[str]:
         try:
-            self._reader, self._first, header = self._open("strict")
+            self._cursor, self._first, header = self._open("strict")
         except UnicodeDecodeError:
             # The bad byte may sit after the header: read what precedes it, then report it.
             self._broken = self._decoding_failure()
             self.close()
-            self._reader, self._first, header = self._open("replace")
-            if self._reader.line_num >= self._broken.line:
+            self._cursor, self._first, header = self._open("replace")
+            if self._cursor.line >= self._broken.line:
                 raise self._broken from None
         return header
 
     def records(self) -> Iterator[Record]:
-        """Yield the fields of each data row, or a RowError for a row of the wrong width."""
+        """Yield the fields of each data row, or a RowError for a row that cannot be read."""
         self._start()
         if self._broken is not None:
-            return self._until(self._rows(self._reader, self._first), self._reader, self._broken)
-        return self._rows(self._reader, self._first)
+            rows = self._rows(self._cursor, self._first, batch=1)
+            return self._until(rows, self._cursor, self._broken)
+        return self._rows(self._cursor, self._first)
 
     def close(self) -> None:
         """Close every file this feed opened."""
         for file in self._files:
             file.close()
         self._files.clear()
+        self._spare = None
 
-    def _open(self, errors: str) -> tuple[Any, list[str] | None, list[str]]:
-        """Open the file and read the header; return the reader, a first data row, the header."""
+    def _open_file(self, errors: str) -> IO[str]:
         file = self._path.open(encoding=self._codec, errors=errors, newline="", buffering=_BUFFER)
         self._files.append(file)
-        reader = csv.reader(file, **self._options)
+        return file
+
+    def _open(self, errors: str) -> tuple[_Cursor, list[str] | None, list[str]]:
+        """Open the file and read the header; return the cursor, a first data row, the header."""
+        file = self._open_file(errors)
+        cursor = _Cursor(reader=csv.reader(file, **self._options), file=file, errors=errors)
         try:
-            header = next((row for row in reader if row), None)  # blank lines may precede it
+            header = next((row for row in cursor.reader if row), None)  # blank lines may precede
         except csv.Error as exc:
-            raise _csv_error(exc, reader.line_num, 0) from None
+            raise _csv_error(exc, cursor.line, 0) from None
         if header is None:
             raise FeedError("the feed is empty: it has no header row and no data")
-        return reader, (None if self._has_header else header), header
+        return cursor, (None if self._has_header else header), header
 
-    def _rows(self, reader: Any, first: list[str] | None) -> Iterator[Record]:
-        """The hot loop: one length check and one itemgetter call per row."""
+    def _rows(
+        self, cursor: _Cursor, first: list[str] | None, batch: int = _BATCH
+    ) -> Iterator[Record]:
+        """The hot loop: per row, one length check and one itemgetter call."""
         width, pick, key_at = self._width, self._pick, self._key_at
         what = "the header has" if self._has_header else "the first row has"
-        rows = reader if first is None else chain((first,), reader)
-        number = blanks = 0
-        undecodable = False
+        number = blanks = 0  # rows read (blank ones too), blank rows read
+        if first is not None:  # a feed without a header: its first row was read with it
+            number = 1
+            yield pick(first)
         try:
-            for number, row in enumerate(rows, 1):
-                if len(row) == width:
-                    yield pick(row)
-                elif not row:
-                    blanks += 1  # blank lines are skipped and not counted as records
+            while True:
+                start = cursor.line
+                rows: list[list[str]] = []
+                failure = None
+                try:
+                    rows.extend(islice(cursor.reader, batch))  # keeps the rows before an error
+                except csv.Error as exc:
+                    failure = exc
+                if failure is None and cursor.line - start == len(rows):
+                    if not rows:
+                        return
+                    first_number = number + 1
+                    for number, row in enumerate(rows, first_number):  # each row took one line
+                        if len(row) == width:
+                            yield pick(row)
+                        elif not row:
+                            blanks += 1  # blank lines are skipped and not counted as records
+                        else:
+                            record = number - blanks
+                            yield RowError(
+                                line=record,
+                                key=row[key_at] if key_at < len(row) else None,
+                                message=f"row {record} has {len(row)} columns, {what} {width}",
+                            )
+                    continue
+                # A row spans lines, or a field broke the size limit: row by row.
+                line = start
+                for row in rows:
+                    number += 1
+                    opened = line + 1
+                    line = opened + line_breaks(row)
+                    if not row:
+                        blanks += 1
+                        continue
+                    record = number - blanks
+                    key = row[key_at] if key_at < len(row) else None
+                    found = None
+                    if line > opened:
+                        found = runaway(row, line - opened, width, key_at, self._delim)
+                    if found is not None:
+                        message, again = found
+                        if again:  # read the swallowed lines again, as rows (the cursor
+                            self._resync(cursor, opened)  # is moved first: see `_until`)
+                        yield RowError(
+                            line=record,
+                            key=key,
+                            message=f"row {record}: a quoted field opened on row {record} "
+                            f"(line {opened}) {message}; check the quotes of that row",
+                        )
+                        if again:
+                            break
+                    elif len(row) == width:
+                        yield pick(row)
+                    else:
+                        message = f"row {record} has {len(row)} columns, {what} {width}"
+                        yield RowError(line=record, key=key, message=message)
                 else:
-                    line = number - blanks
-                    yield RowError(
-                        line=line,
-                        key=row[key_at] if key_at < len(row) else None,
-                        message=f"row {line} has {len(row)} columns, {what} {width}",
-                    )
+                    if failure is not None:
+                        number += 1
+                        error, resync = self._too_big(failure, cursor, number - blanks, line + 1)
+                        if resync is not None:
+                            self._resync(cursor, resync)
+                        yield error
         except UnicodeDecodeError:
-            undecodable = True
-        except csv.Error as exc:
-            raise _csv_error(exc, reader.line_num, number - blanks + 1) from None
-        if undecodable:
-            yield from self._recover(number - blanks)
+            pass  # the generator cannot yield from its except clause cleanly: go on below
+        yield from self._recover(number - blanks)
+
+    def _too_big(
+        self, failure: csv.Error, cursor: _Cursor, record: int, opened: int
+    ) -> tuple[RowError, int | None]:
+        """The error of a row with a field over the size limit, and the line to read again
+        from (None: the reader goes on from the next line by itself)."""
+        if "field limit" not in str(failure):
+            raise _csv_error(failure, cursor.line, record) from None
+        size = limits.size(FIELD_LIMIT)
+        if cursor.line > opened:  # the field ran over lines: a quote left open
+            message = (
+                f"row {record}: a quoted field opened on row {record} (line {opened}) runs over "
+                f"{size} without closing; check the quotes of that row"
+            )
+            return RowError(line=record, key=None, message=message), opened
+        message = (
+            f"row {record} (line {opened}) has a field longer than {size}; syncbeat reads at "
+            f"most {size} a field"
+        )
+        return RowError(line=record, key=None, message=message), None
+
+    def _resync(self, cursor: _Cursor, line: int) -> None:
+        """Point the cursor at the line after `line`: the rows a runaway quote swallowed."""
+        spare = self._spare
+        if spare is not None and spare[1] <= line:
+            file, at = spare
+        else:
+            if spare is not None:
+                self._forget(spare[0])
+            file, at = self._open_file(cursor.errors), 0
+        deque(islice(file, line - at), 0)
+        # The file left behind is at a later line: the next resync may start from there.
+        self._spare = (cursor.file, cursor.line)
+        cursor.file, cursor.base = file, line
+        cursor.reader = csv.reader(file, **self._options)
+
+    def _forget(self, file: IO[str]) -> None:
+        file.close()
+        self._files.remove(file)
 
     def _recover(self, done: int) -> Iterator[Record]:
         """After a decoding error mid-file: yield the good rows before the bad byte, then fail."""
         # The text layer decodes whole blocks, so rows just before the bad byte were never seen.
         # Read again, replacing undecodable bytes, and stop at the line that holds the first one.
         broken = self._decoding_failure()
-        reader, first, _ = self._open("replace")
-        yield from self._until(islice(self._rows(reader, first), done, None), reader, broken)
+        self._spare = None
+        cursor, first, _ = self._open("replace")
+        rows = islice(self._rows(cursor, first, batch=1), done, None)
+        yield from self._until(rows, cursor, broken)
 
     def _until(
-        self, records: Iterator[Record], reader: Any, broken: EncodingError
+        self, records: Iterator[Record], cursor: _Cursor, broken: EncodingError
     ) -> Iterator[Record]:
-        """Yield the records that end before the undecodable line, then raise its error."""
+        """Yield the records that end before the undecodable line, then raise its error.
+
+        A runaway quote's error is yielded with the cursor already back at the line it opened
+        on, so that it counts as ending there: the rows it swallowed are read again.
+        """
         for record in records:
-            if reader.line_num >= broken.line:
+            if cursor.line >= broken.line:
                 break
             yield record
         raise broken

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import codecs
 import pathlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 import ijson
 
+from syncbeat.feeds import limits
 from syncbeat.feeds.base import FeedSpec, FileFeedReader, Record
 from syncbeat.feeds.errors import FeedError, RowError
 from syncbeat.feeds.jsonvalues import kind, object_picker
@@ -44,6 +45,10 @@ class JsonFeed(FileFeedReader):
         self._file: BinaryIO | None = self._open()
 
     def _open(self) -> BinaryIO:
+        """The feed for the parser: its depth checked before the parser reads a block."""
+        return DepthGuard(self._stream(), self._line_at)  # type: ignore[return-value]
+
+    def _stream(self) -> BinaryIO:
         """The file as a UTF-8 byte stream, past any byte order mark (yajl refuses one)."""
         raw = self._path.open("rb", buffering=_BUFFER)
         if not is_utf8(self._codec):
@@ -51,6 +56,18 @@ class JsonFeed(FileFeedReader):
         if raw.read(3) != codecs.BOM_UTF8:
             raw.seek(0)
         return raw
+
+    def _line_at(self, offset: int) -> int:
+        """The line of the byte at `offset` of the stream (a rare need: counted by reading)."""
+        lines = 1
+        with self._stream() as stream:
+            while offset > 0:
+                block = stream.read(min(offset, _BUFFER))
+                if not block:
+                    break
+                lines += block.count(b"\n")
+                offset -= len(block)
+        return lines
 
     def _locate(self, stream: BinaryIO, item: str | None) -> str:
         """Check the top level; return the ijson prefix of the product objects."""
@@ -141,3 +158,110 @@ def _top_keys(events: Iterator[tuple[str, str, Any]]) -> list[str]:
             if len(keys) == 20:
                 break
     return keys
+
+
+# Every byte but those that open or close a value or a text: what the depth check looks at.
+_NOT_STRUCTURE = bytes(set(range(256)) - set(b'"[]{}'))
+
+
+class DepthGuard:
+    """The JSON parser's byte stream, refusing nesting deeper than `limits.JSON_DEPTH` and a
+    text value longer than `limits.JSON_TEXT` before the parser sees the block that holds it.
+
+    Each block is reduced in C (escapes and empty texts dropped, every byte but quotes and
+    brackets deleted, texts cut out, matched pairs removed) to a bound on its depth; only a
+    block whose bound passes the limit is walked byte by byte.
+    """
+
+    def __init__(self, raw: BinaryIO, line_at: Callable[[int], int]) -> None:
+        self._raw = raw
+        self._line_at = line_at  # the line of a stream offset, for messages
+        self._depth = 0
+        self._in_text = False
+        self._text_bytes = 0  # bytes of the open text value so far, to a block
+        self._offset = 0  # of the block being checked, in the stream
+        self._held = b""  # backslashes at a block's end, checked with the next block
+
+    def __enter__(self) -> DepthGuard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, size: int = -1) -> bytes:
+        """The next block of the feed, once its depth is known to be within the limit."""
+        block = self._raw.read(size)
+        if block:
+            self._check(block)
+        return block
+
+    def close(self) -> None:
+        """Close the underlying file."""
+        self._raw.close()
+
+    def _check(self, block: bytes) -> None:
+        data = self._held + block
+        end = len(data.rstrip(b"\\"))  # an escape is never split between two blocks
+        data, self._held = data[:end], data[end:]
+        # Escaped backslashes first, so that in \\" the quote still ends the text.
+        plain = data.replace(b"\\\\", b"").replace(b'\\"', b"") if b"\\" in data else data
+        # Two quotes in a row hold no bracket between them, whichever side they are on.
+        kept = plain.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+        parts = kept.split(b'"')
+        started_in_text = self._in_text
+        outside = b"".join(parts[1::2] if started_in_text else parts[::2])
+        if len(parts) % 2 == 0:
+            self._in_text = not self._in_text
+        if self._in_text:
+            continued = started_in_text and b'"' not in plain
+            self._text_bytes = len(data) + (self._text_bytes if continued else 0)
+            if self._text_bytes > limits.JSON_TEXT:
+                size = limits.size(limits.JSON_TEXT)
+                raise FeedError(
+                    f"line {self._line_at(self._offset + len(data))}: a text of the JSON feed "
+                    f"runs over {size}; syncbeat reads at most {size} a value"
+                )
+        opens = outside.count(b"[") + outside.count(b"{")
+        if self._depth + opens > limits.JSON_DEPTH and not self._within(outside):
+            self._walk(data, started_in_text)
+        self._depth += 2 * opens - len(outside)
+        self._offset += len(data)
+
+    def _within(self, brackets: bytes) -> bool:
+        """Is this block's depth surely within the limit? Removes matched pairs, innermost
+        first; each replace removes one level at most (its output is not searched again), so
+        what is left (brackets open or closed from before) plus the replaces bound the depth."""
+        levels = 0
+        while levels <= limits.JSON_DEPTH:
+            shorter = brackets.replace(b"{}", b"")
+            shortest = shorter.replace(b"[]", b"")
+            if len(shortest) == len(brackets):
+                left_open = shortest.count(b"[") + shortest.count(b"{")
+                return self._depth + left_open + levels <= limits.JSON_DEPTH
+            levels += (len(shorter) != len(brackets)) + (len(shortest) != len(shorter))
+            brackets = shortest
+        return False
+
+    def _walk(self, data: bytes, in_text: bool) -> None:
+        """The rare path: follow the block byte by byte; raise at the first level too deep."""
+        depth = self._depth
+        escaped = False
+        for at, byte in enumerate(data):
+            if in_text:
+                if escaped:
+                    escaped = False
+                elif byte == 0x5C:  # backslash
+                    escaped = True
+                elif byte == 0x22:  # quote
+                    in_text = False
+            elif byte == 0x22:
+                in_text = True
+            elif byte in (0x5B, 0x7B):  # [ {
+                depth += 1
+                if depth > limits.JSON_DEPTH:
+                    raise FeedError(
+                        f"line {self._line_at(self._offset + at)}: the JSON is nested {depth} "
+                        f"levels deep; syncbeat reads at most {limits.JSON_DEPTH}"
+                    )
+            elif byte in (0x5D, 0x7D):  # ] }
+                depth -= 1

@@ -6,9 +6,11 @@ import json
 import pathlib
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from functools import partial
 from json.scanner import make_scanner
 from typing import IO, Any
 
+from syncbeat.feeds import limits
 from syncbeat.feeds.base import FeedSpec, FileFeedReader, Record
 from syncbeat.feeds.errors import FeedError, RowError
 from syncbeat.feeds.jsonvalues import kind, object_picker
@@ -33,13 +35,28 @@ class JsonLinesFeed(FileFeedReader):
         self._check_first_line()
 
     def _lines(self) -> Iterator[bytes]:
-        """The file's lines as bytes in an ASCII-compatible encoding (UTF-16 is re-encoded)."""
+        """The file's lines as bytes in an ASCII-compatible encoding (UTF-16 is re-encoded).
+
+        A line is read up to one byte past the limit, so a line without an end never fills the
+        memory: a piece that long without its line break is a line too long (`_too_long`).
+        """
         self.close()
+        bound = limits.JSONL_LINE + 1
         if ascii_compatible(self._codec):
             self._file = self._path.open("rb", buffering=_BUFFER)
-            return iter(self._file)
+            return iter(partial(self._file.readline, bound), b"")
         self._file = self._path.open(encoding=self._codec, newline="")
-        return (line.encode() for line in self._file)
+        return (line.encode() for line in iter(partial(self._file.readline, bound), ""))
+
+    def _too_long(self, raw: bytes) -> bool:
+        """Is `raw` the start of a line over the limit? If so, read past the rest of it."""
+        if len(raw) <= limits.JSONL_LINE or raw.endswith(b"\n") or self._file is None:
+            return False
+        empty = self._file.readline(0)  # b"" or "", as the file gives
+        while True:
+            rest = self._file.readline(limits.JSONL_LINE)
+            if rest == empty or rest[-1:] in ("\n", b"\n"):
+                return True
 
     def _codec_of_lines(self) -> str:
         return self._codec if ascii_compatible(self._codec) else "utf-8"
@@ -51,6 +68,12 @@ class JsonLinesFeed(FileFeedReader):
             for number, raw in enumerate(self._lines(), 1):
                 if raw.isspace():
                     continue
+                if self._too_long(raw):
+                    raise FeedError(
+                        f"the first line of the JSON lines feed (line {number}) is longer than "
+                        f"{limits.size(limits.JSONL_LINE)}, the most syncbeat reads a line; "
+                        "is it a JSON file rather than JSON lines?"
+                    )
                 try:
                     value = _DECODER.decode(raw.decode(codec))
                 except json.JSONDecodeError as exc:
@@ -79,19 +102,24 @@ class JsonLinesFeed(FileFeedReader):
                     blanks += 1
                     continue
                 record = number - blanks
-                text = raw.decode(codec)
+                try:
+                    text = raw.decode(codec)
+                except UnicodeDecodeError:
+                    if not self._too_long(raw):  # else cut in a character: not a wrong byte
+                        raise
+                    yield RowError(line=record, key=None, message=_too_long_message(number))
+                    continue
                 try:
                     # The scanner itself, as decode() calls it, without decode's regular
                     # expressions for the whitespace around: half the cost of a line.
                     value, end = _SCAN(text, 0)
                     if end != len(text) and text[end:].strip(_JSON_SPACE):
                         value = decode(text)  # more after the object: decode says what
-                except (StopIteration, json.JSONDecodeError):
+                except (StopIteration, json.JSONDecodeError, RecursionError):
                     try:
                         value = decode(text)  # leading spaces, or an error to describe
-                    except json.JSONDecodeError:
-                        message = f"line {number} is not valid JSON: {_problem(text)}"
-                        yield RowError(line=record, key=None, message=message)
+                    except (json.JSONDecodeError, RecursionError) as exc:
+                        yield RowError(line=record, key=None, message=self._bad(number, raw, exc))
                         continue
                 if value.__class__ is dict:
                     yield pick(value)
@@ -101,10 +129,23 @@ class JsonLinesFeed(FileFeedReader):
         except UnicodeDecodeError:
             raise self._undecodable() from None
 
+    def _bad(self, number: int, raw: bytes, exc: Exception) -> str:
+        """Why line `number` (starting with `raw`) cannot be read, in words."""
+        if self._too_long(raw):
+            return _too_long_message(number)
+        if isinstance(exc, RecursionError):
+            return f"line {number}: the JSON is nested too deeply for the JSON reader"
+        return f"line {number} is not valid JSON: {_problem(raw.decode(self._codec_of_lines()))}"
+
     def _undecodable(self) -> FeedError:
         return decode_error(self._path, self._codec) or FeedError(
             f"the feed cannot be decoded as {self._codec}"
         )
+
+
+def _too_long_message(number: int) -> str:
+    size = limits.size(limits.JSONL_LINE)
+    return f"line {number} is longer than {size}; syncbeat reads at most {size} a line"
 
 
 def _problem(text: str) -> str:

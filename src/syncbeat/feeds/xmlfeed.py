@@ -8,6 +8,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
+from syncbeat.feeds import limits
 from syncbeat.feeds.base import FeedSpec, FileFeedReader, Record
 from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.textio import codec_name, decode_error, is_utf8
@@ -43,10 +44,13 @@ class XmlFeed(FileFeedReader):
     def _records(self) -> Iterator[Record]:
         pick = self._pick
         number = 0
-        context = etree.iterparse(self._file, events=("end",), tag=self._match, **self._options)
+        assert self._file is not None
+        counted = _Counted(self._file)
+        context = etree.iterparse(counted, events=("end",), tag=self._match, **self._options)
         try:
             for _, elem in context:
                 number += 1
+                counted.mark = counted.read_bytes
                 yield pick(elem)
                 # Constant memory: drop this product and every sibling already read.
                 elem.clear(keep_tail=False)
@@ -56,6 +60,12 @@ class XmlFeed(FileFeedReader):
                         del parent[0]
         except etree.XMLSyntaxError as exc:
             raise self._syntax_error(exc, f" after record {number}") from None
+        except _TooBig as exc:
+            size = limits.size(limits.XML_ELEMENT)
+            raise FeedError(
+                f"line {exc.line}: the <{self._tag}> element after record {number} runs over "
+                f"{size} and is not closed yet; syncbeat reads at most {size} a product"
+            ) from None
 
     def _check_start(self) -> str:
         """Parse up to the first product: refuse entities, a broken start, a wrong item tag.
@@ -130,3 +140,32 @@ def _local(tag: str) -> str:
 
 def _ns_ok(tag: str, wanted: str) -> bool:
     return not wanted.startswith("{") or tag == wanted
+
+
+class _Counted:
+    """The parser's byte stream, stopping it when one product element (or what lies between
+    two) runs over `limits.XML_ELEMENT`: the parser builds an element whole before handing it
+    on, and cannot skip one, so that is the task's error."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._lines = 1
+        self.read_bytes = 0
+        self.mark = 0  # read_bytes when the last product ended
+
+    def read(self, size: int = -1) -> bytes:
+        """The next block, once the product it belongs to is known to be within the limit."""
+        block = self._raw.read(size)
+        self.read_bytes += len(block)
+        self._lines += block.count(b"\n")
+        if self.read_bytes - self.mark > limits.XML_ELEMENT:
+            raise _TooBig(self._lines)
+        return block
+
+
+class _TooBig(Exception):
+    """A product element over the limit; `line` is where the reading stopped."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line

@@ -88,7 +88,8 @@ def spend_form_token(conn: Connection, token_hash: str, expires_at: datetime) ->
     """Mark a sign-in form token used; False if it was used already."""
     statement = _insert(conn, spent_form_tokens).values(token_hash=token_hash,
                                                         expires_at=expires_at)
-    return int(conn.execute(statement.on_conflict_do_nothing()).rowcount) == 1
+    inserted = statement.on_conflict_do_nothing().returning(spent_form_tokens.c.token_hash)
+    return conn.execute(inserted).first() is not None
 
 
 def prune_signins(conn: Connection, now: datetime, *, forget_before: datetime,

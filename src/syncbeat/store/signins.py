@@ -40,7 +40,9 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
 def locked_counts(conn: Connection, keys: Iterable[str]) -> dict[str, SigninCount]:
     """The counts of the keys that have one, locked until the transaction ends on PostgreSQL
     (SQLite's write transaction holds the whole database)."""
-    rows = conn.execute(sa.select(t).where(t.c.key.in_(list(keys))).with_for_update())
+    rows = conn.execute(
+        sa.select(t).where(t.c.key.in_(list(keys))).order_by(t.c.key).with_for_update()
+    )
     return {r.key: SigninCount.from_row(r) for r in rows}
 
 
@@ -49,7 +51,7 @@ def add_pending(conn: Connection, keys: Iterable[str], now: datetime,
     """One attempt more is being checked for each key (pending counts begun before
     `stale_before` are those of a process that died: they start again)."""
     statement = _insert(conn, t).values(
-        [{"key": key, "failures": 0, "pending": 1, "pending_at": now} for key in keys]
+        [{"key": key, "failures": 0, "pending": 1, "pending_at": now} for key in sorted(keys)]
     )
     conn.execute(statement.on_conflict_do_update(
         index_elements=[t.c.key],

@@ -75,8 +75,9 @@ class Attempt:
         return "address:" + self.address[:150]
 
     @property
-    def keys(self) -> tuple[str, str]:
-        return self.user_key, self.address_key
+    def keys(self) -> tuple[str, ...]:
+        """Both keys, always in the same order: rows locked in one order never deadlock."""
+        return tuple(sorted((self.user_key, self.address_key)))
 
     def who(self, key: str) -> str:
         """The key in words, for the message."""
@@ -125,8 +126,8 @@ def failed(db: Engine, attempt: Attempt, now: datetime) -> None:
 
 def succeeded(conn: Connection, attempt: Attempt) -> None:
     """The password was right: the user name's failures are forgotten."""
-    settle_success(conn, attempt.user_key, forget=True)
-    settle_success(conn, attempt.address_key, forget=False)
+    for key in attempt.keys:
+        settle_success(conn, key, forget=key == attempt.user_key)
 
 
 def withdraw(db: Engine, attempt: Attempt) -> None:

@@ -95,6 +95,9 @@ def test_a_new_password_set_on_the_configure_tab_ends_the_users_other_sessions(w
         assert wrong.status_code == 422 and "the current password is wrong" in wrong.text
         differ = web.post("/configure/password", data={**change, "repeat_password": "x"})
         assert differ.status_code == 422 and "differ" in differ.text
+        short = web.post("/configure/password", data={**change, "new_password": "short",
+                                                      "repeat_password": "short"})
+        assert short.status_code == 422 and "at least 8 characters" in short.text
         assert other.get("/tasks").status_code == 200  # nothing changed yet
         done = web.post("/configure/password", data=change, follow_redirects=False)
         assert done.status_code == 303

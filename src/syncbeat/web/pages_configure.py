@@ -20,7 +20,7 @@ from syncbeat.web.csrf import checked_form
 from syncbeat.web.errors import ApiError
 from syncbeat.web.health import heartbeat_health
 from syncbeat.web.pages_auth import client_address
-from syncbeat.web.passwords import PasswordsBusy
+from syncbeat.web.passwords import PasswordsBusy, password_problem
 from syncbeat.web.profile_form import ZONES
 from syncbeat.web.templating import go, page
 from syncbeat.web.throttle import Throttled
@@ -111,9 +111,11 @@ def new_password(request: Request, who: User, form: Form) -> Response:
     ctx = context(request)
     assert who.user is not None and who.session is not None
     new = str(form.get("new_password") or "")
-    if new != str(form.get("repeat_password") or ""):
-        return _page(request, who, errors={"password": "the two new passwords differ"},
-                     status=422)
+    problem = password_problem(new)
+    if problem or new != str(form.get("repeat_password") or ""):
+        return _page(request, who, status=422, errors={
+            "password": f"the new password {problem}" if problem else
+                        "the two new passwords differ"})
     try:
         # Checked like a sign-in: throttled, and a wrong one counts as a failure.
         if authenticate(ctx.db, who.user.username, str(form.get("current_password") or ""),

@@ -312,7 +312,7 @@ def _api_token(engine: sa.Engine) -> str:
 
     from syncbeat.web.tokens import issue_token
 
-    _, secret = issue_token(engine, name="bench", scope="api", by=None,
+    _, secret = issue_token(engine, name="bench", scope="api:read", by=None,
                             now=datetime.now(UTC))
     return secret
 

@@ -118,6 +118,14 @@ def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
+def plain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """No demo, no worker: for the sign-in tests, whose failures throttle its address."""
+    data_dir = tmp_path_factory.mktemp("plain")
+    _cli(data_dir, "init")
+    yield from _serve(data_dir, "--no-worker")
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

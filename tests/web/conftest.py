@@ -65,7 +65,7 @@ def web(app: Any, admin: Any) -> Iterator[TestClient]:
 def token(ctx: Any) -> str:
     from syncbeat.web.tokens import issue_token
 
-    return issue_token(ctx.db, name="tests", scope="api", by="tests", now=ctx.clock())[1]
+    return issue_token(ctx.db, name="tests", scope="api:write", by="tests", now=ctx.clock())[1]
 
 
 @pytest.fixture

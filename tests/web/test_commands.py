@@ -9,6 +9,7 @@ import warnings
 
 import pytest
 from click.testing import CliRunner
+from webtools import TestClient, sign_in
 
 from syncbeat.cli import main
 from syncbeat.web.accounts import authenticate
@@ -73,6 +74,16 @@ def test_user_add_list_password_and_remove(sb, ctx):
     assert sb("user", "remove", "jonas").exit_code == 0
     last = sb("user", "remove", "admin")
     assert last.exit_code == 1 and "only user" in last.output
+
+
+def test_a_password_set_with_the_cli_ends_every_session_of_the_user(sb, web, app):
+    with TestClient(app, base_url="http://testserver") as other:
+        assert sign_in(other).status_code == 303
+        done = sb("user", "password", "admin", "--password", "set-by-the-operator")
+        assert done.exit_code == 0, done.output
+        for client in (web, other):
+            assert client.get("/tasks", follow_redirects=False).status_code == 303
+            assert client.get("/api/tasks").status_code == 401
 
 
 def test_a_user_name_and_password_must_be_sensible(sb):

@@ -221,6 +221,24 @@ def test_api_tokens_are_shown_once_listed_and_revoked(web, ctx):
     assert "No token yet" in web.get("/configure").text
 
 
+def test_a_token_made_on_configure_has_the_scope_chosen_and_shows_its_last_use(web, anon,
+                                                                              ctx):
+    csrf = csrf_of(web.get("/configure").text)
+    refused = web.post("/configure/tokens", data={"csrf_token": csrf, "name": "x",
+                                                  "scope": "api"})
+    assert refused.status_code == 422 and "api:read, api:write, heartbeat" in refused.text
+    made = web.post("/configure/tokens", data={"csrf_token": csrf, "name": "dashboard",
+                                               "scope": "api:read"})
+    secret = re.search(r'id="new-token">(sb_[^<]+)<', made.text).group(1)
+    row = re.search(r"<tr><td>dashboard</td>.*?</tr>", web.get("/configure").text, re.S)
+    assert "api:read" in row.group(0) and "never" in row.group(0)
+    ctx.clock.advance(minutes=5)
+    assert anon.get("/api/tasks", headers={"Authorization": f"Bearer {secret}"}
+                    ).status_code == 200
+    row = re.search(r"<tr><td>dashboard</td>.*?</tr>", web.get("/configure").text, re.S)
+    assert "never" not in row.group(0) and ctx.clock().strftime("%H:%M") in row.group(0)
+
+
 def test_the_catalog_search_and_a_products_history(web, ctx, shop):
     task_id = run_now(ctx, shop["import"].id)
     drain(ctx)

@@ -38,6 +38,13 @@ def sign_in(client: TestClient, username: str = "admin", password: str = PASSWOR
                        follow_redirects=False)
 
 
+def csrf_header(client: TestClient) -> dict[str, str]:
+    """The X-CSRF-Token header the pages' scripts send with the session's changes."""
+    found = re.search(r'data-csrf="([^"]+)"', client.get("/tasks").text)
+    assert found, "no CSRF token in the page"
+    return {"X-CSRF-Token": found.group(1)}
+
+
 def add_products(ctx: Any, n: int) -> None:
     with write_tx(ctx.db) as conn:
         insert_products(conn, [

@@ -192,7 +192,8 @@ users = sa.Table(
 )
 
 # Bearer tokens of the JSON API. Only a SHA-256 of the token is kept: the token itself is
-# random (256 bits) and shown once. scope "api" may do everything; "heartbeat" only ticks.
+# random (256 bits) and shown once. scope "api:read" may read, "api:write" may read and change,
+# "heartbeat" may only tick.
 api_tokens = sa.Table(
     "api_tokens",
     metadata,
@@ -204,4 +205,37 @@ api_tokens = sa.Table(
     sa.Column("created_by", sa.String(100)),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("last_used_at", UtcDateTime()),
+)
+
+# Signed-in sessions of the pages. The cookie holds a random id; only its SHA-256 is kept, so
+# a copy of the database signs nobody in. Signing out deletes the row.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("csrf", sa.String(64), nullable=False),  # every form and API change carries it
+    sa.Column("created_at", UtcDateTime(), nullable=False),  # for the absolute limit
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),  # for the idle limit
+)
+
+# Sign-ins counted per key ("user:NAME" or "address:IP") across every process: the failures,
+# and the attempts whose password is being checked right now.
+signin_failures = sa.Table(
+    "signin_failures",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", UtcDateTime(), index=True),
+    sa.Column("pending", sa.Integer, nullable=False),
+    sa.Column("pending_at", UtcDateTime()),  # the newest of them began then
+)
+
+# Sign-in form tokens already posted: a form token is good for one attempt.
+spent_form_tokens = sa.Table(
+    "spent_form_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
 )

@@ -11,14 +11,16 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.store.tables import api_tokens
 
-SCOPES = ("api", "heartbeat")
+# api:read: GET and HEAD of every API route; api:write: every route (it reads too);
+# heartbeat: only POST /api/heartbeat.
+SCOPES = ("api:read", "api:write", "heartbeat")
 
 
 @dataclass(frozen=True, kw_only=True)
 class ApiToken:
     id: int
     name: str
-    scope: str  # api: every route; heartbeat: only POST /api/heartbeat
+    scope: str  # one of SCOPES
     prefix: str
     created_by: str | None
     created_at: datetime

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from syncbeat.store.tables import users
+from syncbeat.store.tables import sessions, users
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +74,7 @@ def list_users(conn: Connection) -> list[User]:
 
 
 def set_password_hash(conn: Connection, user_id: int, password_hash: str, now: datetime) -> bool:
-    """Replace a user's password hash (this also ends the user's sessions); True if found."""
+    """Replace a user's password hash; True if found."""
     result = conn.execute(
         sa.update(users).where(users.c.id == user_id)
         .values(password_hash=password_hash, password_changed_at=now)
@@ -88,5 +88,6 @@ def record_login(conn: Connection, user_id: int, now: datetime) -> None:
 
 
 def delete_user(conn: Connection, user_id: int) -> bool:
-    """Remove a user; True if found."""
+    """Remove a user and its sessions; True if found."""
+    conn.execute(sa.delete(sessions).where(sessions.c.user_id == user_id))
     return conn.execute(sa.delete(users).where(users.c.id == user_id)).rowcount == 1

@@ -10,6 +10,8 @@ from functools import cache
 from sqlalchemy.engine import Engine
 
 from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.sessions import delete_user_sessions
+from syncbeat.store.signins import clear_failures
 from syncbeat.store.users import (
     User,
     UserExists,
@@ -22,12 +24,14 @@ from syncbeat.store.users import (
     set_password_hash,
 )
 from syncbeat.web.passwords import (
+    PasswordsBusy,
     generate_password,
     hash_password,
     needs_rehash,
     password_problem,
     verify_password,
 )
+from syncbeat.web.throttle import Attempt, failed, reserve, succeeded, withdraw
 
 ADMIN = "admin"
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
@@ -81,8 +85,10 @@ def create_account(db: Engine, username: str, password: str, now: datetime) -> U
         raise AccountError(str(exc)) from None
 
 
-def change_password(db: Engine, username: str, password: str, now: datetime) -> None:
-    """Set a user's password; the user's open sessions end."""
+def change_password(db: Engine, username: str, password: str, now: datetime, *,
+                    keep_session: str | None = None) -> None:
+    """Set a user's password; the user's sessions end, all but `keep_session` (the id hash
+    of the session that changed it), and so does a count of failed sign-ins."""
     problem = password_problem(password)
     if problem:
         raise AccountError(f"the password {problem}")
@@ -92,6 +98,8 @@ def change_password(db: Engine, username: str, password: str, now: datetime) -> 
         if user is None:
             raise AccountError(f"no user '{username}'")
         set_password_hash(conn, user.id, new_hash, now)
+        delete_user_sessions(conn, user.id, keep=keep_session)
+        clear_failures(conn, Attempt(username, "").user_key)
 
 
 def remove_account(db: Engine, username: str) -> None:
@@ -111,17 +119,37 @@ def accounts(db: Engine) -> list[User]:
         return list_users(conn)
 
 
-def authenticate(db: Engine, username: str, password: str, now: datetime) -> User | None:
-    """The user if the password is right; None otherwise (in about the same time)."""
+def authenticate(db: Engine, username: str, password: str, now: datetime, *,
+                 address: str = "local") -> User | None:
+    """The user if the password is right; None otherwise (in about the same time).
+    Throttled after too many failures for the user name or from the address (no password is
+    hashed then); PasswordsBusy when too many are being checked at once."""
+    attempt = Attempt(username, address)
+    reserve(db, attempt, now)
+    try:
+        user = _check(db, username, password)
+    except PasswordsBusy:
+        withdraw(db, attempt)
+        raise
+    if user is None:
+        failed(db, attempt, now)
+        return None
+    try:
+        rehashed = hash_password(password) if needs_rehash(user.password_hash) else None
+    except PasswordsBusy:
+        rehashed = None  # the next sign-in makes the stronger hash
+    with write_tx(db) as conn:
+        if rehashed:
+            set_password_hash(conn, user.id, rehashed, user.password_changed_at)
+        record_login(conn, user.id, now)
+        succeeded(conn, attempt)
+    return user
+
+
+def _check(db: Engine, username: str, password: str) -> User | None:
     with read_tx(db) as conn:
         user = get_user_by_name(conn, username)
     if user is None:
         verify_password(_dummy_hash(), password)
         return None
-    if not verify_password(user.password_hash, password):
-        return None
-    with write_tx(db) as conn:
-        if needs_rehash(user.password_hash):
-            set_password_hash(conn, user.id, hash_password(password), user.password_changed_at)
-        record_login(conn, user.id, now)
-    return user
+    return user if verify_password(user.password_hash, password) else None

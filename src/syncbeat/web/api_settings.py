@@ -1,4 +1,5 @@
-"""/api/settings, /api/tokens, /api/heartbeat (a tick by URL) and /api/health (no sign-in)."""
+"""/api/settings, /api/tokens (made and revoked only by people signed in), /api/heartbeat (a
+tick by URL) and /api/health (no sign-in)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from syncbeat import __version__
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
 from syncbeat.store.tokens import SCOPES, delete_token, list_tokens
-from syncbeat.web.auth import Principal, api_user, context, heartbeat_caller
+from syncbeat.web.auth import (
+    Principal,
+    api_user,
+    context,
+    heartbeat_caller,
+    known_caller,
+    session_user,
+)
 from syncbeat.web.errors import ApiError
 from syncbeat.web.health import heartbeat_health
 from syncbeat.web.tokens import issue_token
@@ -58,8 +66,9 @@ def patch_settings(
 
 class NewToken(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["shop cron"])
-    scope: str = Field("api", description="api: every route; heartbeat: only "
-                                          "POST /api/heartbeat")
+    scope: str = Field("api:read", description="api:read: GET of every route; api:write: "
+                                               "every route; heartbeat: only "
+                                               "POST /api/heartbeat")
 
 
 @router.get("/tokens", tags=["tokens"], dependencies=private, summary="List API tokens")
@@ -72,8 +81,9 @@ def get_tokens(request: Request) -> dict[str, Any]:
 @router.post("/tokens", tags=["tokens"], status_code=201, summary="Create an API token",
              responses={422: {"description": "Refused"}})
 def post_token(request: Request, body: NewToken,
-               who: Annotated[Principal, Depends(api_user)]) -> dict[str, Any]:
-    """The token is in `secret`, shown this once."""
+               who: Annotated[Principal, Depends(session_user)]) -> dict[str, Any]:
+    """The token is in `secret`, shown this once. Only a signed-in user (with the pages'
+    X-CSRF-Token header) makes tokens, never a token."""
     if body.scope not in SCOPES:
         raise ApiError(422, f"scope: '{body.scope}' is not one of {', '.join(SCOPES)}", "scope")
     ctx = context(request)
@@ -85,10 +95,11 @@ def post_token(request: Request, body: NewToken,
     return {"token": token.as_dict(), "secret": secret}
 
 
-@router.delete("/tokens/{token_id}", tags=["tokens"], dependencies=private, status_code=204,
+@router.delete("/tokens/{token_id}", tags=["tokens"], dependencies=[Depends(session_user)],
+               status_code=204,
                summary="Revoke an API token", responses={404: {"description": "No such token"}})
 def revoke_token(request: Request, token_id: int) -> Response:
-    """It stops working at once."""
+    """It stops working at once. Only a signed-in user revokes tokens."""
     with write_tx(context(request).db) as conn:
         if not delete_token(conn, token_id):
             raise ApiError(404, f"no token {token_id}")
@@ -99,7 +110,7 @@ def revoke_token(request: Request, token_id: int) -> Response:
              dependencies=[Depends(heartbeat_caller)])
 def heartbeat(request: Request) -> dict[str, Any]:
     """For hosts that can only call a URL on a timer: a token of scope `heartbeat` (or
-    `api`), as `Authorization: Bearer TOKEN` or `?token=TOKEN`."""
+    `api:write`), as `Authorization: Bearer TOKEN` or `?token=TOKEN`."""
     report = request.app.state.url_heartbeat.tick()
     return {"lines": report.lines, "worked": report.worked, "more": report.more}
 
@@ -107,15 +118,20 @@ def heartbeat(request: Request) -> dict[str, Any]:
 @router.get("/health", tags=["heartbeat"], summary="Health (no sign-in)",
             responses={503: {"description": "The database cannot be reached"}})
 def health(request: Request) -> JSONResponse:
-    """Is the database reachable, and when did the last heartbeat run?"""
+    """Is the database reachable, and did a heartbeat run recently? Anyone may ask; only a
+    signed-in user or a token (any scope) reads the details (times, worker, version)."""
     ctx = context(request)
     try:
         beat = heartbeat_health(ctx)
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        if known_caller(request) is None:
+            return JSONResponse({"status": "down", "database": "unreachable"}, 503)
         return JSONResponse({"status": "down", "database": f"unreachable: {reason}",
                              "version": __version__}, 503)
     status = "ok" if beat.alive else "no heartbeat"
+    if known_caller(request) is None:
+        return JSONResponse({"status": status, "database": "ok", "heartbeat_ok": beat.alive})
     return JSONResponse({"status": status, "database": "ok", "version": __version__,
                          "worker_in_process": bool(request.app.state.worker_enabled),
                          **beat.as_dict()})

@@ -1,27 +1,33 @@
 """Who is asking: a signed-in session (pages, and the API from the pages' scripts) or a
-Bearer token (the API). Every route but sign-in and health depends on one of these."""
+Bearer token of a scope (the API). Every route but sign-in and health depends on one of
+these."""
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, cast
 
+import sqlalchemy as sa
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from syncbeat.engine.context import Context
-from syncbeat.store.db import read_tx
+from syncbeat.store.sessions import StoredSession
 from syncbeat.store.tokens import ApiToken
-from syncbeat.store.users import User, get_user
+from syncbeat.store.users import User
 from syncbeat.web.errors import ApiError, NeedLogin
-from syncbeat.web.sessions import COOKIE, Session, Signer, password_stamp
+from syncbeat.web.sessions import COOKIE, Signer, resume_session
 from syncbeat.web.tokens import check_token
 
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-bearer = HTTPBearer(auto_error=False, description="An API token made on the Configure tab "
-                                                  "or with POST /api/tokens.")
+# The scopes that may call a route, the first one named when a token lacks them.
+READ_SCOPES = ("api:read", "api:write")
+WRITE_SCOPES = ("api:write",)
+HEARTBEAT_SCOPES = ("heartbeat", "api:write")
+_UNKNOWN = object()
+bearer = HTTPBearer(auto_error=False, description="An API token made on the Configure tab.")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 
 
@@ -31,7 +37,7 @@ class Principal:
 
     name: str
     user: User | None = None
-    session: Session | None = None
+    session: StoredSession | None = None
     token: ApiToken | None = None
 
     @property
@@ -50,20 +56,21 @@ def signer(request: Request) -> Signer:
     return request.app.state.signer  # type: ignore[no-any-return]
 
 
-def session_of(request: Request) -> Session | None:
-    """The request's session cookie, if it is genuine and not expired."""
-    return signer(request).loads(request.cookies.get(COOKIE))
+def session_of(request: Request) -> StoredSession | None:
+    """The request's live session, if its cookie stands for one (looked up once a request)."""
+    found = getattr(request.state, "syncbeat_session", _UNKNOWN)
+    if found is _UNKNOWN:
+        ctx = context(request)
+        found = resume_session(ctx.db, request.cookies.get(COOKIE), ctx.clock())
+        request.state.syncbeat_session = found
+    return cast(StoredSession | None, found)
 
 
 def _signed_in(request: Request) -> Principal | None:
     session = session_of(request)
-    if session is None or session.user_id is None:
+    if session is None:
         return None
-    with read_tx(context(request).db) as conn:
-        user = get_user(conn, session.user_id)
-    if user is None or password_stamp(user.password_changed_at) != session.since:
-        return None  # removed, or the password changed since: sign in again
-    return Principal(name=user.username, user=user, session=session)
+    return Principal(name=session.user.username, user=session.user, session=session)
 
 
 def page_user(request: Request) -> Principal:
@@ -81,14 +88,13 @@ def _bearer_token(request: Request, secret: str, scopes: tuple[str, ...]) -> Pri
     if token is None:
         raise ApiError(401, "the API token is not valid: it was revoked or is mistyped")
     if token.scope not in scopes:
-        raise ApiError(403, f"the token '{token.name}' may only call the heartbeat")
+        others = f" (or {', '.join(scopes[1:])})" if len(scopes) > 1 else ""
+        raise ApiError(403, f"the token '{token.name}' has the scope {token.scope}: this call "
+                            f"needs the scope {scopes[0]}{others}")
     return Principal(name=f"token {token.name}", token=token)
 
 
-def api_user(request: Request, credentials: Credentials) -> Principal:
-    """A Bearer token, or the session of the pages (with its CSRF header to change things)."""
-    if credentials is not None:
-        return _bearer_token(request, credentials.credentials, ("api",))
+def _session_user(request: Request) -> Principal:
     found = _signed_in(request)
     if found is None:
         raise ApiError(401, "sign in, or send an API token: Authorization: Bearer TOKEN")
@@ -99,9 +105,41 @@ def api_user(request: Request, credentials: Credentials) -> Principal:
     return found
 
 
+def api_user(request: Request, credentials: Credentials) -> Principal:
+    """A Bearer token (api:read to read, api:write to change), or the session of the pages
+    (with its CSRF header to change things)."""
+    if credentials is not None:
+        scopes = READ_SCOPES if request.method in SAFE_METHODS else WRITE_SCOPES
+        return _bearer_token(request, credentials.credentials, scopes)
+    return _session_user(request)
+
+
+def session_user(request: Request, credentials: Credentials) -> Principal:
+    """A signed-in user of the pages, never a token: only people make and revoke tokens, so
+    a leaked token cannot make itself a successor."""
+    if credentials is not None:
+        raise ApiError(403, "API tokens are made and revoked by a signed-in user (the "
+                            "Configure tab), not with a token")
+    return _session_user(request)
+
+
 def heartbeat_caller(request: Request, credentials: Credentials) -> Principal:
-    """The heartbeat URL: a token of scope api or heartbeat, as a header or ?token=."""
+    """The heartbeat URL: a token of scope heartbeat or api:write, as a header or ?token=."""
     secret = credentials.credentials if credentials else request.query_params.get("token")
     if secret:
-        return _bearer_token(request, secret, ("api", "heartbeat"))
+        return _bearer_token(request, secret, HEARTBEAT_SCOPES)
     return api_user(request, None)
+
+
+def known_caller(request: Request) -> Principal | None:
+    """A valid token of any scope or a signed-in session; None for anyone else, and when the
+    database cannot tell (for GET /api/health, which answers everyone)."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    try:
+        if scheme.lower() == "bearer" and secret.strip():
+            ctx = context(request)
+            token = check_token(ctx.db, secret.strip(), ctx.clock())
+            return Principal(name=f"token {token.name}", token=token) if token else None
+        return _signed_in(request)
+    except sa.exc.SQLAlchemyError:
+        return None

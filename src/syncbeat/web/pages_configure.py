@@ -1,4 +1,5 @@
-"""The Configure tab: run-time settings, heartbeat health, API tokens and the heartbeat URL."""
+"""The Configure tab: run-time settings, heartbeat health, API tokens and the heartbeat URL,
+the users and one's own password."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from starlette.datastructures import FormData
 
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import SETTING_NAMES
-from syncbeat.store.tokens import delete_token, list_tokens
-from syncbeat.web.accounts import accounts
+from syncbeat.store.tokens import SCOPES, delete_token, list_tokens
+from syncbeat.web.accounts import AccountError, accounts, authenticate, change_password
 from syncbeat.web.api_settings import change_settings
 from syncbeat.web.auth import Principal, context, page_user
 from syncbeat.web.csrf import checked_form
 from syncbeat.web.errors import ApiError
 from syncbeat.web.health import heartbeat_health
+from syncbeat.web.pages_auth import client_address
+from syncbeat.web.passwords import PasswordsBusy, password_problem
 from syncbeat.web.profile_form import ZONES
 from syncbeat.web.templating import go, page
+from syncbeat.web.throttle import Throttled
 from syncbeat.web.tokens import issue_token
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +58,7 @@ def _page(request: Request, who: Principal, *, values: dict[str, Any] | None = N
                 values=values or asdict(health.settings), errors=errors or {}, health=health,
                 tokens=tokens, new_token=new_token, heartbeat_url=f"{base}/api/heartbeat",
                 users=accounts(ctx.db), worker_in_process=request.app.state.worker_enabled,
-                zones=ZONES,
+                zones=ZONES, scopes=SCOPES,
                 status=status)
 
 
@@ -80,7 +84,10 @@ def save(request: Request, who: User, form: Form) -> Response:
 def create_token(request: Request, who: User, form: Form) -> Response:
     """Make a token and show it this once."""
     ctx = context(request)
-    scope = "heartbeat" if form.get("scope") == "heartbeat" else "api"
+    scope = str(form.get("scope") or "")
+    if scope not in SCOPES:
+        return _page(request, who, errors={"token": f"choose a scope: {', '.join(SCOPES)}"},
+                     status=422)
     try:
         token, secret = issue_token(ctx.db, name=str(form.get("name") or ""), scope=scope,
                                     by=who.name, now=ctx.clock())
@@ -96,3 +103,32 @@ def revoke(request: Request, who: User, form: Form, token_id: int) -> Response:
     with write_tx(context(request).db) as conn:
         gone = delete_token(conn, token_id)
     return go(request, "/configure", "token revoked" if gone else "that token was gone already")
+
+
+@router.post("/configure/password", response_class=HTMLResponse)
+def new_password(request: Request, who: User, form: Form) -> Response:
+    """Change one's own password: the other sessions of the user end, this one goes on."""
+    ctx = context(request)
+    assert who.user is not None and who.session is not None
+    new = str(form.get("new_password") or "")
+    problem = password_problem(new)
+    if problem or new != str(form.get("repeat_password") or ""):
+        return _page(request, who, status=422, errors={
+            "password": f"the new password {problem}" if problem else
+                        "the two new passwords differ"})
+    try:
+        # Checked like a sign-in: throttled, and a wrong one counts as a failure.
+        if authenticate(ctx.db, who.user.username, str(form.get("current_password") or ""),
+                        ctx.clock(), address=client_address(request)) is None:
+            return _page(request, who, errors={"password": "the current password is wrong"},
+                         status=422)
+        change_password(ctx.db, who.user.username, new, ctx.clock(),
+                        keep_session=who.session.id_hash)
+    except AccountError as exc:
+        return _page(request, who, errors={"password": str(exc)}, status=422)
+    except Throttled as exc:
+        return _page(request, who, errors={"password": str(exc)}, status=429)
+    except PasswordsBusy:
+        return _page(request, who, errors={"password": "busy, try again in a moment"},
+                     status=503)
+    return go(request, "/configure", "password changed: your other sessions are signed out")

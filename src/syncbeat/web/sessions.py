@@ -1,96 +1,138 @@
-"""Signed session cookies (HMAC-SHA256 over a small JSON payload) and the key that signs them."""
+"""Sessions of the pages, kept in the database: the cookie holds a random id (only its hash
+is stored), so signing out, a new password or removing a user ends a session at once. Also
+the sign-in form's single-use token, and the key that signs small cookies."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-import json
 import os
 import secrets
-import time
-from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.sessions import (
+    StoredSession,
+    delete_session,
+    find_session,
+    insert_session,
+    prune_sessions,
+    touch_session,
+)
+from syncbeat.store.signins import prune_signins, spend_form_token
+from syncbeat.web.throttle import FORGET, IN_FLIGHT
+
 COOKIE = "syncbeat_session"
-MAX_AGE = 7 * 24 * 3600  # seconds a sign-in lasts
+FORM_COOKIE = "syncbeat_login"  # a visitor's sign-in form token, signed
+IDLE = timedelta(hours=12)  # a session unused this long ends
+ABSOLUTE = timedelta(days=7)  # and any session ends this long after signing in
+TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
+FORM_MAX_AGE = timedelta(hours=1)  # a sign-in form older than this is refused
 SECRET_FILE = "secret.key"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Session:
-    csrf: str  # the token every form that changes something must carry
-    user_id: int | None = None  # None: a visitor on the sign-in page
-    since: int = 0  # the user's password_changed_at (ms) when signed in: a new password ends it
-    issued: int = 0  # unix seconds
-
-    @classmethod
-    def anonymous(cls) -> Session:
-        """A fresh session for a visitor who has not signed in yet."""
-        return cls(csrf=secrets.token_urlsafe(32), issued=int(time.time()))
-
-    def signed_in(self, user_id: int, password_changed_at: datetime) -> Session:
-        """The session of a user who just signed in: a new CSRF token too."""
-        return replace(self, user_id=user_id, since=password_stamp(password_changed_at),
-                       csrf=secrets.token_urlsafe(32), issued=int(time.time()))
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-def password_stamp(changed_at: datetime) -> int:
-    """A user's password change time as the session keeps it."""
-    return int(changed_at.timestamp() * 1000)
+def session_key(cookie: str) -> str:
+    """The stored form of a session cookie's value."""
+    return _hash(cookie)
+
+
+def open_session(db: Engine, user_id: int, now: datetime) -> str:
+    """A new session of the user: the cookie value, which is never stored. Sessions that
+    expired (anyone's) are deleted on the way."""
+    cookie = secrets.token_urlsafe(32)
+    with write_tx(db) as conn:
+        prune_sessions(conn, seen_before=now - IDLE, created_before=now - ABSOLUTE)
+        insert_session(conn, id_hash=session_key(cookie), user_id=user_id,
+                       csrf=secrets.token_urlsafe(32), now=now)
+    return cookie
+
+
+def is_expired(session: StoredSession, now: datetime) -> bool:
+    """Idle too long, or signed in too long ago?"""
+    return now - session.last_seen_at > IDLE or now - session.created_at > ABSOLUTE
+
+
+def resume_session(db: Engine, cookie: str | None, now: datetime) -> StoredSession | None:
+    """The live session a cookie stands for; None if it ended, expired or never was."""
+    if not cookie or len(cookie) > 200:
+        return None
+    key = session_key(cookie)
+    with read_tx(db) as conn:
+        found = find_session(conn, key)
+    if found is None or is_expired(found, now):
+        return None
+    if now - found.last_seen_at >= TOUCH_EVERY:
+        with write_tx(db) as conn:
+            touch_session(conn, key, now)
+    return found
+
+
+def end_session(db: Engine, cookie: str | None) -> None:
+    """Sign out: the session's row goes, so its cookie is worth nothing from now on."""
+    if cookie:
+        with write_tx(db) as conn:
+            delete_session(conn, session_key(cookie))
+
+
+def new_form_token(signer: Signer, now: datetime) -> tuple[str, str]:
+    """A sign-in form token for a visitor: the token for the form, and the signed cookie
+    that binds it to this browser."""
+    token = secrets.token_urlsafe(32)
+    return token, signer.seal(f"{token} {int(now.timestamp())}", purpose="login-form")
+
+
+def spend_form_token_of(db: Engine, signer: Signer, cookie: str | None, sent: str,
+                        now: datetime) -> bool:
+    """Is `sent` the browser's own, fresh, unused sign-in form token? It is used up either
+    way: a form is good for one attempt."""
+    text = signer.unseal(cookie, purpose="login-form")
+    token, _, issued = (text or "").partition(" ")
+    if not token or not (issued.isascii() and issued.isdigit()):
+        return False
+    expires = datetime.fromtimestamp(int(issued), UTC) + FORM_MAX_AGE
+    if now >= expires or not hmac.compare_digest(sent.encode(), token.encode()):
+        return False
+    with write_tx(db) as conn:
+        prune_signins(conn, now, forget_before=now - FORGET, stale_before=now - IN_FLIGHT)
+        return spend_form_token(conn, _hash(token), expires)
 
 
 class Signer:
-    """Turns sessions into cookie values and back, refusing tampered or expired ones."""
+    """Signs small cookie values (the message shown once after an action, the sign-in
+    form's token) and refuses tampered ones."""
 
-    def __init__(self, secret: bytes, max_age: int = MAX_AGE) -> None:
+    def __init__(self, secret: bytes) -> None:
         self._key = hashlib.sha256(b"syncbeat-session:" + secret).digest()
-        self.max_age = max_age
 
     def _sign(self, payload: bytes) -> str:
         mac = hmac.new(self._key, payload, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
-    def seal(self, text: str) -> str:
-        """`text` signed, for a cookie (the message shown once after an action)."""
+    def seal(self, text: str, purpose: str = "flash") -> str:
+        """`text` signed for `purpose`, for a cookie."""
         payload = base64.urlsafe_b64encode(text.encode("utf-8")).decode().rstrip("=")
-        return f"{payload}.{self._sign(b'flash:' + payload.encode())}"
+        return f"{payload}.{self._sign(purpose.encode() + b':' + payload.encode())}"
 
-    def unseal(self, value: str | None) -> str | None:
-        """The text of a sealed value; None if missing or forged."""
+    def unseal(self, value: str | None, purpose: str = "flash") -> str | None:
+        """The text of a value sealed for `purpose`; None if missing or forged."""
         if not value or "." not in value:
             return None
         payload, mac = value.rsplit(".", 1)
-        if not hmac.compare_digest(mac, self._sign(b"flash:" + payload.encode())):
+        expected = self._sign(purpose.encode() + b":" + payload.encode())
+        if not hmac.compare_digest(mac.encode(), expected.encode()):
             return None
         try:
             return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
         except ValueError:
             return None
-
-    def dumps(self, session: Session) -> str:
-        """The cookie value of `session`."""
-        payload = base64.urlsafe_b64encode(
-            json.dumps(asdict(session), separators=(",", ":")).encode()
-        ).decode().rstrip("=")
-        return f"{payload}.{self._sign(payload.encode())}"
-
-    def loads(self, value: str | None) -> Session | None:
-        """The session in a cookie value; None if it is missing, forged or too old."""
-        if not value or "." not in value:
-            return None
-        payload, mac = value.rsplit(".", 1)
-        if not hmac.compare_digest(mac, self._sign(payload.encode())):
-            return None
-        try:
-            data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-            session = Session(**data)
-        except (ValueError, TypeError):
-            return None
-        if time.time() - session.issued > self.max_age:
-            return None
-        return session
 
 
 def load_secret(data_dir: Path) -> bytes:

@@ -17,6 +17,7 @@ import click
 from syncbeat import __version__
 from syncbeat.app import open_context
 from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings, SettingsError
+from syncbeat.domain.ids import parse_id
 from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted
 from syncbeat.domain.schedule import describe, occurrences
 from syncbeat.domain.statuses import FINAL_STATUSES, TaskStatus
@@ -439,6 +440,25 @@ def task() -> None:
     """Show, kill or delete a task; get its log, report or export file."""
 
 
+class TaskIdType(click.ParamType):  # type: ignore[type-arg]  # generic since click 8.2
+    """A task id: ASCII digits in the id column's range. Anything else names no task, and
+    says so in one line (not click's usage text: the command was typed right)."""
+
+    name = "task_id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> int:
+        if isinstance(value, int):
+            return value
+        found = parse_id(str(value))
+        if found is None:
+            fail(f"no task '{value}': a task's id is a whole number (see `syncbeat tasks`)")
+        return found
+
+
+TASK_ID = TaskIdType()
+
+
 def _task_or_fail(ctx: Context, task_id: int) -> Task:
     with read_tx(ctx.db) as conn:
         found = get_task(conn, task_id)
@@ -448,7 +468,7 @@ def _task_or_fail(ctx: Context, task_id: int) -> Task:
 
 
 @task.command("show")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def task_show(state: State, task_id: int, as_json: bool) -> None:
@@ -465,7 +485,7 @@ def task_show(state: State, task_id: int, as_json: bool) -> None:
 
 
 @task.command("kill")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @pass_state
 def task_kill(state: State, task_id: int) -> None:
     """Kill a pending or running task; its pending items are cancelled."""
@@ -477,7 +497,7 @@ def task_kill(state: State, task_id: int) -> None:
 
 
 @task.command("delete")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @pass_state
 def task_delete(state: State, task_id: int) -> None:
     """Delete a task with its items, log and files (killing it first if active)."""
@@ -508,7 +528,7 @@ OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False, path_typ
 
 
 @task.command("log")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @OUTPUT
 @pass_state
 def task_log(state: State, task_id: int, output: Path | None) -> None:
@@ -518,7 +538,7 @@ def task_log(state: State, task_id: int, output: Path | None) -> None:
 
 
 @task.command("report")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @OUTPUT
 @pass_state
 def task_report(state: State, task_id: int, output: Path | None) -> None:
@@ -528,7 +548,7 @@ def task_report(state: State, task_id: int, output: Path | None) -> None:
 
 
 @task.command("export-file")
-@click.argument("task_id", type=int)
+@click.argument("task_id", type=TASK_ID)
 @OUTPUT
 @pass_state
 def task_export_file(state: State, task_id: int, output: Path | None) -> None:

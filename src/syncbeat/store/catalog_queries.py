@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from syncbeat.domain.ids import parse_id
 from syncbeat.store.tables import products
 
 
@@ -45,8 +46,9 @@ def count_products(conn: Connection, *, search: str | None = None) -> int:
 def get_product(conn: Connection, key: str) -> dict[str, Any] | None:
     """A product by reference, or by id when `key` is a number and no reference matches."""
     row = conn.execute(sa.select(products).where(products.c.reference == key)).first()
-    if row is None and key.isdigit():
-        row = conn.execute(sa.select(products).where(products.c.id == int(key))).first()
+    product_id = parse_id(key) if row is None else None
+    if product_id is not None:
+        row = conn.execute(sa.select(products).where(products.c.id == product_id)).first()
     return _as_dict(row) if row else None
 
 

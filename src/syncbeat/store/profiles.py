@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from syncbeat.domain.ids import parse_ref
 from syncbeat.domain.profile import Profile, ProfileError, parse_profile
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.store.tables import profiles, tasks
@@ -67,10 +68,8 @@ def drop_scheduled_placeholder(conn: Connection, profile_id: int) -> None:
 
 def get_profile(conn: Connection, ref: int | str) -> Profile | None:
     """A profile by id, or by name."""
-    if isinstance(ref, int) or str(ref).isdigit():
-        where = profiles.c.id == int(ref)
-    else:
-        where = profiles.c.name == ref
+    ref = parse_ref(ref) if isinstance(ref, str) else ref
+    where = profiles.c.id == ref if isinstance(ref, int) else profiles.c.name == ref
     row = conn.execute(sa.select(profiles).where(where)).first()
     return _from_row(row) if row else None
 

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from syncbeat.domain.ids import parse_id
 from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import TaskKind, TaskStatus, sources_of
 from syncbeat.domain.task import Task
@@ -86,8 +87,9 @@ def _filtered(query: Any, filt: TaskFilter) -> Any:
     if filt.status:
         query = query.where(tasks.c.status.in_([str(s) for s in filt.status]))
     if filt.profile:
-        if str(filt.profile).isdigit():
-            query = query.where(tasks.c.profile_id == int(filt.profile))
+        profile_id = parse_id(str(filt.profile))
+        if profile_id is not None:
+            query = query.where(tasks.c.profile_id == profile_id)
         else:
             query = query.where(tasks.c.profile_name == filt.profile)
     if filt.kind:

@@ -4,14 +4,50 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
 from syncbeat.web.auth import Principal, api_user, page_user
+from syncbeat.web.errors import WHY
 from syncbeat.web.templating import page
 
 router = APIRouter(include_in_schema=False)
 METHODS = ("get", "post", "put", "patch", "delete")
+FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def install(app: FastAPI) -> None:
+    """Make app.openapi() say what the app answers to a request it cannot read: a 400 with
+    its own error body (web/errors.py), not FastAPI's 422 with another body."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _true_validation_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _true_validation_errors(spec: dict[str, Any]) -> dict[str, Any]:
+    for item in spec.get("paths", {}).values():
+        for method in METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            answers = op.setdefault("responses", {})
+            schema = answers.get("422", {}).get("content", {}).get("application/json", {})
+            if schema.get("schema", {}).get("$ref") == FASTAPI_422:
+                del answers["422"]
+            reads = "requestBody" in op or any(p["in"] != "path" for p in op.get("parameters", []))
+            if reads and "400" not in answers:
+                answers["400"] = {"description": WHY[400],
+                                  "content": {"application/json": {"schema": ERROR_BODY}}}
+    schemas = spec.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return spec
 
 
 @router.get("/api/openapi.json")
@@ -20,18 +56,23 @@ def openapi(request: Request, _: Annotated[Principal, Depends(api_user)]) -> dic
     return request.app.openapi()  # type: ignore[no-any-return]
 
 
-def _ref_name(schema: dict[str, Any]) -> str:
+def _ref_name(schema: dict[str, Any], named: dict[str, Any] | None = None) -> str:
+    named = named or {}
+    if "enum" in schema:
+        return "one of " + ", ".join(str(v) for v in schema["enum"])
     if "$ref" in schema:
-        return str(schema["$ref"]).rsplit("/", 1)[-1]
+        name = str(schema["$ref"]).rsplit("/", 1)[-1]
+        return _ref_name(named[name], named) if "enum" in named.get(name, {}) else name
     if schema.get("type") == "array":
-        return f"list of {_ref_name(schema.get('items', {}))}"
+        return f"list of {_ref_name(schema.get('items', {}), named)}"
     if "anyOf" in schema:
-        return " or ".join(_ref_name(s) for s in schema["anyOf"])
+        return " or ".join(_ref_name(s, named) for s in schema["anyOf"])
     return str(schema.get("type", "object"))
 
 
 def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
+    named = spec.get("components", {}).get("schemas", {})
     for path, item in spec.get("paths", {}).items():
         for method in METHODS:
             op = item.get(method)
@@ -44,7 +85,7 @@ def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
                 "summary": op.get("summary", ""), "description": op.get("description", ""),
                 "parameters": [
                     {"name": p["name"], "in": p["in"], "required": p.get("required", False),
-                     "type": _ref_name(p.get("schema", {})),
+                     "type": _ref_name(p.get("schema", {}), named),
                      "description": p.get("description", "")}
                     for p in op.get("parameters", [])
                 ],

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
-from syncbeat.domain.profile import Profile, ProfileError, parse_profile
+from syncbeat.domain.catalog_fields import MATCH_FIELDS
+from syncbeat.domain.profile import FORMATS, MAX_BATCH_SIZE, Profile, ProfileError, parse_profile
 from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine import profiles as use
@@ -16,7 +17,7 @@ from syncbeat.store import profiles as store
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import load_settings
 from syncbeat.web.auth import api_user, context
-from syncbeat.web.errors import ApiError
+from syncbeat.web.errors import ApiError, responses
 from syncbeat.web.preview import preview_import
 from syncbeat.web.views import (
     profile_json,
@@ -26,7 +27,8 @@ from syncbeat.web.views import (
     task_or_404,
 )
 
-router = APIRouter(prefix="/api", tags=["profiles"], dependencies=[Depends(api_user)])
+router = APIRouter(prefix="/api", tags=["profiles"], dependencies=[Depends(api_user)],
+                   responses=responses(401, 403))
 EXAMPLE = {
     "name": "Supplier A stock", "kind": "import", "schedule": "*/15 * * * *",
     "timezone": "Europe/Vilnius", "batch_size": 500,
@@ -35,13 +37,45 @@ EXAMPLE = {
     "mapping": {"price": "net_price", "quantity": "stock"},
     "options": {"create_missing": False, "skip_unchanged": True},
 }
+_TEXT = {"type": "string", "minLength": 1}
+_NAMES = {"type": "object", "additionalProperties": {"type": "string"}}
+_FLAG = {"type": "boolean"}
+PROFILE_SCHEMA: dict[str, Any] = {
+    "required": ["name", "kind"],
+    "properties": {
+        "name": {**_TEXT, "maxLength": 200}, "kind": {"enum": [str(k) for k in TaskKind]},
+        "schedule": {"type": ["string", "null"], "description": "cron: 5 fields"},
+        "timezone": {"type": "string", "description": "e.g. Europe/Vilnius; default: the "
+                                                      "Configure tab's"},
+        "batch_size": {"type": "integer", "minimum": 1, "maximum": MAX_BATCH_SIZE},
+        "enabled": _FLAG,
+        "source": {"type": "object", "required": ["location"], "description": "import only",
+                   "properties": {"location": _TEXT, "format": {"enum": list(FORMATS)},
+                                  "delimiter": {"type": "string"},
+                                  "quotechar": {"type": "string"}, "encoding": _TEXT,
+                                  "header": _FLAG, "item": _TEXT, "sheet": _TEXT}},
+        "match": {"type": "object", "description": "import only",
+                  "properties": {"feed": _TEXT, "catalog": {"enum": list(MATCH_FIELDS)}}},
+        "mapping": {**_NAMES, "description": "import only: catalog field = feed field"},
+        "options": {"type": "object", "description": "import only",
+                    "properties": {"create_missing": _FLAG, "skip_unchanged": _FLAG}},
+        "filter": {"type": "object", "description": "export only",
+                   "properties": {"active": _FLAG, "changed_since_last_export": _FLAG}},
+        "fields": {**_NAMES, "description": "export only: output field = catalog field"},
+        "destination": {"type": "object", "description": "export only",
+                        "properties": {"location": _TEXT}},
+    },
+    "if": {"properties": {"kind": {"const": "import"}}},
+    "then": {"required": ["source", "mapping"]},
+    "else": {"required": ["fields"]},
+}
 ProfileBody = Annotated[dict[str, Any], Body(
     description="A profile in the shape of its TOML file (see docs/profiles.md)",
-    examples=[EXAMPLE])]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such profile"},
-    422: {"description": "The profile has mistakes; each names its field"},
-}
+    examples=[EXAMPLE], json_schema_extra=PROFILE_SCHEMA)]
+ProfileRef = Annotated[str, Path(description="A profile's id or name", examples=["1"])]
+ERRORS = responses(404, _404="No such profile")
+SAVE_ERRORS = responses(409, 422, _409="Another profile has this name",
+                        _422="The profile has mistakes; `errors` names each field")
 
 
 def parse_with_defaults(ctx: Context, data: dict[str, Any]) -> Profile:
@@ -72,14 +106,15 @@ def list_(request: Request) -> dict[str, Any]:
     return {"profiles": [profile_json(r.profile, now, r.last_task) for r in profile_rows(ctx)]}
 
 
-@router.post("/profiles", status_code=201, summary="Create a profile", responses=ERRORS)
+@router.post("/profiles", status_code=201, summary="Create a profile", responses=SAVE_ERRORS)
 def create(request: Request, data: ProfileBody) -> dict[str, Any]:
     """Validated like a profile file; 422 names every field with a mistake."""
     ctx = context(request)
     return profile_json(save_profile(ctx, data, None), ctx.clock())
 
 
-@router.post("/profiles/preview", summary="Preview an import profile", responses=ERRORS)
+@router.post("/profiles/preview", summary="Preview an import profile",
+             responses=responses(422))
 def preview(request: Request, data: ProfileBody) -> dict[str, Any]:
     """The first rows of its source, mapped, with what each would change; nothing is saved."""
     ctx = context(request)
@@ -90,14 +125,15 @@ def preview(request: Request, data: ProfileBody) -> dict[str, Any]:
 
 
 @router.get("/profiles/{ref}", summary="Show a profile", responses=ERRORS)
-def show(request: Request, ref: str) -> dict[str, Any]:
+def show(request: Request, ref: ProfileRef) -> dict[str, Any]:
     """By id or name."""
     ctx = context(request)
     return profile_json(profile_or_404(ctx, ref), ctx.clock())
 
 
-@router.put("/profiles/{ref}", summary="Replace a profile's settings", responses=ERRORS)
-def update(request: Request, ref: str, data: ProfileBody) -> dict[str, Any]:
+@router.put("/profiles/{ref}", summary="Replace a profile's settings",
+            responses={**ERRORS, **SAVE_ERRORS})
+def update(request: Request, ref: ProfileRef, data: ProfileBody) -> dict[str, Any]:
     """The whole profile, validated again; its next scheduled run is planned anew."""
     ctx = context(request)
     found = profile_or_404(ctx, ref)
@@ -106,7 +142,7 @@ def update(request: Request, ref: str, data: ProfileBody) -> dict[str, Any]:
 
 @router.delete("/profiles/{ref}", status_code=204, summary="Delete a profile",
                responses=ERRORS)
-def delete(request: Request, ref: str) -> Response:
+def delete(request: Request, ref: ProfileRef) -> Response:
     """Its tasks stay in the history."""
     ctx = context(request)
     found = profile_or_404(ctx, ref)
@@ -124,33 +160,35 @@ def set_enabled(ctx: Context, ref: str, enabled: bool) -> Profile:
 
 
 @router.post("/profiles/{ref}/enable", summary="Enable a profile", responses=ERRORS)
-def enable(request: Request, ref: str) -> dict[str, Any]:
+def enable(request: Request, ref: ProfileRef) -> dict[str, Any]:
     """Its schedule runs again."""
     ctx = context(request)
     return profile_json(set_enabled(ctx, ref, True), ctx.clock())
 
 
 @router.post("/profiles/{ref}/disable", summary="Disable a profile", responses=ERRORS)
-def disable(request: Request, ref: str) -> dict[str, Any]:
+def disable(request: Request, ref: ProfileRef) -> dict[str, Any]:
     """No scheduled task starts; run now still works."""
     ctx = context(request)
     return profile_json(set_enabled(ctx, ref, False), ctx.clock())
 
 
 @router.post("/profiles/{ref}/run", status_code=201, summary="Run a profile now",
-             responses=ERRORS)
-def run(request: Request, ref: str) -> dict[str, Any]:
+             responses={**ERRORS, **responses(409, _409="A task of it was just created")})
+def run(request: Request, ref: ProfileRef) -> dict[str, Any]:
     """A pending task, due now: the next heartbeat starts it."""
     ctx = context(request)
-    task_id = run_now(ctx, ref)  # an unknown profile is a 404, as elsewhere
+    task_id = run_now(ctx, profile_or_404(ctx, ref).id or 0)
     return {"task": task_json(task_or_404(ctx, task_id), ctx.clock())}
 
 
-@router.get("/schedule", tags=["profiles"], summary="Check a cron expression")
+@router.get("/schedule", tags=["profiles"], summary="Check a cron expression",
+            responses=responses(422, _422="The expression or the time zone is not valid"))
 def schedule(
     request: Request,
-    cron: Annotated[str, Query(description="5 fields: minute hour day month weekday")],
-    timezone: Annotated[str, Query(description="e.g. Europe/Vilnius")] = "UTC",
+    cron: Annotated[str, Query(description="5 fields: minute hour day month weekday",
+                               examples=["*/15 8-18 * * 1-5"])],
+    timezone: Annotated[str, Query(examples=["Europe/Vilnius"])] = "UTC",
     count: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> dict[str, Any]:
     """The schedule in words and its next occurrences in `timezone`; 422 names the mistake."""

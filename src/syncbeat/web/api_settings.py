@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from syncbeat import __version__
+from syncbeat.domain.ids import parse_id
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
 from syncbeat.store.tokens import SCOPES, delete_token, list_tokens
@@ -23,12 +24,14 @@ from syncbeat.web.auth import (
     known_caller,
     session_user,
 )
-from syncbeat.web.errors import ApiError
+from syncbeat.web.errors import ApiError, responses
 from syncbeat.web.health import heartbeat_health
 from syncbeat.web.tokens import issue_token
+from syncbeat.web.views import id_path
 
 router = APIRouter(prefix="/api")
 private = [Depends(api_user)]
+SIGN_IN = responses(401, 403)
 
 
 def settings_dict(ctx: Any) -> dict[str, Any]:
@@ -48,14 +51,17 @@ def change_settings(ctx: Any, changes: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(422, str(exc), field) from None
 
 
-@router.get("/settings", tags=["settings"], dependencies=private, summary="Run-time settings")
+@router.get("/settings", tags=["settings"], dependencies=private, summary="Run-time settings",
+            responses=SIGN_IN)
 def get_settings(request: Request) -> dict[str, Any]:
     """Batch size, time budget, tick interval, time zone, retention, start window, lease."""
     return settings_dict(context(request))
 
 
 @router.patch("/settings", tags=["settings"], dependencies=private,
-              summary="Change some settings", responses={422: {"description": "Refused"}})
+              summary="Change some settings",
+              responses={**SIGN_IN, **responses(422, _422="A setting is refused; `field` "
+                                                          "names it")})
 def patch_settings(
     request: Request,
     changes: Annotated[dict[str, Any], Body(examples=[{"retention_days": 60}])],
@@ -71,7 +77,8 @@ class NewToken(BaseModel):
                                                "POST /api/heartbeat")
 
 
-@router.get("/tokens", tags=["tokens"], dependencies=private, summary="List API tokens")
+@router.get("/tokens", tags=["tokens"], dependencies=private, summary="List API tokens",
+            responses=SIGN_IN)
 def get_tokens(request: Request) -> dict[str, Any]:
     """Names, scopes and first characters; the tokens themselves are not kept."""
     with read_tx(context(request).db) as conn:
@@ -79,7 +86,7 @@ def get_tokens(request: Request) -> dict[str, Any]:
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201, summary="Create an API token",
-             responses={422: {"description": "Refused"}})
+             responses={**SIGN_IN, **responses(422, _422="Refused; `field` names why")})
 def post_token(request: Request, body: NewToken,
                who: Annotated[Principal, Depends(session_user)]) -> dict[str, Any]:
     """The token is in `secret`, shown this once. Only a signed-in user (with the pages'
@@ -96,18 +103,21 @@ def post_token(request: Request, body: NewToken,
 
 
 @router.delete("/tokens/{token_id}", tags=["tokens"], dependencies=[Depends(session_user)],
-               status_code=204,
-               summary="Revoke an API token", responses={404: {"description": "No such token"}})
-def revoke_token(request: Request, token_id: int) -> Response:
+               status_code=204, summary="Revoke an API token",
+               responses={**SIGN_IN, **responses(404, _404="No such token")})
+def revoke_token(request: Request,
+                 token_id: Annotated[str, id_path("The token's id (not its secret)")]
+                 ) -> Response:
     """It stops working at once. Only a signed-in user revokes tokens."""
+    found = parse_id(token_id)
     with write_tx(context(request).db) as conn:
-        if not delete_token(conn, token_id):
+        if found is None or not delete_token(conn, found):
             raise ApiError(404, f"no token {token_id}")
     return Response(status_code=204)
 
 
 @router.post("/heartbeat", tags=["heartbeat"], summary="Run one heartbeat tick",
-             dependencies=[Depends(heartbeat_caller)])
+             dependencies=[Depends(heartbeat_caller)], responses=SIGN_IN)
 def heartbeat(request: Request) -> dict[str, Any]:
     """For hosts that can only call a URL on a timer: a token of scope `heartbeat` (or
     `api:write`), as `Authorization: Bearer TOKEN` or `?token=TOKEN`."""
@@ -116,7 +126,8 @@ def heartbeat(request: Request) -> dict[str, Any]:
 
 
 @router.get("/health", tags=["heartbeat"], summary="Health (no sign-in)",
-            responses={503: {"description": "The database cannot be reached"}})
+            responses={503: {"description": "The database cannot be reached",
+                             "content": {"application/json": {"schema": {"type": "object"}}}}})
 def health(request: Request) -> JSONResponse:
     """Is the database reachable, and did a heartbeat run recently? Anyone may ask; only a
     signed-in user or a token (any scope) reads the details (times, worker, version)."""

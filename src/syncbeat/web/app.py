@@ -91,6 +91,7 @@ def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
     app.state.url_heartbeat = UrlHeartbeat(ctx)
     app.state.worker_enabled = worker
     errors.install(app, error_page)
+    api_docs.install(app)
     for module in (api_tasks, api_profiles, api_settings, api_catalog, api_docs, pages_auth,
                    pages_tasks, pages_profiles, pages_configure, pages_catalog):
         app.include_router(module.router)

@@ -10,6 +10,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syncbeat.domain.profile import ProfileError
@@ -42,6 +44,37 @@ class CsrfFailed(Exception):
     """A form that changes something came without this session's CSRF token."""
 
 
+class Problem(BaseModel):
+    field: str = Field(description="The parameter or body field concerned, e.g. source.location")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The JSON of every error the API returns (the OpenAPI document names it so)."""
+
+    message: str = Field(description="What went wrong, for people")
+    field: str | None = Field(description="The parameter or body field concerned, if any")
+    errors: list[Problem] = Field(description="Every mistake found, each with its field")
+
+
+WHY = {
+    400: "The request is malformed: a parameter or the body is not what it should be "
+         "(`field` names it)",
+    401: "No valid API token (send `Authorization: Bearer TOKEN`) and no signed-in session",
+    403: "Not allowed with this token or session",
+    404: "Nothing there: no such id or name",
+    409: "Not possible in its current state",
+    422: "Refused: the values have mistakes (`errors` names each field)",
+}
+
+
+def responses(*codes: int, **why: str) -> dict[int | str, dict[str, Any]]:
+    """The error answers of an operation, for its OpenAPI description; `why` overrides the
+    description of a code given as e.g. `_404="No such task"`."""
+    return {code: {"model": ErrorBody, "description": why.get(f"_{code}", WHY[code])}
+            for code in codes}
+
+
 def body(message: str, field: str | None = None,
          errors: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """The JSON of every error the API returns."""
@@ -67,7 +100,10 @@ def from_profile_error(exc: ProfileError) -> ApiError:
 def _validation(exc: RequestValidationError) -> ApiError:
     problems = []
     for error in exc.errors():
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        where = tuple(error.get("loc", ()))
+        # status=done&status=lost: the field is "status", not "status.0"
+        in_url = where[:1] in (("query",), ("path",))
+        loc = [str(part) for part in where[1:] if not (in_url and isinstance(part, int))]
         problems.append((".".join(loc) or "body", str(error.get("msg", "is not valid"))))
     if any(e.get("type") == "json_invalid" for e in exc.errors()):
         return ApiError(400, "the request body is not valid JSON", "body", problems)
@@ -109,6 +145,16 @@ def install(app: FastAPI, render_error: Any) -> None:
             message = f"nothing at {request.url.path}"
         headers = dict(exc.headers) if exc.headers else None
         return respond(request, ApiError(exc.status_code, message), headers)
+
+    @app.exception_handler(DataError)
+    def data_error(request: Request, exc: DataError) -> Response:
+        # A value the database cannot hold (a NUL character, a number out of its range): the
+        # request's fault, and nothing was written (the transaction rolled back).
+        log.info("the database refused a value on %s %s: %s", request.method, request.url.path,
+                 str(exc.orig).splitlines()[0])
+        return respond(request, ApiError(400, "a value in this request cannot be stored or "
+                                              "searched for (a NUL character, or a number out "
+                                              "of range)"))
 
     @app.exception_handler(NeedLogin)
     def need_login(request: Request, exc: NeedLogin) -> Response:

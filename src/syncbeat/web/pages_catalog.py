@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from syncbeat.domain.ids import MAX_ID
 from syncbeat.web.api_catalog import product_history, product_page
 from syncbeat.web.auth import Principal, context, page_user
 from syncbeat.web.templating import page
@@ -19,7 +20,7 @@ PER_PAGE = 50
 
 @router.get("/catalog", response_class=HTMLResponse)
 def catalog(request: Request, who: User, q: str = "",
-            page_no: Annotated[int, Query(alias="page", ge=1)] = 1) -> HTMLResponse:
+            page_no: Annotated[int, Query(alias="page", ge=1, le=MAX_ID)] = 1) -> HTMLResponse:
     """Products by reference, 50 a page."""
     found, total = product_page(context(request), q.strip() or None, PER_PAGE,
                                 (page_no - 1) * PER_PAGE)

@@ -23,7 +23,7 @@ from syncbeat.web.errors import ApiError
 from syncbeat.web.preview import Preview, preview_import
 from syncbeat.web.profile_form import blank, errors_by_field, form_context, form_to_data
 from syncbeat.web.templating import go, page
-from syncbeat.web.views import profile_or_404, profile_rows
+from syncbeat.web.views import ProfileId, profile_or_404, profile_rows
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[Principal, Depends(page_user)]
@@ -75,7 +75,7 @@ def new(request: Request, who: User, kind: str = "import") -> HTMLResponse:
 
 
 @router.get("/profiles/{profile_id}/edit", response_class=HTMLResponse)
-def edit(request: Request, who: User, profile_id: int) -> HTMLResponse:
+def edit(request: Request, who: User, profile_id: ProfileId) -> HTMLResponse:
     """The form of a saved profile."""
     found = profile_or_404(context(request), str(profile_id))
     return _form(request, who, shown_settings(found), profile_id=found.id)
@@ -111,14 +111,14 @@ def create(request: Request, who: User, form: Form) -> Response:
 
 
 @router.post("/profiles/{profile_id}/edit", response_class=HTMLResponse)
-def update(request: Request, who: User, form: Form, profile_id: int) -> Response:
+def update(request: Request, who: User, form: Form, profile_id: ProfileId) -> Response:
     """Save a profile's new settings, or preview them."""
     profile_or_404(context(request), str(profile_id))
     return _submit(request, who, form, profile_id)
 
 
 @router.get("/profiles/{profile_id}/preview", response_class=HTMLResponse)
-def preview(request: Request, who: User, profile_id: int) -> HTMLResponse:
+def preview(request: Request, who: User, profile_id: ProfileId) -> HTMLResponse:
     """The preview of a saved import profile."""
     ctx = context(request)
     found: Profile = profile_or_404(ctx, str(profile_id))
@@ -130,21 +130,21 @@ def preview(request: Request, who: User, profile_id: int) -> HTMLResponse:
 
 
 @router.post("/profiles/{profile_id}/enable")
-def enable(request: Request, who: User, form: Form, profile_id: int) -> Response:
+def enable(request: Request, who: User, form: Form, profile_id: ProfileId) -> Response:
     """Enable a profile."""
     found = set_enabled(context(request), str(profile_id), True)
     return go(request, "/profiles", f"profile '{found.name}' enabled")
 
 
 @router.post("/profiles/{profile_id}/disable")
-def disable(request: Request, who: User, form: Form, profile_id: int) -> Response:
+def disable(request: Request, who: User, form: Form, profile_id: ProfileId) -> Response:
     """Disable a profile."""
     found = set_enabled(context(request), str(profile_id), False)
     return go(request, "/profiles", f"profile '{found.name}' disabled")
 
 
 @router.post("/profiles/{profile_id}/delete")
-def delete(request: Request, who: User, form: Form, profile_id: int) -> Response:
+def delete(request: Request, who: User, form: Form, profile_id: ProfileId) -> Response:
     """Delete a profile; its tasks stay."""
     ctx = context(request)
     found = profile_or_404(ctx, str(profile_id))

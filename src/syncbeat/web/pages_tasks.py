@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from syncbeat.domain.ids import MAX_ID, parse_id
 from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import ACTIVE_STATUSES, ItemOutcome, TaskStatus
 from syncbeat.domain.task import Task
@@ -30,6 +31,7 @@ from syncbeat.web.views import (
     live_seconds,
     parse_day,
     task_filter,
+    task_id_or_404,
     task_or_404,
     task_page,
 )
@@ -49,7 +51,8 @@ def grid(
     request: Request, who: User,
     status: Annotated[list[str], Query()] = [],  # noqa: B006
     profile: str = "", kind: str = "", date_from: str = "", date_to: str = "",
-    sort: str = "id", order: str = "desc", page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+    sort: str = "id", order: str = "desc",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=MAX_ID)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> HTMLResponse:
     """Tasks newest first, filtered, sorted and paged on the server."""
@@ -94,11 +97,11 @@ def _is_active(task: Task) -> bool:
 
 
 @router.post("/tasks/{task_id}/kill")
-def kill(request: Request, who: User, form: Form, task_id: int) -> Response:
+def kill(request: Request, who: User, form: Form, task_id: str) -> Response:
     """Kill a pending or running task."""
     back = _back(form, f"/tasks/{task_id}")
     try:
-        result = kill_task(context(request), task_id, by=who.name)
+        result = kill_task(context(request), task_id_or_404(task_id), by=who.name)
     except ActionError as exc:
         return go(request, back, str(exc))
     return go(request, back, f"task {task_id} killed; {result.cancelled:,} pending items "
@@ -106,9 +109,9 @@ def kill(request: Request, who: User, form: Form, task_id: int) -> Response:
 
 
 @router.post("/tasks/{task_id}/delete")
-def delete(request: Request, who: User, form: Form, task_id: int) -> Response:
+def delete(request: Request, who: User, form: Form, task_id: str) -> Response:
     """Delete a task with its items, log and files."""
-    delete_task(context(request), task_id)
+    delete_task(context(request), task_id_or_404(task_id))
     back = _back(form, "/tasks")
     return go(request, "/tasks" if back.startswith(f"/tasks/{task_id}") else back,
               f"task {task_id} deleted")
@@ -118,7 +121,8 @@ def delete(request: Request, who: User, form: Form, task_id: int) -> Response:
 def delete_many(request: Request, who: User, form: Form) -> Response:
     """Delete the selected tasks."""
     ctx = context(request)
-    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()]
+    found = [parse_id(v) for v in form.getlist("ids") if isinstance(v, str)]
+    ids = [task_id for task_id in found if task_id is not None]
     if not ids:
         return go(request, _back(form, "/tasks"), "select the tasks to delete first")
     gone = 0
@@ -152,8 +156,8 @@ def _back(form: FormData, default: str) -> str:
 
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
 def detail(
-    request: Request, who: User, task_id: int, outcome: str = "",
-    after: Annotated[int, Query(ge=0)] = 0,
+    request: Request, who: User, task_id: str, outcome: str = "",
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> HTMLResponse:
     """A task's fields, the tail of its log, and its items."""
     ctx = context(request)
@@ -200,21 +204,21 @@ def _inputs(columns: list[str], raw: str | None) -> list[tuple[str, str]]:
 
 
 @router.get("/tasks/{task_id}/log")
-def log(request: Request, who: User, task_id: int) -> Response:
+def log(request: Request, who: User, task_id: str) -> Response:
     """Download the actions log."""
     ctx = context(request)
     return log_download(ctx, task_or_404(ctx, task_id))
 
 
 @router.get("/tasks/{task_id}/report")
-def report(request: Request, who: User, task_id: int) -> Response:
+def report(request: Request, who: User, task_id: str) -> Response:
     """Download the report."""
     ctx = context(request)
     return report_download(ctx, task_or_404(ctx, task_id))
 
 
 @router.get("/tasks/{task_id}/export-file")
-def export_file(request: Request, who: User, task_id: int) -> Response:
+def export_file(request: Request, who: User, task_id: str) -> Response:
     """Download the export file."""
     ctx = context(request)
     return export_download(ctx, task_or_404(ctx, task_id))

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from fastapi import Depends, Path
+
+from syncbeat.domain.ids import MAX_ID, parse_id
 from syncbeat.domain.profile import Profile
 from syncbeat.domain.schedule import ScheduleError, describe, occurrences
 from syncbeat.domain.statuses import TaskKind, TaskStatus
@@ -23,6 +26,27 @@ from syncbeat.store.tasks import last_task_of_profiles as _last_tasks
 from syncbeat.web.errors import ApiError
 
 MAX_PAGE = 500
+
+
+def id_path(description: str) -> Any:
+    """A row id in a URL: documented as an integer, taken as text so that anything else
+    (abc, ¹, 0, 10**30) is a 404 like any unknown id, never a 400 or a 500."""
+    return Path(description=description, examples=[1],
+                json_schema_extra={"type": "integer", "minimum": 1, "maximum": MAX_ID})
+
+
+TaskId = Annotated[str, id_path("A task's id")]
+
+
+def profile_id_in_path(profile_id: str) -> int:
+    """The profile id of a page's address (/profiles/ID/...); a 404 if it cannot be one."""
+    found = parse_id(profile_id)
+    if found is None:
+        raise ApiError(404, f"no profile '{profile_id}': a profile's id is a whole number")
+    return found
+
+
+ProfileId = Annotated[int, Depends(profile_id_in_path)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,12 +106,21 @@ def task_page(ctx: Context, filt: TaskFilter, *, limit: int, offset: int, sort: 
     return TaskPage(tasks=found, total=total, limit=limit, offset=offset)
 
 
-def task_or_404(ctx: Context, task_id: int) -> Task:
-    """The task, or a 404."""
-    with read_tx(ctx.db) as conn:
-        found = get_task(conn, task_id)
+def task_id_or_404(text: str) -> int:
+    """A task id from a URL or a form; a 404 if it cannot be one."""
+    found = parse_id(text)
     if found is None:
-        raise ApiError(404, f"no task {task_id}")
+        raise ApiError(404, f"no task '{text}': a task's id is a whole number")
+    return found
+
+
+def task_or_404(ctx: Context, task_id: int | str) -> Task:
+    """The task, or a 404."""
+    wanted = task_id_or_404(task_id) if isinstance(task_id, str) else task_id
+    with read_tx(ctx.db) as conn:
+        found = get_task(conn, wanted)
+    if found is None:
+        raise ApiError(404, f"no task {wanted}")
     return found
 
 
@@ -121,7 +154,7 @@ def task_json(task: Task, now: datetime) -> dict[str, Any]:
 def profile_or_404(ctx: Context, ref: str) -> Profile:
     """A profile by id or name, or a 404."""
     with read_tx(ctx.db) as conn:
-        found = get_profile(conn, ref)
+        found = None if "\x00" in ref else get_profile(conn, ref)  # PostgreSQL refuses NUL
     if found is None:
         raise ApiError(404, f"no profile '{ref}'")
     return found

@@ -249,3 +249,38 @@ def test_a_json_product_nested_too_deep_midway_ends_the_task_naming_its_line(ctx
         "the feed could not be read to its end: line 40002: the JSON is nested 65 levels deep; "
         "syncbeat reads at most 64")
     assert invariant_holds(task)
+
+
+def test_utf16_declared_on_a_feed_without_byte_order_mark_ends_its_task_in_words(ctx):
+    add_products(ctx, ("A1", "10.00", 3))
+    write_csv(ctx, "a.csv", HEADER, [["A1", "A1", "12.00", "5"]])
+    first = add_profile(ctx, import_profile(source={
+        "location": "feeds/a.csv", "format": "csv", "delimiter": ";", "encoding": "utf-16",
+    }))
+    second = add_profile(ctx, import_profile(name="Supplier B stock"))
+    bad, good = run_now(ctx, first.id), run_now(ctx, second.id)
+    drain(ctx)
+    failed = task_of(ctx, bad)
+    assert failed.status is TaskStatus.ERROR
+    assert "does not start with a byte order mark" in (failed.message or "")
+    assert "utf-16-le or utf-16-be" in (failed.message or "")
+    # The other profile's task is not held up behind it.
+    assert task_of(ctx, good).status is TaskStatus.COMPLETED
+    assert product(ctx, "A1")["quantity"] == 5
+
+
+def test_a_reader_that_fails_unexpectedly_ends_its_task_in_error(ctx, monkeypatch):
+    import syncbeat.engine.start as start
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the reader broke")
+
+    write_csv(ctx, "a.csv", HEADER, [["A1", "A1", "12.00", "5"]])
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    monkeypatch.setattr(start, "open_feed", broken)
+    drain(ctx)
+    failed = task_of(ctx, task_id)
+    assert failed.status is TaskStatus.ERROR
+    assert failed.message == "the feed could not be opened: the reader broke"
+    assert not list((ctx.task_dir(task_id)).glob("source-*"))

@@ -374,3 +374,23 @@ def test_records_can_be_read_only_once(tmp_path: pathlib.Path) -> None:
         assert list(feed.records()) == [("A",)]
         with pytest.raises(RuntimeError):
             feed.records()
+
+
+@pytest.mark.parametrize(("fmt", "text"), [
+    ("csv", "sku,name\nA,x\n"),
+    ("json", '[{"sku": "A", "name": "x"}]'),
+    ("jsonl", '{"sku": "A", "name": "x"}\n'),
+])
+def test_utf16_declared_without_a_byte_order_mark_is_refused_in_words(
+    tmp_path: pathlib.Path, fmt: str, text: str
+) -> None:
+    path = write(tmp_path, text.encode("utf-16-le"), f"feed.{fmt}")
+    with pytest.raises(FeedError) as failure:
+        read(path, FeedSpec(format=fmt, encoding="utf-16"), ["sku", "name"])
+    assert str(failure.value) == (
+        "the feed does not start with a byte order mark, which utf-16 needs to know its byte "
+        "order; set source.encoding to utf-16-le or utf-16-be, or to the feed's real encoding "
+        "(for example utf-8)"
+    )
+    # With the byte order named, the same bytes read.
+    assert read(path, FeedSpec(format=fmt, encoding="utf-16-le"), ["sku", "name"]) == [("A", "x")]

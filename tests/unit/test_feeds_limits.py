@@ -24,3 +24,6 @@ def test_every_limit_is_in_the_docs_with_its_value() -> None:
     assert rows["XML: one product element (from the end of the previous one)"] == limits.size(
         limits.XML_ELEMENT
     )
+    part = "XLSX: one part of the workbook other than a sheet (shared texts, styles), unpacked"
+    assert rows[part] == limits.size(limits.XLSX_PART)
+    assert rows["XLSX: texts in the shared strings table"] == f"{limits.XLSX_SHARED_STRINGS:,}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from syncbeat.store.profiles import get_profile, lock_profile
 from syncbeat.store.tasks import active_of_profile, due_pending, last_completed_export, move_task
 
 SINCE_MARGIN = timedelta(minutes=5)
+log = logging.getLogger(__name__)
 
 
 def start_due(ctx: Context, now: datetime) -> list[str]:
@@ -63,6 +65,12 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
             spec["_snapshot"], first_line = _open_source(ctx, task, profile)
         except FeedError as exc:
             return _fail(ctx, task, now, TaskStatus.ERROR, str(exc))
+        except Exception as exc:  # a reader's own fault must not leave the task pending forever
+            log.error("task %s: opening its feed failed", task.id, exc_info=exc)
+            reason = (str(exc) or exc.__class__.__name__).splitlines()[0]
+            return _fail(
+                ctx, task, now, TaskStatus.ERROR, f"the feed could not be opened: {reason}"
+            )
     else:
         # A margin before the last export's start: a batch that began before it but committed
         # after it read the catalog stamps its products earlier. Re-sending one is harmless.
@@ -113,7 +121,7 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
     try:
         with open_feed(folder / name, feed_spec(profile.to_dict()), profile.feed_fields):
             pass
-    except FeedError:
+    except BaseException:
         (folder / name).unlink(missing_ok=True)
         raise
     line = (

@@ -74,10 +74,12 @@ class CsvFeed(FeedReader):
     def _open_checked(self) -> list[str]:
         try:
             self._cursor, self._first, header = self._open("strict")
-        except UnicodeDecodeError:
+        except UnicodeError:
             # The bad byte may sit after the header: read what precedes it, then report it.
             self._broken = self._decoding_failure()
             self.close()
+            if self._broken.line <= 1:  # in the header, or a stream the codec refuses whole
+                raise self._broken from None
             self._cursor, self._first, header = self._open("replace")
             if self._cursor.line >= self._broken.line:
                 raise self._broken from None
@@ -189,7 +191,7 @@ class CsvFeed(FeedReader):
                         if resync is not None:
                             self._resync(cursor, resync)
                         yield error
-        except UnicodeDecodeError:
+        except UnicodeError:
             pass  # the generator cannot yield from its except clause cleanly: go on below
         yield from self._recover(number - blanks)
 

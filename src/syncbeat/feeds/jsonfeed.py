@@ -111,7 +111,7 @@ class JsonFeed(FileFeedReader):
                         keys.append(value)
         except ijson.JSONError as exc:
             raise self._malformed(exc, "near its start") from None
-        except UnicodeDecodeError:  # raised by the recoder of a non-UTF-8 feed
+        except UnicodeError:  # raised by the recoder of a non-UTF-8 feed
             raise self._malformed(None, "near its start") from None
         raise FeedError(
             f"the JSON feed has no key {item!r} at its top level; its keys are: {', '.join(keys)}"
@@ -133,7 +133,7 @@ class JsonFeed(FileFeedReader):
                     )
         except ijson.JSONError as exc:
             raise self._malformed(exc, f"after record {number}") from None
-        except UnicodeDecodeError:  # raised by the recoder of a non-UTF-8 feed
+        except UnicodeError:  # raised by the recoder of a non-UTF-8 feed
             raise self._malformed(None, f"after record {number}") from None
 
     def _malformed(self, exc: Exception | None, where: str) -> FeedError:

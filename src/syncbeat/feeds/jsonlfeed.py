@@ -87,7 +87,7 @@ class JsonLinesFeed(FileFeedReader):
                         f"{kind(value)}, not an object; is it a JSON file rather than JSON lines?"
                     )
                 return
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise self._undecodable() from None
         finally:
             self.close()
@@ -104,7 +104,7 @@ class JsonLinesFeed(FileFeedReader):
                 record = number - blanks
                 try:
                     text = raw.decode(codec)
-                except UnicodeDecodeError:
+                except UnicodeError:
                     if not self._too_long(raw):  # else cut in a character: not a wrong byte
                         raise
                     yield RowError(line=record, key=None, message=_too_long_message(number))
@@ -126,7 +126,7 @@ class JsonLinesFeed(FileFeedReader):
                 else:
                     message = f"line {number} is {kind(value)}, not an object"
                     yield RowError(line=record, key=None, message=message)
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise self._undecodable() from None
 
     def _bad(self, number: int, raw: bytes, exc: Exception) -> str:

@@ -18,6 +18,12 @@ CSV_FIELD = 10 * MB
 CSV_QUOTED_LINE_BREAKS = 200
 # XML: the bytes of one product element (the parser builds each product whole).
 XML_ELEMENT = 10 * MB
+# XLSX: every part of a workbook but its sheets (shared text, styles) is read whole by openpyxl,
+# unpacked: a few kilobytes can unpack to gigabytes.
+XLSX_PART = 64 * MB
+# XLSX: the texts of the shared strings table, each held as a Python string (about 100 bytes
+# for a short one): the table's size alone does not bound the memory.
+XLSX_SHARED_STRINGS = 500_000
 
 
 def size(limit: int) -> str:

@@ -60,6 +60,14 @@ def decode_error(path: pathlib.Path, codec: str) -> EncodingError | None:
                 lines += data.count(b"\n", held, exc.start)
                 bad = bytes(data[exc.start : exc.start + 1])
                 return encoding_error(codec, offset - held + exc.start, lines, bad)
+            except UnicodeError:
+                # UTF-16 and UTF-32 without a byte order mark: the codec refuses the stream.
+                return EncodingError(
+                    f"the feed does not start with a byte order mark, which {codec} needs to "
+                    f"know its byte order; set source.encoding to {codec}-le or {codec}-be, "
+                    "or to the feed's real encoding (for example utf-8)",
+                    1,
+                )
             if not block:
                 return None
             offset += len(block)

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
+import re
 import warnings
 import zipfile
 from collections.abc import Generator, Iterator, Sequence
-from typing import Any
+from typing import IO, Any
 
+from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils.exceptions import InvalidFileException
 
+from syncbeat.feeds import limits
 from syncbeat.feeds.base import FeedReader, FeedSpec, Record
 from syncbeat.feeds.errors import FeedError, RowError
 
 _ERRORS = frozenset(ERROR_CODES)
+_SHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)  # read row by row
+_COUNT_FROM = 1 * limits.MB  # a smaller shared strings table cannot hold too many texts
 
 
 class XlsxFeed(FeedReader):
@@ -25,6 +30,11 @@ class XlsxFeed(FeedReader):
     def __init__(self, path: pathlib.Path, spec: FeedSpec, fields: Sequence[str]) -> None:
         # A file object, not the path: openpyxl refuses a path whose suffix is not .xlsx.
         self._raw = path.open("rb")
+        try:
+            _check_parts(self._raw)
+        except BaseException:
+            self._raw.close()
+            raise
         try:
             with warnings.catch_warnings():
                 # openpyxl warns about workbook features it ignores; they do not matter here.
@@ -149,3 +159,51 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)
+
+
+def _check_parts(raw: IO[bytes]) -> None:
+    """Refuse a workbook that openpyxl would unpack into too much memory (a zip bomb).
+
+    The sizes come from the zip's directory; Python's zip reader never unpacks more than a
+    member's declared size (it fails the CRC check instead), so they cannot lie.
+    """
+    try:
+        book = zipfile.ZipFile(raw)
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise FeedError(f"the file is not an XLSX workbook ({exc})") from None
+    for info in book.infolist():
+        if _SHEET.fullmatch(info.filename):
+            continue
+        if info.file_size > limits.XLSX_PART:
+            raise FeedError(
+                f"the workbook's part {info.filename} unpacks to {info.file_size:,} bytes; "
+                f"syncbeat reads at most {limits.size(limits.XLSX_PART)} of a part other than "
+                "a sheet (shared texts, styles); save the sheet as CSV"
+            )
+        shared = info.filename.lower().endswith("sharedstrings.xml")
+        if shared and info.file_size > _COUNT_FROM:
+            count = _count_strings(book, info)
+            if count > limits.XLSX_SHARED_STRINGS:
+                raise FeedError(
+                    f"the workbook holds more than {limits.XLSX_SHARED_STRINGS:,} different "
+                    "texts in its shared strings table; syncbeat reads at most "
+                    f"{limits.XLSX_SHARED_STRINGS:,}; save the sheet as CSV"
+                )
+    raw.seek(0)
+
+
+def _count_strings(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """The entries of the shared strings table, counted as it streams (stops past the limit)."""
+    count = 0
+    try:
+        with book.open(info) as part:
+            for _, element in etree.iterparse(
+                part, events=("end",), tag="{*}si", resolve_entities=False, no_network=True,
+            ):
+                count += 1
+                element.clear()
+                if count > limits.XLSX_SHARED_STRINGS:
+                    break
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError) as exc:
+        raise FeedError(f"the XLSX file is damaged: {info.filename}: {exc}") from None
+    return count

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syncbeat.feeds.urls import excerpt, has_masked_password, shown_url, unmasked_url
+from syncbeat.feeds.urls import excerpt, has_masked_password, shown_url, unmasked_url, url_scheme
 
 STORED = "https://shop:s3cret@feeds.example.com:8443/a.csv?x=1"
 
@@ -43,3 +43,14 @@ def test_an_excerpt_is_the_first_line_cut_short():
     assert excerpt("  first  line \nsecond") == "first line"
     assert excerpt("x" * 150) == "x" * 100 + "..."
     assert excerpt("") == ""
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://user:pw@example.com:99999/x", "https://user:***@example.com:99999/x"),
+    ("https://user:p@ss:w@[::1/x?a=b@c", "https://user:***@[::1/x?a=b@c"),
+    ("ftp://u:pw@[fe80::1", "ftp://u:***@[fe80::1"),
+    ("http://[::1", "http://[::1"),
+])
+def test_a_url_the_parser_refuses_still_has_its_password_masked(url: str, shown: str) -> None:
+    assert shown_url(url) == shown
+    assert url_scheme(url) == url.split(":")[0]

@@ -339,3 +339,48 @@ def test_a_task_message_never_shows_the_password(api, loopback):
         assert task["status"] == "error"
         assert "shop:***@127.0.0.1" in task["message"] and "s3cret" not in task["message"]
         assert "s3cret" not in api.get(f"/api/tasks/{task_id}/log").text
+
+
+# -- locations no parser takes ------------------------------------------------------------------
+
+MALFORMED = [
+    ("https://user:s3cret-pw@example.com:99999/feed.csv",
+     "https://user:***@example.com:99999/feed.csv: the address is not valid (Port out of "
+     "range 0-65535)"),
+    ("https://user:s3cret-pw@[::1/feed.csv",
+     "https://user:***@[::1/feed.csv: the address is not valid (Invalid IPv6 URL)"),
+    ("http://[::1", "http://[::1: the address is not valid (Invalid IPv6 URL)"),
+    ("feeds/a\x00b.csv", "'feeds/a\\x00b.csv' holds a NUL character, which no file name can"),
+    ("feeds/" + "x" * 300 + ".csv",
+     f"feeds/{'x' * 74}... is too long for a file name: at most 255 bytes a name and 4096 "
+     "in all"),
+]
+
+
+@pytest.mark.parametrize(("location", "said"), MALFORMED)
+def test_a_malformed_location_is_a_named_error_on_save_and_preview(api, location, said):
+    for path in ("/api/profiles", "/api/profiles/preview"):
+        answer = api.post(path, json=source(location))
+        assert answer.status_code == 422, (path, answer.text[:300])
+        assert answer.json()["field"] == "source.location"
+        assert answer.json()["message"] == f"source.location: {said}"
+        assert "s3cret-pw" not in answer.text
+    export = api.post("/api/profiles", json=export_data(destination={"location": location}))
+    assert export.status_code == 422 and export.json()["field"] == "destination.location"
+    assert "s3cret-pw" not in export.text
+
+
+def test_the_cli_refuses_a_malformed_location_in_one_line(cli, tmp_path):
+    added = cli("profile", "add", _toml(tmp_path, "https://u:s3cret-pw@[::1/feed.csv"))
+    assert added.exit_code == 1
+    assert "source.location: https://u:***@[::1/feed.csv: the address is not valid" in (
+        added.output)
+    assert "Traceback" not in added.output and "s3cret-pw" not in added.output
+
+
+def test_a_day_past_the_calendar_is_a_named_bad_parameter(api):
+    answer = api.get("/api/tasks?until=9999-12-31")
+    assert answer.status_code == 400
+    assert answer.json()["message"] == (
+        "until: '9999-12-31' is past the last day syncbeat can count (9999-12-30)")
+    assert api.get("/api/tasks?until=9999-12-30").status_code == 200

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from syncbeat.feeds.errors import FeedError
-from syncbeat.feeds.urls import shown_url, url_scheme
+from syncbeat.feeds.urls import shown_url, url_problem, url_scheme
 
 if TYPE_CHECKING:
     import httpx
@@ -43,6 +43,8 @@ MAX_DOWNLOAD_BYTES = 2 << 30  # a remote feed's snapshot stops at 2 GiB
 DOWNLOAD_SECONDS = 900.0  # and at 15 minutes, however slowly the server sends
 TASK_FILES = "tasks"  # the data folder's sub-folder of task files (engine.context.task_dir)
 SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+NAME_MAX = 255  # bytes of one name in a path (Linux, macOS and Windows file systems)
+PATH_MAX = 4096  # bytes of a whole path (Linux)
 _DB_COMPANIONS = ("", "-wal", "-shm", "-journal")
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
                | getattr(os, "O_CLOEXEC", 0))
@@ -112,6 +114,8 @@ class Reach:
         """The path a file location names (relative to the data folder), fully resolved."""
         location = location.strip()
         shown = shown_url(location)
+        if "\x00" in location:
+            raise ReachError(field, f"{shown!r} holds a NUL character, which no file name can")
         if url_scheme(location) == "file":
             parts = urlsplit(location)
             if parts.netloc not in ("", "localhost"):
@@ -122,6 +126,10 @@ class Reach:
             path = Path(location).expanduser()
         if not path.is_absolute():
             path = self.data_dir / path
+        longest = max((len(os.fsencode(part)) for part in path.parts), default=0)
+        if longest > NAME_MAX or len(os.fsencode(str(path))) > PATH_MAX:
+            raise ReachError(field, f"{shown[:80]}... is too long for a file name: at most "
+                                    f"{NAME_MAX} bytes a name and {PATH_MAX} in all")
         try:
             return path.resolve()
         except (OSError, RuntimeError) as exc:  # a loop of symbolic links
@@ -222,6 +230,10 @@ class Reach:
         """An http(s) URL's host must be allowed: ReachError if it is not."""
         from syncbeat.feeds.netguard import HostPolicy, check_url
 
+        problem = url_problem(url)
+        if problem:
+            raise ReachError(field, f"{shown_url(url.strip())}: the address is not valid "
+                                    f"({problem})")
         try:
             check_url(url.strip(), self.hosts or HostPolicy())
         except FeedError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -9,18 +10,40 @@ MASK = "***"  # a URL's password as syncbeat shows it
 EXCERPT = 100  # characters of a remote answer's first line that an error may quote
 
 
+_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
+# The user information of a URL the parser refuses (a bad port, an unclosed "["): what sits
+# between "//" and the last "@" before the path, with the password after its first ":".
+_RAW_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://[^/?#@:]*):[^/?#]*@")
+
+
 def url_scheme(location: str) -> str:
     """The URL scheme of `location` in lower case, or "" for a filesystem path."""
-    scheme = urlsplit(location).scheme.lower()
+    try:
+        scheme = urlsplit(location).scheme.lower()
+    except ValueError:  # an unclosed "[": still a URL, refused when it is checked
+        found = _SCHEME.match(location)
+        scheme = found.group(1).lower() if found else ""
     return "" if len(scheme) <= 1 else scheme  # "C:" is a Windows drive, not a scheme
 
 
 def shown_url(url: str) -> str:
     """The URL for messages and logs, with any password masked (a path is shown as it is)."""
     parts = _split(url)
-    if parts is None or parts.password is None:
+    if parts is None:
+        # Not a URL the parser takes, but it may still carry a password: mask it by its shape.
+        return _RAW_USERINFO.sub(rf"\1:{MASK}@", url) if url_scheme(url) else url
+    if parts.password is None:
         return url
     return urlunsplit(parts._replace(netloc=_netloc(parts, MASK)))
+
+
+def url_problem(url: str) -> str | None:
+    """Why the parser refuses `url` (a port out of range, an unclosed "["), or None."""
+    try:
+        urlsplit(url.strip()).port  # noqa: B018  (a bad port raises here, not later)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def unmasked_url(url: str, stored: str | None) -> str:

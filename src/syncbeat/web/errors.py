@@ -168,6 +168,6 @@ def install(app: FastAPI, render_error: Any) -> None:
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         return respond(request, ApiError(500, "syncbeat hit an unexpected error; it is logged "
                                               "on the server"))

@@ -76,6 +76,9 @@ def parse_day(text: str | None, field: str, tz: ZoneInfo, *, end: bool = False
     except ValueError:
         raise ApiError(400, f"{field}: '{text}' is neither a day (2026-11-02) nor a time "
                             "(2026-11-02T09:00:00+00:00)", field) from None
+    except OverflowError:  # the day after 9999-12-31
+        raise ApiError(400, f"{field}: '{text}' is past the last day syncbeat can count "
+                            "(9999-12-30)", field) from None
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 

@@ -108,7 +108,8 @@ class Catalog(Protocol):
     def export_rows(
         self, conn: Connection, ids: Sequence[int], fields: Sequence[str]
     ) -> Iterator[Product]:
-        """The export fields of those of these products that still exist."""
+        """The export fields of those of these products that still exist (values may hold
+        more fields than asked: the engine reads only `fields`)."""
         ...
 
     # The fast paths: None is "not for this call", and the engine uses the methods above.

@@ -1,42 +1,177 @@
-"""What the engine needs of a catalog: fetch by keys, apply a batch, iterate for export."""
+"""What the engine needs of a catalog: every method it (or a face) calls, and the row layouts
+that cross the seam, declared once.
+
+A catalog has four plain methods, which every catalog implements: `fetch` products by keys,
+`apply` a batch of changes, list products for an export (`export_ids`) and read them
+(`export_rows`). It has four fast paths, which the engine asks first; each may answer None,
+"not for this call", and the engine then takes the plain methods, with the same outcome. The
+built-in catalog answers them from the store's own database (a join with the queued items, one
+INSERT ... SELECT, SQL-built JSON); a catalog in another database (a PrestaShop shop in
+MariaDB) cannot join the store's tables and answers None: `PlainCatalog` does so.
+
+Values are field values as the domain reads them (`domain.catalog_fields`): a price is a
+Decimal, a quantity an int, active a bool, text a str, a free attribute as stored in the bag.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.engine import Connection
 
 Values = dict[str, Any]
 AMBIGUOUS = -1  # the product id `fetch` gives a key that several products share
+ATTRIBUTE_BAG = "__attributes"  # in Values: the product's whole bag of free attributes
+
+# A queued item as the store reads it (`store.items.read_batch`): (seq, key, input, outcome).
+# A joined row (`Catalog.queued_with_products`, `engine.process.join_found`) goes on with the
+# product id (None: not found; AMBIGUOUS), then the product's current value of each fetch
+# field, then, when free attributes are read, the product's whole bag. Cursor tuples on the
+# hot path, read by these positions: no object a row.
+SEQ, KEY, INPUT, OUTCOME, PRODUCT_ID = 0, 1, 2, 3, 4
+CURRENT = 5  # where a joined row's current values start
+Joined = tuple[Any, ...]
+
+# How a current value handed over raw reads as its field's value (None: it is the value).
+# A raw value is text written the way a feed writes the same value ("12.50", "7", "1"), so
+# feed text equal to it is no change: the engine then neither converts nor compares it.
+Loader = Callable[[Any], Any] | None
+
+
+class Product(NamedTuple):
+    """A product found by `fetch`, or read by `export_rows`."""
+
+    id: int  # AMBIGUOUS from `fetch` when several products share the key (values empty)
+    values: Values
+
+
+class Listed(NamedTuple):
+    """A product to export, as `export_ids` lists it."""
+
+    id: int
+    reference: str
+
+
+class JoinedBatch(NamedTuple):
+    """The next queued items of a task, each with its product (`Joined` rows, by seq)."""
+
+    rows: list[Joined]
+    loaders: list[Loader]  # one a fetch field, in the order of the rows' current values
+
+
+class Queued(NamedTuple):
+    """What `queue_export` queued."""
+
+    added: int  # items queued (0: every product is)
+    last_id: int  # the last product id queued (the after_id given, when none)
+
+
+class ExportTable(NamedTuple):
+    """A batch's export fields column by column: no dict a product."""
+
+    ids: tuple[int, ...]  # the products found, by id
+    kinds: list[str]  # a field's JSON kind: "text", "int", "bool", "number" (canonical text)
+    columns: list[Sequence[Any]]  # a field's values, in the order of `ids`
 
 
 class Catalog(Protocol):
-    """A shop's products. Calls run inside the engine's batch transaction `conn`."""
+    """A shop's products. Calls run inside the engine's transaction `conn` on the store; a
+    catalog in another database works in its own transaction and ignores `conn`."""
 
     def fetch(
         self, conn: Connection, match: str, keys: Sequence[str], fields: Sequence[str]
-    ) -> dict[str, tuple[int, Values]]:
-        """For each key found: (product id, {field: current value})."""
+    ) -> dict[str, Product]:
+        """The products whose `match` field is one of `keys` (feed text: "007" is id 7),
+        by key, with `fields` (and ATTRIBUTE_BAG when a field is a free attribute); a key
+        several products share gives Product(AMBIGUOUS, {}); a key not found is absent."""
         ...
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
         creates: Sequence[Values], now: datetime,
     ) -> None:
-        """Write changed products (id -> all `fields`) and create new ones."""
+        """Write changed products (id -> every one of `fields`) and create new ones (each
+        with a reference); their changed time becomes `now`. A refusal raises: the engine
+        retries the batch product by product to find which product it was."""
         ...
 
     def export_ids(
         self, conn: Connection, *, active: bool | None, changed_since: datetime | None,
         after_id: int, limit: int,
-    ) -> list[tuple[int, str]]:
-        """The next (id, reference) pairs to export, by id."""
+    ) -> list[Listed]:
+        """The next products to export after `after_id`, by id, at most `limit`: only those
+        whose active flag is `active` (None: all) and changed after `changed_since`."""
         ...
 
     def export_rows(
         self, conn: Connection, ids: Sequence[int], fields: Sequence[str]
-    ) -> Iterator[tuple[int, Values]]:
-        """The export fields of these products."""
+    ) -> Iterator[Product]:
+        """The export fields of those of these products that still exist (values may hold
+        more fields than asked: the engine reads only `fields`)."""
         ...
+
+    # The fast paths: None is "not for this call", and the engine uses the methods above.
+
+    def queued_with_products(
+        self, conn: Connection, task_id: int, after: int, limit: int, match: str,
+        fields: Sequence[str],
+    ) -> JoinedBatch | None:
+        """The task's queued items with seq in (after, after + limit], each joined with its
+        product by `match`: what `join_found` makes of `read_batch` and `fetch`, in one
+        statement. Only a catalog in the store's database can."""
+        ...
+
+    def queue_export(
+        self, conn: Connection, task_id: int, *, first_seq: int, active: bool | None,
+        changed_since: datetime | None, after_id: int, limit: int,
+    ) -> Queued | None:
+        """Queue as pending items of `task_id` (seq from `first_seq`, key the reference,
+        input the id as text) the products `export_ids` would list, in `conn`'s write
+        transaction. Only a catalog in the store's database can."""
+        ...
+
+    def export_table(
+        self, conn: Connection, ids: Sequence[int], fields: Sequence[str]
+    ) -> ExportTable | None:
+        """`export_rows` of these products, column by column."""
+        ...
+
+    def export_json(
+        self, conn: Connection, ids: Sequence[int], names: Sequence[str], fields: Sequence[str]
+    ) -> str | None:
+        """Every one of these products as the JSON object {name: field value} that
+        `feeds.jsonvalues.dumps` writes, joined with ",\\n"; None also when a product is gone
+        (the engine then reports it skipped)."""
+        ...
+
+
+class PlainCatalog:
+    """The fast paths of a catalog that has none: every one answers None."""
+
+    def queued_with_products(
+        self, conn: Connection, task_id: int, after: int, limit: int, match: str,
+        fields: Sequence[str],
+    ) -> JoinedBatch | None:
+        """Not here: the engine reads the items and calls `fetch`."""
+        return None
+
+    def queue_export(
+        self, conn: Connection, task_id: int, *, first_seq: int, active: bool | None,
+        changed_since: datetime | None, after_id: int, limit: int,
+    ) -> Queued | None:
+        """Not here: the engine queues what `export_ids` lists."""
+        return None
+
+    def export_table(
+        self, conn: Connection, ids: Sequence[int], fields: Sequence[str]
+    ) -> ExportTable | None:
+        """Not here: the engine calls `export_rows`."""
+        return None
+
+    def export_json(
+        self, conn: Connection, ids: Sequence[int], names: Sequence[str], fields: Sequence[str]
+    ) -> str | None:
+        """Not here: the engine writes the JSON."""
+        return None

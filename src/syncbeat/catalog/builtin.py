@@ -13,7 +13,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import AMBIGUOUS, Values
+from syncbeat.catalog.base import (
+    AMBIGUOUS,
+    ATTRIBUTE_BAG,
+    PRODUCT_ID,
+    SEQ,
+    ExportTable,
+    Joined,
+    JoinedBatch,
+    Listed,
+    Loader,
+    Product,
+    Queued,
+    Values,
+)
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
@@ -49,20 +62,20 @@ def _row_reader(
             bag = (json.loads(stored) if isinstance(stored, str) else stored) or {}
             for name in attrs:
                 values[ATTRIBUTE_PREFIX + name] = bag.get(name)
-            values["__attributes"] = bag
+            values[ATTRIBUTE_BAG] = bag
         return values
 
     return read
 
 
-def _add(found: dict[str, tuple[int, Values]], key: str, product_id: int, values: Values) -> None:
+def _add(found: dict[str, Product], key: str, product_id: int, values: Values) -> None:
     known = found.get(key)
-    if known is not None and known[0] != product_id:
+    if known is not None and known.id != product_id:
         # Several products share this key (ean13 is not unique): changing one at random
         # would be wrong, so the item is told instead.
-        found[key] = (AMBIGUOUS, {})
+        found[key] = Product(AMBIGUOUS, {})
     else:
-        found[key] = (product_id, values)
+        found[key] = Product(product_id, values)
 
 
 class BuiltinCatalog:
@@ -70,8 +83,8 @@ class BuiltinCatalog:
 
     def fetch(
         self, conn: Connection, match: str, keys: Sequence[str], fields: Sequence[str]
-    ) -> dict[str, tuple[int, Values]]:
-        """For each key found: (product id, {field: current value})."""
+    ) -> dict[str, Product]:
+        """See `Catalog.fetch`."""
         if not keys:
             return {}
         columns, attrs = _split(fields)
@@ -93,7 +106,7 @@ class BuiltinCatalog:
             tuple(wanted),
         )
         read = _row_reader(columns, attrs, sqlite, offset=2)
-        found: dict[str, tuple[int, Values]] = {}
+        found: dict[str, Product] = {}
         for row in cur.fetchall():
             for key in wanted.get(row[1], ()):
                 _add(found, key, row[0], read(row))
@@ -102,10 +115,9 @@ class BuiltinCatalog:
     def queued_with_products(
         self, conn: Connection, task_id: int, after: int, limit: int, match: str,
         fields: Sequence[str],
-    ) -> tuple[list[tuple[Any, ...]], list[Any]] | None:
-        """The next queued items of a task, each with its product, in one statement: rows
-        (seq, key, input, outcome, product id or None or AMBIGUOUS, each of `fields` as
-        stored), and by field how a stored value reads (None: as it is).
+    ) -> JoinedBatch | None:
+        """See `Catalog.queued_with_products`. On SQLite, numbers and flags come as the
+        text of their stored value, with the loaders that read it.
 
         The built-in catalog shares the database with the items, so a join replaces the
         second lookup by keys: a fifth of a batch's time on a million-product catalog. The
@@ -115,8 +127,9 @@ class BuiltinCatalog:
         if match == "id" or any(f.startswith(ATTRIBUTE_PREFIX) for f in fields):
             return None
         sqlite = conn.dialect.name == "sqlite"
-        # SQLite hands numbers and flags over as text: a feed value written the same way is
-        # then seen unchanged without converting either (`process.import_batch`).
+        # SQLite stores prices as canonical text and flags as 0/1: handed over as text, a
+        # feed value written the same way is seen unchanged without converting either
+        # (`base.Loader`).
         select = ["i.seq", "i.key", "i.input", "i.outcome", "p.id"] + [
             f"CAST(p.{c} AS TEXT)" if sqlite and c in _AS_TEXT else f"p.{c}" for c in fields]
         p = placeholder(conn)
@@ -128,11 +141,11 @@ class BuiltinCatalog:
             f"WHERE i.task_id = {p} AND i.seq > {p} AND i.seq <= {p} ORDER BY i.seq",
             (task_id, after, after + limit),
         )
-        rows: list[tuple[Any, ...]] = cur.fetchall()
-        if rows and len(rows) != rows[-1][0] - rows[0][0] + 1:
+        rows: list[Joined] = cur.fetchall()
+        if rows and len(rows) != rows[-1][SEQ] - rows[0][SEQ] + 1:
             rows = _ambiguous_once(rows)  # a key that several products share joined twice
-        loaders = [_LOADERS.get(c) if sqlite else None for c in fields]
-        return rows, loaders
+        loaders: list[Loader] = [_LOADERS.get(c) if sqlite else None for c in fields]
+        return JoinedBatch(rows, loaders)
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
@@ -238,7 +251,7 @@ class BuiltinCatalog:
 
     @staticmethod
     def _attributes(values: Values, attrs: list[str]) -> str:
-        bag = dict(values.get("__attributes") or {})
+        bag = dict(values.get(ATTRIBUTE_BAG) or {})
         for name in attrs:
             bag[name] = values.get(ATTRIBUTE_PREFIX + name)
         return json.dumps(bag, ensure_ascii=False)
@@ -246,8 +259,8 @@ class BuiltinCatalog:
     def export_ids(
         self, conn: Connection, *, active: bool | None, changed_since: datetime | None,
         after_id: int, limit: int,
-    ) -> list[tuple[int, str]]:
-        """The next (id, reference) pairs to export, by id."""
+    ) -> list[Listed]:
+        """See `Catalog.export_ids`."""
         where, params = _export_filter(conn, active, changed_since, after_id)
         cur = raw_cursor(conn)
         cur.execute(
@@ -255,15 +268,13 @@ class BuiltinCatalog:
             f"LIMIT {placeholder(conn)}",
             (*params, limit),
         )
-        return [(int(i), str(r)) for i, r in cur.fetchall()]
+        return [Listed(int(i), str(r)) for i, r in cur.fetchall()]
 
     def queue_export(
         self, conn: Connection, task_id: int, *, first_seq: int, active: bool | None,
         changed_since: datetime | None, after_id: int, limit: int,
-    ) -> tuple[int, int]:
-        """Queue the next products to export (those `export_ids` would give) as pending items
-        of `task_id`, seq numbers from `first_seq`, key the reference, input the id; return
-        (items queued, last product id queued).
+    ) -> Queued:
+        """See `Catalog.queue_export`.
 
         One INSERT ... SELECT in the caller's write transaction: no row passes through Python,
         a fifth of the cost of reading the ids and inserting them back.
@@ -284,14 +295,14 @@ class BuiltinCatalog:
             )
             count, low, high = cur.fetchone()
             if not count:
-                return 0, after_id
+                return Queued(0, after_id)
             if high - low + 1 == count:
                 cur.execute(
                     f"{insert}SELECT ?, ? + id, reference, CAST(id AS TEXT), 0 FROM products "
                     "WHERE id >= ? AND id <= ?",
                     (task_id, base + 1 - low, low, high),
                 )
-                return count, int(high)
+                return Queued(count, int(high))
         cur.execute(
             f"{insert}SELECT {p}, {p} + row_number() OVER (ORDER BY id), reference, "
             f"CAST(id AS TEXT), 0 FROM (SELECT id, reference FROM products WHERE {where} "
@@ -300,16 +311,16 @@ class BuiltinCatalog:
         )
         added = int(cur.rowcount)
         if added <= 0:
-            return 0, after_id
+            return Queued(0, after_id)
         cur.execute(
             f"SELECT input FROM items WHERE task_id = {p} AND seq = {p}", (task_id, base + added)
         )
-        return added, int(cur.fetchone()[0])
+        return Queued(added, int(cur.fetchone()[0]))
 
     def export_rows(
         self, conn: Connection, ids: Sequence[int], fields: Sequence[str]
-    ) -> Iterator[tuple[int, Values]]:
-        """The export fields of these products."""
+    ) -> Iterator[Product]:
+        """See `Catalog.export_rows`."""
         if not ids:
             return
         columns, attrs = _split(fields)
@@ -333,17 +344,13 @@ class BuiltinCatalog:
                 bag = (json.loads(stored) if isinstance(stored, str) else stored) or {}
                 for name in attrs:
                     values[ATTRIBUTE_PREFIX + name] = bag.get(name)
-            yield int(row[0]), values
+            yield Product(int(row[0]), values)
 
     def export_table(
         self, conn: Connection, ids: Sequence[int], fields: Sequence[str]
-    ) -> tuple[tuple[int, ...], list[str], list[Sequence[Any]]] | None:
-        """The export fields of these products column by column, without a dict per product:
-        (the ids found, by id; each field's JSON kind; each field's values in that order).
-
-        Kinds: "text" (str or None), "int", "bool", "number" (the price as its canonical
-        decimal text, as `export_rows` would give it). None when a field needs `export_rows`
-        (attributes).
+    ) -> ExportTable | None:
+        """See `Catalog.export_table`: a price is its canonical decimal text. None when a
+        field needs `export_rows` (attributes).
         """
         columns, attrs = _split(fields)
         if attrs or not ids or any(c not in _EXPORT_KINDS for c in columns):
@@ -375,18 +382,18 @@ class BuiltinCatalog:
                 rows += cur.fetchall()
             rows.sort(key=_first)
         if not rows:
-            return (), kinds, [() for _ in fields]
+            return ExportTable((), kinds, [() for _ in fields])
         found, *read = zip(*rows, strict=True)
         values: list[Sequence[Any]] = list(read)
         for at, column in enumerate(fields):
             if column == "price":
                 values[at] = _price_texts(values[at])
-        return found, kinds, values
+        return ExportTable(found, kinds, values)
 
     def export_json(
         self, conn: Connection, ids: Sequence[int], names: Sequence[str], fields: Sequence[str]
     ) -> str | None:
-        """The products `ids` as JSON objects {name: field value}, joined with ",\\n", built by
+        """See `Catalog.export_json`. Built by
         SQLite itself: the same text `feeds.export.product_lines` writes, with no Python
         object per product. Only for the usual batch, a run of consecutive ids that are all
         still in the catalog, with every price in its canonical text; None otherwise, and
@@ -471,12 +478,12 @@ def _flag(text: str) -> Any:
 _LOADERS: dict[str, Any] = {"price": _number, "quantity": _whole, "id": _whole, "active": _flag}
 
 
-def _ambiguous_once(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _ambiguous_once(rows: list[Joined]) -> list[Joined]:
     """One row an item: an item that joined several products gets product id AMBIGUOUS."""
-    once: list[tuple[Any, ...]] = []
+    once: list[Joined] = []
     for row in rows:
-        if once and once[-1][0] == row[0]:
-            once[-1] = (*row[:4], AMBIGUOUS)
+        if once and once[-1][SEQ] == row[SEQ]:
+            once[-1] = (*row[:PRODUCT_ID], AMBIGUOUS)
         else:
             once.append(row)
     return once

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from syncbeat.catalog.base import INPUT, KEY, OUTCOME, SEQ, Joined, Loader
 from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
@@ -71,7 +72,7 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
                                   careful=careful)
         else:
             result = _export_batch(ctx, conn, fresh, spec, rows)
-        first, last = rows[0][0], rows[-1][0]
+        first, last = rows[0][SEQ], rows[-1][SEQ]
         record_outcomes(conn, task.id, first, last, result.outcomes)
         seconds = time.perf_counter() - started
         counts = count_outcomes(o for _, o, _ in result.outcomes)
@@ -84,35 +85,35 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
 
 def _read(
     ctx: Context, conn: Connection, task: Task, size: int, plan: ImportPlan | None
-) -> tuple[list[tuple[Any, ...]], list[Any] | None]:
-    """The batch's items; for an import each with its product (`process.Joined`), and how
-    the catalog's stored values read."""
-    joined = getattr(ctx.catalog, "queued_with_products", None)
-    if plan is not None and joined is not None:
-        both = joined(conn, task.id, task.cursor, size, plan.match, plan.fetch_fields)
-        if both is not None:
-            return both  # type: ignore[no-any-return]
+) -> tuple[list[Joined], list[Loader] | None]:
+    """The batch's items; for an import each with its product (`base.Joined`), and how
+    the catalog's current values read (`base.Loader`)."""
+    if plan is not None:
+        joined = ctx.catalog.queued_with_products(
+            conn, task.id, task.cursor, size, plan.match, plan.fetch_fields)
+        if joined is not None:
+            return joined.rows, joined.loaders
     rows = read_batch(conn, task.id, task.cursor, size)
     if plan is None:
         return rows, None
-    keys = list(dict.fromkeys(r[1] for r in rows if r[3] == 0))
+    keys = list(dict.fromkeys(r[KEY] for r in rows if r[OUTCOME] == 0))
     found = ctx.catalog.fetch(conn, plan.match, keys, plan.fetch_fields)
     return join_found(plan, rows, found), None
 
 
 def _export_batch(
-    ctx: Context, conn: Connection, task: Task, spec: dict[str, Any], rows: list[tuple[Any, ...]]
+    ctx: Context, conn: Connection, task: Task, spec: dict[str, Any], rows: list[Joined]
 ) -> BatchResult:
     fields: dict[str, str] = dict(spec["fields"])
     # Items are (seq, key, input, outcome); all pending, unless a retry finds some worked.
-    todo = [r for r in rows if r[3] == 0] if any(map(_OUTCOME, rows)) else rows
+    todo = [r for r in rows if r[OUTCOME] == 0] if any(map(_OUTCOME, rows)) else rows
     seqs = list(map(_SEQ, todo))
     ids = list(map(int, map(_INPUT, todo)))
     result = BatchResult()
-    built = getattr(ctx.catalog, "export_json", None)
-    text = built(conn, ids, list(fields), list(fields.values())) if built is not None else None
-    table = getattr(ctx.catalog, "export_table", None)
-    got = table(conn, ids, list(fields.values())) if table and ids and text is None else None
+    text = ctx.catalog.export_json(conn, ids, list(fields), list(fields.values()))
+    got = None
+    if ids and text is None:
+        got = ctx.catalog.export_table(conn, ids, list(fields.values()))
     if text is not None:
         # The catalog wrote every product of the batch as JSON itself, the usual case.
         result.outcomes = list(zip(seqs, repeat(PROCESSED), repeat(None)))
@@ -148,14 +149,14 @@ def _export_batch(
     return result
 
 
-_SEQ, _INPUT, _OUTCOME = itemgetter(0), itemgetter(2), itemgetter(3)
+_SEQ, _INPUT, _OUTCOME = itemgetter(SEQ), itemgetter(INPUT), itemgetter(OUTCOME)
 
 
 def _export_lines_by_dict(
     ctx: Context, conn: Connection, fields: dict[str, str], seqs: list[int], ids: list[int],
     result: BatchResult,
 ) -> list[str]:
-    """The general path, for catalogs (or fields) without `export_table`: a dict a product."""
+    """The plain path, for catalogs (or fields) without `export_table`: a dict a product."""
     found = dict(ctx.catalog.export_rows(conn, ids, list(fields.values())))
     lines = []
     for seq, product_id in zip(seqs, ids, strict=True):

@@ -7,13 +7,23 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import AMBIGUOUS, Catalog, Values
+from syncbeat.catalog.base import (
+    AMBIGUOUS,
+    ATTRIBUTE_BAG,
+    CURRENT,
+    KEY,
+    Catalog,
+    Joined,
+    Loader,
+    Product,
+    Values,
+)
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, converter
-from syncbeat.domain.convert import ConversionError, to_bool, to_decimal, to_int
+from syncbeat.domain.convert import ConversionError
 from syncbeat.domain.diff import describe_changes, diff, show
 from syncbeat.domain.profile import feed_fields
 from syncbeat.domain.statuses import ItemOutcome
@@ -26,6 +36,7 @@ ERROR = int(ItemOutcome.ERROR)
 NO_CHANGE = "no change"
 NOT_FOUND = "not in the catalog and create_missing is off"
 REWRITTEN = "no change; written again because skip_unchanged is off"
+CREATED = "created"
 LOG_EXAMPLES = 20  # products named per batch line; the report has every one
 
 
@@ -43,24 +54,14 @@ class BatchResult:
         return Counter(o for _, o, _ in self.outcomes)
 
 
-# A queued item with its product, as a batch reads it: (seq, key, input, outcome, product id,
-# then the product's current value of each of the plan's fetch fields, then, when the plan
-# writes free attributes, the product's whole attribute bag). A key not in the catalog has
-# product id None and nothing after it; a key several products share has AMBIGUOUS.
-Joined = tuple[Any, ...]
-CURRENT = 5  # where a joined row's current values start
-Loader = Callable[[Any], Any] | None  # how a stored value reads as its field's value
-
-
 @dataclass(frozen=True)
 class ImportPlan:
     """An import profile's spec, prepared once per batch for the hot loop."""
 
     match: str
     fields: list[str]  # catalog fields written
-    # (catalog field, input index, conversion, position of its current value in a joined row,
-    # whether feed text equal to the stored text means the same value: numbers and flags)
-    readers: list[tuple[str, int, Callable[[str, str], Any], int, bool]]
+    # (catalog field, input index, conversion, position of its current value in a joined row)
+    readers: list[tuple[str, int, Callable[[str, str], Any], int]]
     fetch_fields: list[str]  # the catalog fields read to compare: the written ones and the key
     create_missing: bool
     skip_unchanged: bool
@@ -78,8 +79,7 @@ class ImportPlan:
         fetch_fields = list(dict.fromkeys([*spec["mapping"], match]))
         readers = [
             (catalog_field, read.index(feed_field), converter(catalog_field),
-             CURRENT + fetch_fields.index(catalog_field),
-             converter(catalog_field) in (to_decimal, to_int, to_bool))
+             CURRENT + fetch_fields.index(catalog_field))
             for catalog_field, feed_field in spec["mapping"].items()
         ]
         options = spec.get("options", {})
@@ -92,21 +92,29 @@ class ImportPlan:
 
 
 def join_found(
-    plan: ImportPlan, rows: Sequence[tuple[Any, ...]], found: dict[str, tuple[int, Values]]
+    plan: ImportPlan, rows: Sequence[tuple[Any, ...]], found: dict[str, Product]
 ) -> list[Joined]:
     """Queued items (seq, key, input, outcome) with the products `Catalog.fetch` found."""
     joined: list[Joined] = []
     for row in rows:
-        hit = found.get(row[1])
+        hit = found.get(row[KEY])
         if hit is None:
             joined.append((*row, None))
             continue
-        product_id, values = hit
+        values = hit.values
         current = [values.get(name) for name in plan.fetch_fields]
         if plan.attributes:
-            current.append(values.get("__attributes"))
-        joined.append((*row, product_id, *current))
+            current.append(values.get(ATTRIBUTE_BAG))
+        joined.append((*row, hit.id, *current))
     return joined
+
+
+class Decision(NamedTuple):
+    """What a batch's items come to, before anything is written."""
+
+    result: BatchResult  # each item's outcome, and the log's lines
+    updates: dict[int, Values]  # product id -> every written field, for `Catalog.apply`
+    creates: dict[str, Values]  # key -> the new product's fields
 
 
 def import_batch(
@@ -115,18 +123,31 @@ def import_batch(
 ) -> BatchResult:
     """Apply a batch of queued feed rows to the catalog; one bad row only marks that row error.
 
-    `loaders` (by fetch field) turn the current values of `rows` into field values, for a
-    catalog that hands them over as stored. `careful` applies each product in a savepoint of
-    its own: the retry of a batch that failed as a whole, so the product the database refuses
-    is found and only it is marked error.
+    `careful` applies each product in a savepoint of its own: the retry of a batch that failed
+    as a whole, so the product the database refuses is found and only it is marked error.
     """
+    result, updates, creates = decide_batch(plan, rows, loaders)
+    if careful:
+        _apply_one_by_one(conn, catalog, plan, result, updates, creates, rows, now)
+    else:
+        catalog.apply(conn, plan.fields, updates, list(creates.values()), now)
+    return result
+
+
+def decide_batch(
+    plan: ImportPlan, rows: Sequence[Joined], loaders: Sequence[Loader] | None = None
+) -> Decision:
+    """Each item's outcome and the products to write: the one decision of a batch and of
+    the preview. `loaders` (by fetch field, `base.Loader`) read current values handed over
+    raw; feed text equal to a raw value is no change."""
     result = BatchResult()
     updates: dict[int, Values] = {}
     creates: dict[str, Values] = {}
     outcomes = result.outcomes
-    readers = plan.readers
     none: list[Loader] = [None] * CURRENT
     loads = none + list(loaders or [None] * len(plan.fetch_fields))
+    readers = [(name, index, convert, at, loads[at] is not None)
+               for name, index, convert, at in plan.readers]
     # The loop below runs once per product: it avoids helper objects on purpose.
     for row in rows:
         seq, key, raw, queued, product_id = row[:CURRENT]
@@ -185,11 +206,7 @@ def import_batch(
             outcomes.append((seq, SKIPPED, NO_CHANGE))
         else:
             outcomes.append((seq, PROCESSED, REWRITTEN))
-    if careful:
-        _apply_one_by_one(conn, catalog, plan, result, updates, creates, rows, now)
-    else:
-        catalog.apply(conn, plan.fields, updates, list(creates.values()), now)
-    return result
+    return Decision(result, updates, creates)
 
 
 def _values(plan: ImportPlan, row: Joined, loads: list[Loader]) -> Values:
@@ -200,7 +217,7 @@ def _values(plan: ImportPlan, row: Joined, loads: list[Loader]) -> Values:
         load = loads[at]
         values[name] = load(value) if load is not None and value is not None else value
     if plan.attributes:
-        values["__attributes"] = row[CURRENT + len(plan.fetch_fields)]
+        values[ATTRIBUTE_BAG] = row[CURRENT + len(plan.fetch_fields)]
     return values
 
 
@@ -222,7 +239,7 @@ def _new_product(
                "reference: map a feed field to reference")
     else:
         creates[key] = {plan.match: key, **given}
-        result.outcomes.append((seq, PROCESSED, "created"))
+        result.outcomes.append((seq, PROCESSED, CREATED))
         _note(result.changed, f"{key}: created")
 
 

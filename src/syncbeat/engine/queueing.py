@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from syncbeat.catalog.base import INPUT
 from syncbeat.domain.profile import feed_fields
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
@@ -136,11 +137,18 @@ def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
 
 
 def _import_rows(source: _Open, total: int) -> tuple[list[ItemRow], int, int]:
+    return item_rows(itertools.islice(source.rows, CHUNK), total)
+
+
+def item_rows(records: Iterable[Any], total: int) -> tuple[list[ItemRow], int, int]:
+    """Feed records as items (seq from `total` + 1): pending with their input, or error with
+    why they cannot be used; and how many are pending, how many error. The preview queues
+    its rows with it too."""
     rows: list[ItemRow] = []
     errors = 0
     dumps = encode
     seq = total
-    for record in itertools.islice(source.rows, CHUNK):
+    for record in records:
         seq += 1
         if isinstance(record, RowError):
             rows.append((seq, record.key, None, _ERROR, record.message))
@@ -174,11 +182,11 @@ def _export_rows(
             after_id=source.last_id, limit=CHUNK,
         )
     rows: list[ItemRow] = [
-        (total + i, reference, str(product_id), _PENDING, None)
-        for i, (product_id, reference) in enumerate(pairs, start=1)
+        (total + i, listed.reference, str(listed.id), _PENDING, None)
+        for i, listed in enumerate(pairs, start=1)
     ]
     if pairs:
-        source.last_id = pairs[-1][0]
+        source.last_id = pairs[-1].id
     return rows, len(rows), 0
 
 
@@ -188,24 +196,23 @@ def _export_chunk(
 ) -> int | None:
     """Queue the next chunk of an export with one INSERT ... SELECT, when the catalog can:
     the items queued (0: all are), or None for a catalog that cannot (`_export_rows`)."""
-    queue = getattr(ctx.catalog, "queue_export", None)
-    if queue is None:
-        return None
     started = time.perf_counter()
     since = spec.get("_since")
     with write_tx(ctx.db) as conn:
         _claim_or_lose(ctx, conn, task, now, lease)
-        added, last_id = queue(
+        queued = ctx.catalog.queue_export(
             conn, task.id, first_seq=total + 1, active=spec.get("filter", {}).get("active"),
             changed_since=datetime.fromisoformat(since) if since else None,
             after_id=source.last_id, limit=CHUNK,
         )
-        if added and not add_queued(conn, task.id, expected_total=total, added=added,
-                                    pending=added, errors=0,
-                                    seconds=time.perf_counter() - started):
+        if queued is None:
+            return None  # nothing queued; the lease was renewed, that is all
+        if queued.added and not add_queued(conn, task.id, expected_total=total,
+                                           added=queued.added, pending=queued.added,
+                                           errors=0, seconds=time.perf_counter() - started):
             raise LostTask
-    source.last_id = last_id
-    return int(added)
+    source.last_id = queued.last_id
+    return queued.added
 
 
 def _last_queued_id(ctx: Context, task: Task) -> int:
@@ -213,7 +220,7 @@ def _last_queued_id(ctx: Context, task: Task) -> int:
         return 0
     with read_tx(ctx.db) as conn:
         rows = read_batch(conn, task.id, task.progress.total - 1, 1)
-    return int(rows[0][2]) if rows else 0
+    return int(rows[0][INPUT]) if rows else 0  # an export item's input: its product id
 
 
 def _queued_all(ctx: Context, task: Task, now: datetime, total: int, lease: timedelta) -> str:

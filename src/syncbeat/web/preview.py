@@ -9,18 +9,17 @@ PREVIEW_SECONDS, and only the rows shown are parsed: memory stays flat whatever 
 from __future__ import annotations
 
 import itertools
-import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from syncbeat.domain.diff import describe_changes, diff
 from syncbeat.domain.profile import Profile
-from syncbeat.domain.statuses import TaskKind
+from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.engine.context import Context
-from syncbeat.engine.process import NO_CHANGE, NOT_FOUND, REWRITTEN, ImportPlan
+from syncbeat.engine.process import CREATED, ImportPlan, decide_batch, join_found
 from syncbeat.engine.profiles import check_profile_reach
+from syncbeat.engine.queueing import item_rows
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
 from syncbeat.feeds.sources import head
@@ -30,6 +29,7 @@ ROWS = 10
 PREVIEW_BYTES = 1 << 20  # the first MiB of a source is enough for its first rows
 PREVIEW_XLSX_BYTES = 16 << 20  # an xlsx file is a zip: it is read whole, up to 16 MiB
 PREVIEW_SECONDS = 20.0  # a remote source must send them within this time
+PENDING = int(ItemOutcome.PENDING)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,13 +37,21 @@ class PreviewRow:
     seq: int
     key: str | None
     values: dict[str, str | None]  # feed field -> text, as read
-    outcome: str  # what a run would do: update, create, no change, skip, error
-    detail: str
+    item_outcome: int  # the item's outcome in a run (`ItemOutcome`): the report's word
+    detail: str  # what changed, why skipped, or the error: the report's words
+
+    @property
+    def outcome(self) -> str:
+        """What a run would do, in one word: update, create, skip, error."""
+        if self.item_outcome == ItemOutcome.PROCESSED:
+            return "create" if self.detail == CREATED else "update"
+        return "skip" if self.item_outcome == ItemOutcome.SKIPPED else "error"
 
     def as_dict(self) -> dict[str, Any]:
         """The row as the API returns it."""
         return {"seq": self.seq, "key": self.key, "values": self.values,
-                "outcome": self.outcome, "detail": self.detail}
+                "outcome": self.outcome, "item_outcome": ItemOutcome(self.item_outcome).label,
+                "detail": self.detail}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,54 +108,22 @@ def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path
 
 def _compare(ctx: Context, spec: dict[str, Any], columns: list[str], records: list[Any]
              ) -> list[PreviewRow]:
+    """Each record's outcome, decided as a task decides it: queued by the same checks,
+    joined with its product by `Catalog.fetch`, then `process.decide_batch`."""
     plan = ImportPlan.from_spec(spec)
-    parsed: list[tuple[int, str | None, dict[str, str | None], Any]] = []
-    for seq, record in enumerate(records, start=1):
-        if isinstance(record, RowError):
-            parsed.append((seq, record.key, {}, record.message))
-            continue
-        values = dict(zip(columns, record, strict=False))
-        key = (record[0] or "").strip() or None
-        parsed.append((seq, key, values, record if key else "the row has no value for its key"))
-    keys = [key for _, key, _, rec in parsed if key and not isinstance(rec, str)]
+    queued, _, _ = item_rows(records, 0)
+    keys = [key for _, key, _, outcome, _ in queued if key is not None and outcome == PENDING]
     with read_tx(ctx.db) as conn:
         found = ctx.catalog.fetch(conn, plan.match, list(dict.fromkeys(keys)),
                                   plan.fetch_fields)
+    # As `store.items.read_batch` reads them: (seq, key, input, outcome), without the detail.
+    joined = join_found(plan, [row[:4] for row in queued], found)
+    decided = {seq: (outcome, detail)
+               for seq, outcome, detail in decide_batch(plan, joined).result.outcomes}
     result = []
-    for seq, key, values, record in parsed:
-        if isinstance(record, str):
-            result.append(PreviewRow(seq=seq, key=key, values=values, outcome="error",
-                                     detail=record))
-            continue
-        outcome, detail = _outcome(plan, key, record, found)
-        result.append(PreviewRow(seq=seq, key=key, values=values, outcome=outcome,
-                                 detail=detail))
+    for (seq, key, _, queued_as, why), record in zip(queued, records, strict=True):
+        outcome, detail = decided.get(seq, (queued_as, why))
+        values = {} if isinstance(record, RowError) else dict(zip(columns, record, strict=False))
+        result.append(PreviewRow(seq=seq, key=key, values=values, item_outcome=outcome,
+                                 detail=detail or ""))
     return result
-
-
-def _outcome(plan: ImportPlan, key: str | None, record: tuple[Any, ...],
-             found: dict[str, Any]) -> tuple[str, str]:
-    incoming: dict[str, Any] = {}
-    problems: list[str] = []
-    for name, index, convert, *_ in plan.readers:
-        text = record[index]
-        if text is None:
-            continue
-        try:
-            incoming[name] = convert(text, name)
-        except ValueError as exc:
-            problems.append(str(exc))
-    if problems:
-        return "error", "; ".join(problems)
-    hit = found.get(key or "")
-    if hit is None:
-        if not plan.create_missing:
-            return "skip", NOT_FOUND
-        if "reference" not in {plan.match, *incoming}:
-            return "error", "not in the catalog, and a new product needs a reference"
-        return "create", "created: " + json.dumps(
-            {k: str(v) for k, v in incoming.items()}, ensure_ascii=False)
-    changes = diff(hit[1], incoming)
-    if changes:
-        return "update", describe_changes(changes)
-    return ("skip", NO_CHANGE) if plan.skip_unchanged else ("update", REWRITTEN)

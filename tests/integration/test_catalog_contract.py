@@ -1,0 +1,385 @@
+"""The catalog contract (`syncbeat.catalog.base.Catalog`), run on every catalog.
+
+Every test takes `catalog_under_test` and exercises one declared method through what it
+gives back; the last tests run an import and an export through the heartbeat on the catalog.
+The store is the `ctx` fixture's database (SQLite, or PostgreSQL when
+SYNCBEAT_TEST_DATABASE_URL says so); calls get the store's connection, as the engine gives it.
+
+To join the suite, a new catalog adds a parameter to `catalog_under_test` that:
+- builds its own empty database (for PrestaShop: a fresh MariaDB database with the tables a
+  shop has), and yields `Subject(catalog=..., fast_paths=..., attributes=...)`;
+- `fast_paths`: whether it answers the fast paths (`queued_with_products`, `queue_export`,
+  `export_table`, `export_json`) for a usual batch; a catalog in another database than the
+  store answers None (`base.PlainCatalog`), and the tests then check the engine's plain path;
+- `attributes`: whether it holds free attributes ("attributes.NAME" fields).
+Products are created through `Catalog.apply`, so the suite needs nothing else of it: the
+catalog must take the fields of FIELDS (reference, ean13, name, price, quantity, active).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from helpers import add_profile, drain, import_profile, task_of, write_csv
+
+from syncbeat.catalog.base import (
+    AMBIGUOUS,
+    ATTRIBUTE_BAG,
+    CURRENT,
+    PRODUCT_ID,
+    Catalog,
+    ExportTable,
+    JoinedBatch,
+    Listed,
+    PlainCatalog,
+    Product,
+    Values,
+)
+from syncbeat.catalog.builtin import BuiltinCatalog
+from syncbeat.domain.catalog_fields import MATCH_FIELDS
+from syncbeat.domain.convert import canonical_decimal
+from syncbeat.domain.statuses import TaskStatus
+from syncbeat.engine.actions import run_now
+from syncbeat.engine.artifacts import report_lines
+from syncbeat.engine.finish import EXPORT_FILE
+from syncbeat.engine.process import ImportPlan, export_values, join_found
+from syncbeat.feeds.jsonvalues import dumps
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.items import insert_items, read_batch
+from syncbeat.store.tasks import create_task
+
+FIELDS = ["reference", "ean13", "name", "price", "quantity", "active"]
+COLOR = "attributes.color"
+
+
+class PlainBuiltinCatalog(PlainCatalog, BuiltinCatalog):
+    """The built-in catalog without its fast paths, as a catalog in another database is."""
+
+
+@dataclass
+class Subject:
+    catalog: Catalog
+    fast_paths: bool  # answers the fast paths for a usual batch (else: None, always)
+    attributes: bool = True  # holds free attributes
+
+
+@pytest.fixture(params=["builtin", "builtin-plain"])
+def catalog_under_test(request: pytest.FixtureRequest, ctx: Any) -> Iterator[Subject]:
+    """The catalog, on an empty database of its own; the engine context `ctx` uses it."""
+    if request.param == "builtin":
+        subject = Subject(catalog=BuiltinCatalog(), fast_paths=True)
+    else:
+        subject = Subject(catalog=PlainBuiltinCatalog(), fast_paths=False)
+    ctx.catalog = subject.catalog
+    yield subject
+
+
+def product(reference: str, price: str = "1.00", quantity: int = 1, *, name: str | None = None,
+            ean13: str | None = None, active: bool = True) -> Values:
+    return {"reference": reference, "ean13": ean13, "name": name or f"Product {reference}",
+            "price": Decimal(price), "quantity": quantity, "active": active}
+
+
+def create(ctx: Any, catalog: Catalog, *products: Values, fields: Sequence[str] = FIELDS,
+           ) -> list[int]:
+    """Create products through the contract at the clock's time; their ids."""
+    with write_tx(ctx.db) as conn:
+        catalog.apply(conn, fields, {}, list(products), ctx.clock())
+    with read_tx(ctx.db) as conn:
+        found = catalog.fetch(conn, "reference", [p["reference"] for p in products], fields)
+    return [found[p["reference"]].id for p in products]
+
+
+def fetch(ctx: Any, catalog: Catalog, match: str, keys: list[str],
+          fields: Sequence[str] = FIELDS) -> dict[str, Product]:
+    with read_tx(ctx.db) as conn:
+        return catalog.fetch(conn, match, keys, fields)
+
+
+def export_ids(ctx: Any, catalog: Catalog, **filters: Any) -> list[Listed]:
+    args = {"active": None, "changed_since": None, "after_id": 0, "limit": 1000, **filters}
+    with read_tx(ctx.db) as conn:
+        return catalog.export_ids(conn, **args)
+
+
+def export_rows(ctx: Any, catalog: Catalog, ids: list[int], fields: Sequence[str] = FIELDS
+                ) -> dict[int, Values]:
+    """The products' values of `fields` (a catalog may give more)."""
+    with read_tx(ctx.db) as conn:
+        return {product.id: {f: product.values[f] for f in fields}
+                for product in catalog.export_rows(conn, ids, fields)}
+
+
+# fetch
+
+@pytest.mark.parametrize("match", MATCH_FIELDS)
+def test_fetch_finds_products_by_each_match_field(catalog_under_test, ctx, match):
+    catalog = catalog_under_test.catalog
+    made = [product("A1", "10.50", 3, ean13="4006381333931"),
+            product("B2", "0.99", 0, ean13="4006381333948", active=False)]
+    ids = create(ctx, catalog, *made)
+    keys = [str(ids[i]) if match == "id" else str(made[i][match]) for i in range(2)]
+    found = fetch(ctx, catalog, match, [*keys, "nowhere", "999999"])
+    assert set(found) == set(keys)
+    for key, made_id, values in zip(keys, ids, made, strict=True):
+        assert found[key] == Product(made_id, values)
+        got = found[key].values
+        assert isinstance(got["price"], Decimal) and isinstance(got["quantity"], int)
+        assert isinstance(got["active"], bool)
+    if match == "id":  # feed text: "007" is product 7
+        assert fetch(ctx, catalog, "id", [f"00{ids[0]}"])[f"00{ids[0]}"].id == ids[0]
+
+
+def test_fetch_gives_only_the_fields_asked_for(catalog_under_test, ctx):
+    catalog = catalog_under_test.catalog
+    [made_id] = create(ctx, catalog, product("A1", "2.50", 4))
+    assert fetch(ctx, catalog, "reference", ["A1"], ["price", "quantity"]) == {
+        "A1": Product(made_id, {"price": Decimal("2.50"), "quantity": 4})}
+    assert fetch(ctx, catalog, "reference", [], FIELDS) == {}
+
+
+def test_a_key_several_products_share_is_ambiguous(catalog_under_test, ctx):
+    catalog = catalog_under_test.catalog
+    create(ctx, catalog, product("A1", ean13="4006381333931"),
+           product("A2", ean13="4006381333931"), product("A3", ean13="4006381333948"))
+    found = fetch(ctx, catalog, "ean13", ["4006381333931", "4006381333948"])
+    assert found["4006381333931"] == Product(AMBIGUOUS, {})
+    assert found["4006381333948"].id not in (AMBIGUOUS, None)
+
+
+def test_free_attributes_are_read_with_the_whole_bag(catalog_under_test, ctx):
+    if not catalog_under_test.attributes:
+        pytest.skip("this catalog holds no free attributes")
+    catalog = catalog_under_test.catalog
+    fields = [*FIELDS, COLOR]
+    [made_id] = create(ctx, catalog, {**product("A1"), COLOR: "red"}, fields=fields)
+    got = fetch(ctx, catalog, "reference", ["A1"], ["price", COLOR])["A1"]
+    assert got.id == made_id
+    assert got.values[COLOR] == "red" and got.values[ATTRIBUTE_BAG] == {"color": "red"}
+
+
+# apply
+
+def test_apply_writes_updates_and_creates(catalog_under_test, ctx, clock):
+    catalog = catalog_under_test.catalog
+    first, second = create(ctx, catalog, product("A1", "1.00", 1), product("A2", "2.00", 2))
+    made_at = clock.now
+    clock.advance(minutes=5)
+    changed = product("A1", "1.25", 7, name="Renamed", active=False)
+    with write_tx(ctx.db) as conn:
+        catalog.apply(conn, FIELDS, {first: changed}, [product("N1", "9.90", 5)], clock.now)
+    found = fetch(ctx, catalog, "reference", ["A1", "A2", "N1"])
+    assert found["A1"] == Product(first, changed)
+    assert found["A2"] == Product(second, product("A2", "2.00", 2))
+    assert found["N1"].values == product("N1", "9.90", 5)
+    assert found["N1"].id not in (first, second)
+    # The changed time moved for the products written, and only for them.
+    assert [p.id for p in export_ids(ctx, catalog, changed_since=made_at)] == sorted(
+        [first, found["N1"].id])
+
+
+def test_a_refused_product_raises(catalog_under_test, ctx):
+    catalog = catalog_under_test.catalog
+    create(ctx, catalog, product("A1"))
+    with pytest.raises(Exception), write_tx(ctx.db) as conn:  # noqa: B017  any driver's error
+        catalog.apply(conn, FIELDS, {}, [product("A1")], ctx.clock())  # the reference is taken
+    assert len(export_ids(ctx, catalog)) == 1
+
+
+# export_ids and export_rows
+
+def test_export_ids_filter_by_active_and_changed_time_and_page(catalog_under_test, ctx, clock):
+    catalog = catalog_under_test.catalog
+    ids = create(ctx, catalog, *[product(f"P{i}", active=i % 3 != 0) for i in range(1, 8)])
+    every = [Listed(made_id, f"P{i}") for i, made_id in enumerate(ids, start=1)]
+    assert export_ids(ctx, catalog) == every
+    assert export_ids(ctx, catalog, active=True) == [p for p in every if p.reference not in
+                                                     ("P3", "P6")]
+    assert export_ids(ctx, catalog, active=False) == [every[2], every[5]]
+    pages, after = [], 0
+    while page := export_ids(ctx, catalog, after_id=after, limit=3):
+        assert len(page) <= 3
+        pages.append(page)
+        after = page[-1].id
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [listed for page in pages for listed in page] == every
+    before = clock.now
+    clock.advance(minutes=1)
+    with write_tx(ctx.db) as conn:
+        catalog.apply(conn, ["price"], {ids[3]: {"price": Decimal("5.00")}}, [], clock.now)
+    assert export_ids(ctx, catalog, changed_since=before) == [every[3]]
+    assert export_ids(ctx, catalog, changed_since=before, active=False) == []
+    assert export_ids(ctx, catalog, changed_since=clock.now) == []
+
+
+def test_export_rows_give_the_products_still_there(catalog_under_test, ctx):
+    catalog = catalog_under_test.catalog
+    ids = create(ctx, catalog, product("A1", "10.5", 3, ean13="4006381333931"),
+                 product("A2", "0.10", 0, active=False))
+    rows = export_rows(ctx, catalog, [*ids, 999_999])
+    assert rows == {ids[0]: product("A1", "10.50", 3, ean13="4006381333931"),
+                    ids[1]: product("A2", "0.10", 0, active=False)}
+    assert str(rows[ids[0]]["price"]) == "10.50"  # canonical: the cents written
+    assert export_rows(ctx, catalog, [ids[1]], ["reference", "price"]) == {
+        ids[1]: {"reference": "A2", "price": Decimal("0.10")}}
+    assert export_rows(ctx, catalog, []) == {}
+
+
+# The fast paths: None, or the same as the plain methods.
+
+def queued_task(ctx: Any, keys: list[str]) -> int:
+    """A task with these keys queued as pending import items (input: price, stock)."""
+    profile = add_profile(ctx, import_profile())
+    with write_tx(ctx.db) as conn:
+        task_id = create_task(conn, profile, scheduled_at=ctx.clock(), trigger="manual",
+                              now=ctx.clock())
+        assert task_id is not None
+        insert_items(conn, task_id, [(seq, key, f"{key}\x1f2.00\x1f5\x1ft", 0, None)
+                                     for seq, key in enumerate(keys, start=1)])
+    return task_id
+
+
+@pytest.mark.parametrize("match", MATCH_FIELDS)
+def test_queued_with_products_is_the_join_of_the_items_with_fetch(catalog_under_test, ctx,
+                                                                   match):
+    catalog = catalog_under_test.catalog
+    ids = create(ctx, catalog, product("A1", "10.50", 3, ean13="4006381333931"),
+                 product("A2", ean13="4006381333931"), product("A3", "0.99", 0, active=False))
+    key_of = {"reference": ["A1", "A3"], "ean13": ["4006381333931"],
+              "id": [str(ids[0]), str(ids[2])]}[match]
+    task_id = queued_task(ctx, [*key_of, "nowhere", *key_of])
+    plan = ImportPlan.from_spec({**import_profile(match={"feed": "sku", "catalog": match}),
+                                 "mapping": {"price": "net_price", "quantity": "stock",
+                                             "active": "title"}})
+    with read_tx(ctx.db) as conn:
+        joined = catalog.queued_with_products(conn, task_id, 1, 3, match, plan.fetch_fields)
+        queued = read_batch(conn, task_id, 1, 3)
+        plain = join_found(plan, queued, catalog.fetch(
+            conn, match, list(dict.fromkeys(r[1] for r in queued)), plan.fetch_fields))
+    assert [row[PRODUCT_ID] for row in plain] == (
+        [None, AMBIGUOUS] if match == "ean13" else [ids[2], None, ids[0]])
+    if joined is None:
+        assert not catalog_under_test.fast_paths or match == "id"
+        return
+    assert isinstance(joined, JoinedBatch)
+    assert len(joined.loaders) == len(plan.fetch_fields)
+    loads = [None] * CURRENT + joined.loaders
+    read = [tuple(load(v) if load is not None and v is not None else v
+                  for load, v in zip(loads, row, strict=False)) for row in joined.rows]
+    assert [_known(row) for row in read] == [_known(row) for row in plain]
+
+
+def _known(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A joined row as far as it holds: nothing after the product id of a key not found
+    or ambiguous."""
+    if row[PRODUCT_ID] is None or row[PRODUCT_ID] == AMBIGUOUS:
+        return tuple(row[:PRODUCT_ID + 1])
+    return tuple(row)
+
+
+def test_queue_export_queues_what_export_ids_lists(catalog_under_test, ctx, clock):
+    catalog = catalog_under_test.catalog
+    ids = create(ctx, catalog, *[product(f"P{i}", active=i != 2) for i in range(1, 6)])
+    task_id = queued_task(ctx, [])
+    with write_tx(ctx.db) as conn:
+        queued = catalog.queue_export(conn, task_id, first_seq=1, active=True,
+                                      changed_since=clock.now - timedelta(days=1),
+                                      after_id=ids[0], limit=3)
+    if queued is None:
+        assert not catalog_under_test.fast_paths
+        return
+    listed = export_ids(ctx, catalog, active=True, after_id=ids[0], limit=3)
+    assert queued == (3, listed[-1].id)
+    with read_tx(ctx.db) as conn:
+        items = read_batch(conn, task_id, 0, 10)
+    assert items == [(seq, p.reference, str(p.id), 0) for seq, p in enumerate(listed, start=1)]
+    with write_tx(ctx.db) as conn:
+        assert catalog.queue_export(conn, task_id, first_seq=4, active=True, changed_since=None,
+                                    after_id=ids[-1], limit=3) == (0, ids[-1])
+
+
+def test_export_table_and_json_are_what_export_rows_give(catalog_under_test, ctx):
+    catalog = catalog_under_test.catalog
+    ids = sorted(create(ctx, catalog, product("A1", "10.5", 3, name='quote " Šilutė\n'),
+                        product("A2", "0.10", 0, active=False, ean13="4006381333931"),
+                        product("A3", "7", 9)))  # a batch's ids come in order
+    fields = {"sku": "reference", "code": "ean13", "title": "name", "price": "price",
+              "qty": "quantity", "on": "active", "pid": "id"}
+    rows = export_rows(ctx, catalog, ids, list(fields.values()))
+    expected = [dumps(export_values(rows[i], fields)) for i in ids]
+    with read_tx(ctx.db) as conn:
+        table = catalog.export_table(conn, ids, list(fields.values()))
+        text = catalog.export_json(conn, ids, list(fields), list(fields.values()))
+        gone = catalog.export_json(conn, [*ids, ids[-1] + 1], list(fields),
+                                   list(fields.values()))
+    assert gone is None  # a product not there: the engine takes the other paths
+    if not catalog_under_test.fast_paths:
+        assert table is None and text is None
+        return
+    assert text is None or text == ",\n".join(expected)  # None: export_table is the path
+    assert isinstance(table, ExportTable) and table.ids == tuple(ids)
+    for values, column, kind in zip(
+            [[rows[i][f] for i in ids] for f in fields.values()], table.columns, table.kinds,
+            strict=True):
+        if kind == "number":
+            values = [None if v is None else str(canonical_decimal(v)) for v in values]
+        assert list(column) == values
+
+
+# Through the engine: what a user sees of an import and an export on this catalog.
+
+def report(ctx: Any, task_id: int) -> list[tuple[str, str, str]]:
+    import csv
+    import io
+
+    rows = csv.DictReader(io.StringIO("".join(report_lines(ctx.db, task_of(ctx, task_id)))))
+    return [(r["key"], r["outcome"], r["detail"]) for r in rows]
+
+
+def test_an_import_changes_the_catalog_and_reports_each_row(catalog_under_test, ctx):
+    catalog = catalog_under_test.catalog
+    create(ctx, catalog, product("A1", "1.00", 1), product("A2", "2.00", 2))
+    write_csv(ctx, "a.csv", ["sku", "title", "net_price", "stock"], [
+        ["A1", "", "1.50", "1"], ["A2", "", "2.00", "2"], ["N1", "New", "3.00", "3"],
+        ["A2", "", "x", "2"], ["A1", "", "", "4"]])
+    profile = add_profile(ctx, import_profile(options={"create_missing": True}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    assert task_of(ctx, task_id).status is TaskStatus.COMPLETED
+    assert report(ctx, task_id) == [
+        ("A1", "processed", "price: 1.00 -> 1.50"),
+        ("A2", "skipped", "no change"),
+        ("N1", "processed", "created"),
+        ("A2", "error", "price 'x' is not a number"),
+        ("A1", "processed", "quantity: 1 -> 4"),
+    ]
+    found = fetch(ctx, catalog, "reference", ["A1", "N1"], ["price", "quantity", "name"])
+    assert found["A1"].values == {"price": Decimal("1.50"), "quantity": 4, "name": "Product A1"}
+    assert found["N1"].values == {"price": Decimal("3.00"), "quantity": 3, "name": "New"}
+
+
+def test_an_export_writes_every_product_asked_for(catalog_under_test, ctx):
+    catalog = catalog_under_test.catalog
+    create(ctx, catalog, product("A1", "10.5", 3), product("A2", active=False),
+           product("A3", "7.25", 9))
+    profile = add_profile(ctx, {
+        "name": "Catalog to app", "kind": "export", "batch_size": 2,
+        "filter": {"active": True},
+        "fields": {"sku": "reference", "price": "price", "qty": "quantity"}})
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.COMPLETED, task.message
+    assert task.progress.processed == 2 and task.progress.total == 2
+    document = json.loads((ctx.task_dir(task_id) / EXPORT_FILE).read_text("utf-8"),
+                          parse_float=Decimal)
+    assert document["products"] == [
+        {"sku": "A1", "price": Decimal("10.50"), "qty": 3},
+        {"sku": "A3", "price": Decimal("7.25"), "qty": 9},
+    ]

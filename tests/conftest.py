@@ -1,5 +1,6 @@
 """Fixtures shared by the tiers: a fresh database (SQLite, or PostgreSQL when
-SYNCBEAT_TEST_DATABASE_URL says so), a clock that tests move, and an engine context."""
+SYNCBEAT_TEST_DATABASE_URL says so), a clock that tests move, an engine context, and a
+PrestaShop-shaped MariaDB database per test module (`shop_db`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ import sqlalchemy as sa
 
 TEST_URL = os.environ.get("SYNCBEAT_TEST_DATABASE_URL", "")
 REQUIRE_PG = os.environ.get("SYNCBEAT_REQUIRE_POSTGRES") == "1"
+REQUIRE_MARIADB = os.environ.get("SYNCBEAT_REQUIRE_MARIADB") == "1"
 _reached_postgres = 0
+_mariadb_skipped = 0
+_reached_mariadb = 0
 
 
 @dataclass
@@ -88,7 +92,33 @@ def ctx(db_url: str, data_dir: Path, clock: Clock) -> Iterator[object]:
     db.dispose()
 
 
+@pytest.fixture(scope="module")
+def shop_db() -> Iterator[object]:
+    """A fresh MariaDB database for this test module (sb_test_..., dropped after), where
+    `install(prefix)` loads the PrestaShop-shaped schema and seeds it. Skipped when MariaDB
+    is not reachable, unless SYNCBEAT_REQUIRE_MARIADB=1."""
+    global _mariadb_skipped, _reached_mariadb
+    from shopdb import ShopDatabase
+
+    try:
+        found = ShopDatabase.create()
+    except sa.exc.OperationalError as exc:
+        if REQUIRE_MARIADB:
+            pytest.fail(f"MariaDB is required but unreachable: {exc}")
+        _mariadb_skipped += 1
+        pytest.skip(f"MariaDB unreachable: {exc}")
+    _reached_mariadb += 1
+    try:
+        yield found
+    finally:
+        found.drop()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if REQUIRE_PG and exitstatus == 0 and _reached_postgres == 0:
         print("\nSYNCBEAT_REQUIRE_POSTGRES is set but no test reached PostgreSQL")
+        session.exitstatus = 1
+    if REQUIRE_MARIADB and exitstatus == 0 and (_mariadb_skipped or not _reached_mariadb):
+        print("\nSYNCBEAT_REQUIRE_MARIADB is set but the PrestaShop tests did not reach "
+              "MariaDB")
         session.exitstatus = 1

@@ -16,6 +16,7 @@ import click
 
 from syncbeat import __version__
 from syncbeat.app import open_context
+from syncbeat.catalog.location import BUILTIN, ENV_CATALOG, PrestashopLocation
 from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings, SettingsError
 from syncbeat.domain.ids import parse_id
 from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted
@@ -42,8 +43,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 class State:
-    def __init__(self, data_dir: str, database_url: str | None) -> None:
-        env = {**os.environ, ENV_DATA_DIR: data_dir, ENV_DATABASE_URL: database_url or ""}
+    def __init__(self, data_dir: str, database_url: str | None, catalog: str = BUILTIN) -> None:
+        env = {**os.environ, ENV_DATA_DIR: data_dir, ENV_DATABASE_URL: database_url or "",
+               ENV_CATALOG: catalog}
         try:
             self.settings = Settings.from_environ(env)
         except SettingsError as exc:
@@ -57,12 +59,34 @@ class State:
             self._ctx.db.dispose()
 
     def ctx(self, check: bool = True) -> Context:
+        self.refuse_shop_catalog()
         if self._ctx is None:
             try:
                 self._ctx = open_context(self.settings, check=check)
             except SchemaError as exc:
                 fail(str(exc), 2)
         return self._ctx
+
+
+    def refuse_shop_catalog(self) -> None:
+        """Until the PrestaShop catalog exists, a command that would use the catalog stops
+        instead of quietly working on the built-in one."""
+        location = self.settings.catalog
+        if isinstance(location, PrestashopLocation):
+            fail(f"`{_command_words()}` cannot use the PrestaShop catalog {location.shown} "
+                 "yet: only `syncbeat catalog check` supports it so far. Unset "
+                 "SYNCBEAT_CATALOG (or --catalog) to work on the built-in catalog.")
+
+
+def _command_words() -> str:
+    """The running command as the docs name it ("syncbeat catalog list"), however the
+    program was started."""
+    names: list[str] = []
+    ctx: click.Context | None = click.get_current_context()
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(["syncbeat", *reversed(names)])
 
 
 pass_state = click.make_pass_decorator(State)
@@ -78,10 +102,15 @@ pass_state = click.make_pass_decorator(State)
 @click.option("--database-url", envvar=ENV_DATABASE_URL, default=None, show_envvar=True,
               help="SQLAlchemy URL, e.g. postgresql+psycopg://host/db (default: SQLite "
                    "in the data folder).")
+@click.option("--catalog", envvar=ENV_CATALOG, default=BUILTIN, show_envvar=True,
+              show_default=True,
+              help="The catalog: builtin, or a PrestaShop shop's database, "
+                   "prestashop://USER:PASSWORD@HOST:3306/DBNAME?prefix=ps_&shop=1&lang=1.")
 @click.pass_context
-def main(click_ctx: click.Context, data_dir: str, database_url: str | None) -> None:
+def main(click_ctx: click.Context, data_dir: str, database_url: str | None,
+         catalog: str) -> None:
     """syncbeat: scheduled catalog imports and exports, as tasks you can watch."""
-    click_ctx.obj = State(data_dir, database_url)
+    click_ctx.obj = State(data_dir, database_url, catalog)
     click_ctx.call_on_close(click_ctx.obj.close)
 
 
@@ -572,7 +601,26 @@ def _file_chunks(path: Path, size: int = 1 << 20) -> Iterable[bytes]:
 # ---------------------------------------------------------------- catalog, settings
 @main.group()
 def catalog() -> None:
-    """Look at the built-in catalog."""
+    """Check the catalog; look at the built-in catalog."""
+
+
+@catalog.command("check")
+@pass_state
+def catalog_check(state: State) -> None:
+    """Connect to the catalog and say what it holds, or exactly what is wrong with it."""
+    from syncbeat.catalog.check import check_catalog
+
+    location = state.settings.catalog
+    db = None if isinstance(location, PrestashopLocation) else state.ctx().db
+    report = check_catalog(location, db)
+    for label, value in report.facts():
+        click.echo(f"{label}: {value}")
+    for problem in report.problems:
+        click.echo(f"syncbeat: {problem}", err=True)
+    if not report.usable:
+        click.echo("the catalog is not usable", err=True)
+        sys.exit(1)
+    click.echo("the catalog is usable")
 
 
 @catalog.command("list")

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from syncbeat.catalog.location import (
+    ENV_CATALOG,
+    BuiltinLocation,
+    CatalogLocation,
+    CatalogUrlError,
+    parse_catalog,
+)
 
 if TYPE_CHECKING:
     from syncbeat.feeds.netguard import HostPolicy
@@ -32,17 +40,20 @@ class Settings:
     database_url: str
     allowed_paths: tuple[Path, ...] = ()
     allowed_hosts: HostPolicy | None = None  # None: public addresses only
+    catalog: CatalogLocation = field(default_factory=BuiltinLocation)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read SYNCBEAT_DATA_DIR and SYNCBEAT_DATABASE_URL (defaults: ./syncbeat-data, SQLite),
-        SYNCBEAT_ALLOWED_PATHS and SYNCBEAT_ALLOWED_HOSTS; SettingsError names a bad value."""
+        SYNCBEAT_ALLOWED_PATHS, SYNCBEAT_ALLOWED_HOSTS and SYNCBEAT_CATALOG (default: builtin);
+        SettingsError names a bad value."""
         env = os.environ if environ is None else environ
         data_dir = Path(env.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
         url = env.get(ENV_DATABASE_URL) or f"sqlite:///{(data_dir / 'syncbeat.db').resolve()}"
         return cls(data_dir=data_dir, database_url=url,
                    allowed_paths=allowed_paths(env.get(ENV_ALLOWED_PATHS)),
-                   allowed_hosts=allowed_hosts(env.get(ENV_ALLOWED_HOSTS)))
+                   allowed_hosts=allowed_hosts(env.get(ENV_ALLOWED_HOSTS)),
+                   catalog=catalog_location(env.get(ENV_CATALOG)))
 
     @property
     def artifacts_dir(self) -> Path:
@@ -65,6 +76,14 @@ def allowed_paths(text: str | None) -> tuple[Path, ...]:
             raise SettingsError(f"{ENV_ALLOWED_PATHS}: {entry} is not an existing folder")
         found.append(path)
     return tuple(found)
+
+
+def catalog_location(text: str | None) -> CatalogLocation:
+    """The catalog of SYNCBEAT_CATALOG: builtin (the default) or a prestashop:// URL."""
+    try:
+        return parse_catalog(text)
+    except CatalogUrlError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def allowed_hosts(text: str | None) -> HostPolicy | None:

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syncbeat import __version__
+from syncbeat.catalog.location import BuiltinLocation, CatalogLocation
 from syncbeat.engine.context import Context
 from syncbeat.web import (
     api_catalog,
@@ -61,8 +62,10 @@ class SecurityHeaders:
 
 
 def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
-               worker_interval: float | None = None) -> FastAPI:
-    """The admin and the API on `ctx`; with `worker`, a heartbeat thread runs beside them."""
+               worker_interval: float | None = None,
+               catalog: CatalogLocation | None = None) -> FastAPI:
+    """The admin and the API on `ctx`; with `worker`, a heartbeat thread runs beside them.
+    `catalog` is the configured catalog the Configure tab checks (default: built-in)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +93,7 @@ def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
     app.state.signer = Signer(secret if secret is not None else load_secret(ctx.data_dir))
     app.state.url_heartbeat = UrlHeartbeat(ctx)
     app.state.worker_enabled = worker
+    app.state.catalog = catalog if catalog is not None else BuiltinLocation()
     errors.install(app, error_page)
     api_docs.install(app)
     for module in (api_tasks, api_profiles, api_settings, api_catalog, api_docs, pages_auth,

@@ -43,7 +43,8 @@ def serve(state: Any, host: str, port: int, no_worker: bool) -> None:
                        "`syncbeat user add NAME`", err=True)
     secret = os.environ.get("SYNCBEAT_SECRET_KEY")
     app = create_app(ctx, worker=not no_worker,
-                     secret=secret.encode("utf-8") if secret else None)
+                     secret=secret.encode("utf-8") if secret else None,
+                     catalog=state.settings.catalog)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     click.echo(f"syncbeat admin on http://{shown}:{port}/ "
                f"({'with' if not no_worker else 'without'} the heartbeat worker)")

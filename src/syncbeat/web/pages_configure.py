@@ -1,5 +1,5 @@
-"""The Configure tab: run-time settings, heartbeat health, API tokens and the heartbeat URL,
-the users and one's own password."""
+"""The Configure tab: the catalog's check, run-time settings, heartbeat health, API tokens
+and the heartbeat URL, the users and one's own password."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from syncbeat.catalog.check import check_catalog
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import SETTING_NAMES
 from syncbeat.store.tokens import SCOPES, delete_token, list_tokens
@@ -59,6 +60,7 @@ def _page(request: Request, who: Principal, *, values: dict[str, Any] | None = N
                 tokens=tokens, new_token=new_token, heartbeat_url=f"{base}/api/heartbeat",
                 users=accounts(ctx.db), worker_in_process=request.app.state.worker_enabled,
                 zones=ZONES, scopes=SCOPES,
+                catalog=check_catalog(request.app.state.catalog, ctx.db),
                 status=status)
 
 

@@ -1,0 +1,1 @@
+"""The PrestaShop catalog: a shop's own MySQL/MariaDB database (its check, so far)."""

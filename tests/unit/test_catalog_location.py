@@ -9,10 +9,10 @@ from syncbeat.catalog.location import (
     BuiltinLocation,
     CatalogUrlError,
     PrestashopLocation,
-    masked,
     parse_catalog,
 )
 from syncbeat.config import Settings, SettingsError
+from syncbeat.feeds.urls import shown_url
 
 SECRET = "s3cr@t:pw/x"
 URL = "prestashop://shop:s3cr%40t%3Apw%2Fx@db.example.com:3307/presta?prefix=shop_&shop=2&lang=3"
@@ -93,9 +93,9 @@ def test_every_mistake_is_named_without_the_password(text, problem):
 
 
 def test_masking_works_on_urls_that_do_not_parse():
-    assert masked("prestashop://u:p@ss@h:x/db") == "prestashop://u:***@h:x/db"
-    assert masked("prestashop://h/db") == "prestashop://h/db"
-    assert masked("builtin") == "builtin"
+    assert shown_url("prestashop://u:p@ss@h:x/db") == "prestashop://u:***@h:x/db"
+    assert shown_url("prestashop://h/db") == "prestashop://h/db"
+    assert shown_url("builtin") == "builtin"
 
 
 def test_settings_read_the_catalog_and_name_the_variable_of_a_mistake():

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from syncbeat.feeds.urls import MASK
+from syncbeat.feeds.urls import MASK, shown_url
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -94,28 +94,13 @@ class PrestashopLocation:
 CatalogLocation = BuiltinLocation | PrestashopLocation
 
 
-def masked(text: str) -> str:
-    """`text` (a URL, maybe malformed) with whatever stands between "user:" and "@" masked:
-    safe to quote in an error even when the URL could not be parsed."""
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        return text
-    end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0),
-              default=len(rest))
-    netloc, tail = rest[:end], rest[end:]
-    userinfo, at, hostport = netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return text
-    return f"{scheme}://{userinfo.partition(':')[0]}:{MASK}@{hostport}{tail}"
-
-
 def parse_catalog(text: str | None) -> CatalogLocation:
     """The catalog named by SYNCBEAT_CATALOG or --catalog; CatalogUrlError says what is wrong,
     in one line that names the problem and never the password."""
     value = (text or "").strip()
     if not value or value.lower() == BUILTIN:
         return BuiltinLocation()
-    shown = masked(value)
+    shown = shown_url(value)  # the password masked, even in a URL that does not parse
 
     def bad(problem: str) -> CatalogUrlError:
         return CatalogUrlError(f"{ENV_CATALOG}: {shown}: {problem}")

@@ -202,6 +202,8 @@ def _count_strings(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
             ):
                 count += 1
                 element.clear()
+                while element.getprevious() is not None:  # the table keeps its cleared texts
+                    del element.getparent()[0]
                 if count > limits.XLSX_SHARED_STRINGS:
                     break
     except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError) as exc:

@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -21,6 +22,14 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 class SchemaError(RuntimeError):
     """The database is missing or behind; str() says which command fixes it."""
+
+
+def insert_on_conflict(conn: Connection, table: sa.Table) -> Any:
+    """An INSERT that can say ON CONFLICT DO UPDATE / DO NOTHING: one statement where an
+    UPDATE, then an INSERT if nothing was updated, lets two writers race to the same key.
+    Both dialects have it, each behind its own construct."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def make_engine(url: str) -> Engine:

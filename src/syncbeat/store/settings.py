@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from syncbeat.domain.schedule import ScheduleError, zone
+from syncbeat.store.db import insert_on_conflict
 from syncbeat.store.tables import settings
 
 
@@ -81,11 +82,10 @@ def save_settings(conn: Connection, changes: dict[str, Any]) -> RuntimeSettings:
 
 
 def _put(conn: Connection, key: str, value: Any) -> None:
-    updated = conn.execute(
-        sa.update(settings).where(settings.c.key == key).values(value=value)
-    ).rowcount
-    if not updated:
-        conn.execute(sa.insert(settings).values(key=key, value=value))
+    # One upsert: workers starting together on a fresh database all write the heartbeat key.
+    statement = insert_on_conflict(conn, settings).values(key=key, value=value)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=[settings.c.key], set_={"value": statement.excluded.value}))
 
 
 def record_heartbeat(conn: Connection, at: datetime, summary: dict[str, Any]) -> None:

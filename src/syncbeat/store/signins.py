@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from syncbeat.store.db import insert_on_conflict
 from syncbeat.store.tables import signin_failures, spent_form_tokens
 
 t = signin_failures
@@ -31,12 +31,6 @@ class SigninCount:
                    pending=row.pending, pending_at=row.pending_at)
 
 
-def _insert(conn: Connection, table: sa.Table) -> Any:
-    # Both dialects have INSERT ... ON CONFLICT, each behind its own construct.
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 def locked_counts(conn: Connection, keys: Iterable[str]) -> dict[str, SigninCount]:
     """The counts of the keys that have one, locked until the transaction ends on PostgreSQL
     (SQLite's write transaction holds the whole database)."""
@@ -50,7 +44,7 @@ def add_pending(conn: Connection, keys: Iterable[str], now: datetime,
                 stale_before: datetime) -> None:
     """One attempt more is being checked for each key (pending counts begun before
     `stale_before` are those of a process that died: they start again)."""
-    statement = _insert(conn, t).values(
+    statement = insert_on_conflict(conn, t).values(
         [{"key": key, "failures": 0, "pending": 1, "pending_at": now} for key in sorted(keys)]
     )
     conn.execute(statement.on_conflict_do_update(
@@ -88,7 +82,7 @@ def clear_failures(conn: Connection, key: str) -> None:
 
 def spend_form_token(conn: Connection, token_hash: str, expires_at: datetime) -> bool:
     """Mark a sign-in form token used; False if it was used already."""
-    statement = _insert(conn, spent_form_tokens).values(token_hash=token_hash,
+    statement = insert_on_conflict(conn, spent_form_tokens).values(token_hash=token_hash,
                                                         expires_at=expires_at)
     inserted = statement.on_conflict_do_nothing().returning(spent_form_tokens.c.token_hash)
     return conn.execute(inserted).first() is not None

@@ -294,3 +294,40 @@ def test_a_worker_reads_one_big_feed_a_core_and_the_others_in_its_ticks(ctx, mon
         assert (second_task.progress.processed, second_task.progress.skipped) == (75, 20)
     finally:
         heartbeat.close()
+
+
+def test_a_kill_is_stamped_when_it_gets_the_task_not_when_it_asked(ctx, clock):
+    # A batch in flight holds the task; a kill asked meanwhile waits for it. Its time (and the
+    # task's Finished At) must not come before that batch's commit.
+    import threading
+
+    from syncbeat.store.db import write_tx
+    from syncbeat.store.tasks import get_task
+
+    _feed(ctx)
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    Heartbeat(ctx).tick()  # running
+    asked = clock()
+    holding, release = threading.Event(), threading.Event()
+
+    def batch_in_flight() -> None:
+        with write_tx(ctx.db) as conn:
+            get_task(conn, task_id, for_update=True)
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=batch_in_flight)
+    holder.start()
+    assert holding.wait(10)
+    killer = threading.Thread(target=kill_task, args=(ctx, task_id))
+    killer.start()
+    killer.join(0.3)
+    assert killer.is_alive()  # waiting for the batch
+    committed = clock.advance(seconds=2)  # the batch commits two seconds later
+    release.set()
+    holder.join(10)
+    killer.join(10)
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.KILLED
+    assert task.finished_at == committed != asked

@@ -43,10 +43,10 @@ class KillResult:
 
 def kill_task(ctx: Context, task_id: int, by: str = "a user") -> KillResult:
     """Killed, with its pending items cancelled, in one transaction; no batch starts after."""
-    now = ctx.clock()
     with write_tx(ctx.db) as conn:
         # The row lock (PostgreSQL) or the write lock (SQLite) waits for a batch in flight.
         task = get_task(conn, task_id, for_update=True)
+        now = ctx.clock()  # after the wait: never earlier than that batch's own times
         if task is None:
             raise ActionError(f"no task {task_id}", 404)
         if task.status not in ACTIVE_STATUSES:

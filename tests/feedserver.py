@@ -25,6 +25,8 @@ class FeedServer:
         self.body = body
         self.status = status
         self.requests: list[Request] = []
+        self.arrived = threading.Event()  # set when a request has arrived
+        self.hold: threading.Event | None = None  # if set: answer only once it is set
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,6 +34,9 @@ class FeedServer:
                 sent = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 server.requests.append(Request(self.command, self.path,
                                                self.headers.get("Authorization"), sent))
+                server.arrived.set()
+                if server.hold is not None:
+                    server.hold.wait(30)
                 self.send_response(server.status)
                 self.send_header("Content-Length", str(len(server.body)))
                 self.end_headers()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from syncbeat.domain.statuses import TaskKind, TaskStatus
@@ -13,23 +17,22 @@ from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import claim, get_task, move_task
 
 EXPORT_FILE = "export.json"
-FINISH_LEASE = timedelta(minutes=15)
+log = logging.getLogger(__name__)
 
 
 def finish_task(ctx: Context, task: Task, lease: timedelta) -> str:
     """Write and deliver an export's file, then mark the task completed (or error)."""
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
-        # Writing and delivering (with its retries) can outlast a batch's lease: hold the task
-        # long enough that no other worker finishes, and delivers, it a second time.
-        if not claim(conn, task.id, owner=ctx.owner, now=now, lease=max(lease, FINISH_LEASE)):
+        if not claim(conn, task.id, owner=ctx.owner, now=now, lease=lease):
             return f"task {task.id}: held by another worker, or no longer running"
         fresh = get_task(conn, task.id)
     assert fresh is not None
     message = None
     if fresh.kind is TaskKind.EXPORT:
         try:
-            message = _write_export(ctx, fresh)
+            with _lease_kept(ctx, task.id, lease):
+                message = _write_export(ctx, fresh)
         except FeedError as exc:
             reason = f"the export file was written but not delivered: {exc}"
             with write_tx(ctx.db) as conn:
@@ -43,6 +46,34 @@ def finish_task(ctx: Context, task: Task, lease: timedelta) -> str:
         add_log(conn, task.id, now, _end_line(fresh, message, now))
     _drop_snapshot(ctx, fresh)
     return f"task {task.id} ({fresh.profile_name}) completed"
+
+
+@contextmanager
+def _lease_kept(ctx: Context, task_id: int, lease: timedelta) -> Iterator[None]:
+    """Renew the task's lease every third of it while the block runs.
+
+    Writing and delivering an export (with its retries) can outlast one lease: no other
+    worker may finish, and deliver, it a second time meanwhile. A worker that dies stops
+    renewing, so another takes the task over after one lease, as after a batch.
+    """
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(lease.total_seconds() / 3):
+            try:
+                with write_tx(ctx.db) as conn:
+                    if not claim(conn, task_id, owner=ctx.owner, now=ctx.clock(), lease=lease):
+                        return  # killed meanwhile: the move to completed will say so
+            except Exception as exc:  # the next renewal tries again; delivery goes on
+                log.warning("task %s: renewing its lease failed: %s", task_id, exc)
+
+    keeper = threading.Thread(target=renew, name=f"lease-of-task-{task_id}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        keeper.join()
 
 
 def _write_export(ctx: Context, task: Task) -> str:

@@ -45,3 +45,54 @@ def test_a_gate_left_shut_only_delays_a_writer(ctx, monkeypatch):
     assert _count(ctx) == before + 1
     assert time.perf_counter() - started >= 0.4
     assert db.WRITE_STATS.longest_wait >= 0.2
+
+
+def _hold_then_hang(gate, holding) -> None:
+    assert gate.acquire(timeout=5)
+    holding.set()
+    time.sleep(60)  # killed here, inside its "transaction"
+
+
+def test_a_process_killed_while_it_holds_the_gate_does_not_keep_it_shut(ctx, tmp_path):
+    import multiprocessing
+    import os
+    import signal
+
+    from syncbeat.store.gate import WriteGate
+
+    spawn = multiprocessing.get_context("spawn")
+    gate = WriteGate.beside(tmp_path / "syncbeat.db")
+    try:
+        holding = spawn.Event()
+        holder = spawn.Process(target=_hold_then_hang, args=(gate, holding), daemon=True)
+        holder.start()
+        assert holding.wait(30)
+        assert not gate.acquire(timeout=0.05)  # held by a live process: the others wait
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.join(10)
+        assert gate.acquire(timeout=0)  # its holder died: open at once, no timeout to sit out
+        gate.release()
+        share_write_gate(ctx.db, gate)
+        before = _count(ctx)
+        assert _count(ctx) == before + 1
+    finally:
+        share_write_gate(ctx.db, None)
+        gate.close()
+
+
+def test_threads_of_one_process_take_turns_at_the_gate(tmp_path):
+    from syncbeat.store.gate import WriteGate
+
+    gate = WriteGate.beside(tmp_path / "syncbeat.db")
+    try:
+        assert gate.acquire(timeout=1)
+        other = threading.Thread(target=lambda: results.append(gate.acquire(timeout=0.2)))
+        results: list[bool] = []
+        other.start()
+        other.join(5)
+        assert results == [False]  # one flock per process: the thread lock keeps them apart
+        gate.release()
+        assert gate.acquire(timeout=0)
+        gate.release()
+    finally:
+        gate.close()

@@ -60,6 +60,7 @@ def test_a_source_outside_the_data_folder_is_refused(reach, data, location):
     ("syncbeat.db", "syncbeat's database"),
     ("syncbeat.db-wal", "syncbeat's database"),
     ("syncbeat.db-shm", "syncbeat's database"),
+    ("syncbeat.db-gate", "syncbeat's database"),
     ("feeds/../secret.key", "at the top of the data folder"),
     ("tasks/7/export.json", "in tasks/"),
     ("feeds/.env", "hidden"),

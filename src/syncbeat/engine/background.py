@@ -29,8 +29,9 @@ from typing import Any
 
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
-from syncbeat.engine.context import Context
+from syncbeat.engine.context import Context, sqlite_file
 from syncbeat.store.db import WRITE_STATS, WriteStats, share_write_gate
+from syncbeat.store.gate import WriteGate
 
 log = logging.getLogger(__name__)
 HELP_BYTES = 512 * 1024  # feeds smaller than this are queued within a tick or two
@@ -62,7 +63,8 @@ class Queuer:
         # Made with the first child: they start multiprocessing's helper process.
         self.stop: Event | None = None
         self.said: Any = None  # lines (and last figures) the children send the worker
-        self.gate: Any = None  # SQLite: writers of the worker and its children take turns
+        # SQLite: writers of the worker and its children take turns
+        self.gate: WriteGate | None = None
         self.children: dict[int, BaseProcess] = {}
         self._ended: set[int] = set()  # tasks whose child ended, until `ended` is asked
 
@@ -93,8 +95,9 @@ class Queuer:
         try:
             if self.stop is None:
                 self.stop, self.said = _SPAWN.Event(), _SPAWN.SimpleQueue()
-                if self.ctx.db.dialect.name == "sqlite":
-                    self.gate = _SPAWN.Lock()
+                database = sqlite_file(self.ctx.db)
+                if database is not None:
+                    self.gate = WriteGate.beside(database)
             child = _SPAWN.Process(
                 target=queue_in_child,
                 args=(self.ctx.db.url.render_as_string(hide_password=False),
@@ -168,6 +171,8 @@ class Queuer:
             share_write_gate(self.ctx.db, None)
         if self.said is not None:
             self.said.close()
+        if self.gate is not None:
+            self.gate.close()
         # Let the shared locks go now: the process that made them removes them.
         self.stop = self.said = self.gate = None
         return last

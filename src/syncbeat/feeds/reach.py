@@ -45,7 +45,7 @@ TASK_FILES = "tasks"  # the data folder's sub-folder of task files (engine.conte
 SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
 NAME_MAX = 255  # bytes of one name in a path (Linux, macOS and Windows file systems)
 PATH_MAX = 4096  # bytes of a whole path (Linux)
-_DB_COMPANIONS = ("", "-wal", "-shm", "-journal")
+_DB_COMPANIONS = ("", "-wal", "-shm", "-journal", "-gate")  # -gate: store/gate.py
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
                | getattr(os, "O_CLOEXEC", 0))
 

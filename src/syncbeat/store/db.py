@@ -96,10 +96,8 @@ _GATES: weakref.WeakKeyDictionary[Engine, Any] = weakref.WeakKeyDictionary()
 
 
 def share_write_gate(engine: Engine, gate: Any) -> None:
-    """Take turns with other processes at `gate` (a multiprocessing lock) before each write
-    transaction on `engine`. SQLite lets a waiting writer poll with growing sleeps, so a
-    process that writes back to back can keep another one waiting for seconds; a lock held
-    across processes wakes the waiting one as soon as the write lock is free."""
+    """Take turns with other processes at `gate` (a store.gate.WriteGate) before each write
+    transaction on `engine` (None: stop)."""
     if gate is None:
         _GATES.pop(engine, None)
     else:

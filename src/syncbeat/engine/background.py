@@ -217,7 +217,7 @@ def queue_in_child(
                 # Otherwise the worker committed a chunk first: read on from there.
     except Exception as exc:  # counted like any failed step; the worker's next tick retries
         log.warning("task %s: queueing failed: %s", task_id, exc)
-        if task is not None:
+        if task is not None:  # an outage is not counted: step_failed raises it again
             with contextlib.suppress(Exception):  # the database itself may be out of reach
                 said.put(step_failed(ctx, task, "queueing", exc))
     finally:

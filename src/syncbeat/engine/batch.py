@@ -28,7 +28,7 @@ from syncbeat.engine.process import (
 from syncbeat.feeds import ExportWriter
 from syncbeat.feeds.export import product_lines
 from syncbeat.feeds.jsonvalues import dumps
-from syncbeat.store.db import write_tx
+from syncbeat.store.db import is_outage, write_tx
 from syncbeat.store.items import count_outcomes, read_batch, record_outcomes
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import claim, finish_batch, get_task
@@ -44,6 +44,8 @@ def run_batch(ctx: Context, task: Task, lease: timedelta) -> str:
     try:
         said = _attempt(ctx, task, lease, careful=False)
     except Exception as exc:
+        if is_outage(exc):
+            raise  # not a product's fault: the worker waits for the database
         log.warning("task %s: batch failed, retrying product by product: %s", task.id, exc)
     else:
         return said

@@ -8,7 +8,7 @@ from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
 from syncbeat.engine.queueing import forget_reader
-from syncbeat.store.db import write_tx
+from syncbeat.store.db import is_outage, write_tx
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import move_task, note_failure
 
@@ -22,7 +22,12 @@ def reason_of(exc: BaseException) -> str:
 
 
 def step_failed(ctx: Context, task: Task, what: str, exc: BaseException) -> str:
-    """Record a failed step; end the task in error at the MAX_FAILURES-th in a row."""
+    """Record a failed step; end the task in error at the MAX_FAILURES-th in a row.
+
+    The database out of reach is not the task's failure: `exc` is raised again, for the
+    worker to wait the outage out (engine/worker.py)."""
+    if is_outage(exc):
+        raise exc
     forget_reader(ctx, task.id)  # what it read was not committed: start again from the database
     reason = reason_of(exc)
     now = ctx.clock()

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import FrameType
 
 from syncbeat.engine.context import Context
+from syncbeat.engine.failures import reason_of
 from syncbeat.engine.heartbeat import Heartbeat, TickReport
-from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.db import is_outage, read_tx, write_tx
 from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import release_leases
 
 WAIT_FOR_QUEUE = 0.02  # seconds: a task's items are being queued by a child process
+OUTAGE_WAIT_FIRST, OUTAGE_WAIT_MOST = 0.5, 30.0  # seconds between tries while the database is out
+log = logging.getLogger(__name__)
 
 
 def run_worker(
@@ -31,13 +37,25 @@ def run_worker(
     """
     stop = stop or threading.Event()
     heartbeat = Heartbeat(ctx, background=True)
+    outage = Outage()
+    say = on_tick or (lambda report: None)
     ticks = 0
     try:
         while not stop.is_set():
-            report = heartbeat.tick(stop)
+            try:
+                report = heartbeat.tick(stop)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                line = outage.began(exc, time.monotonic())
+                if line:
+                    say(TickReport(lines=[line]))
+                stop.wait(outage.wait)
+                continue
+            if outage.since is not None:
+                say(TickReport(lines=[outage.ended(time.monotonic())]))
             ticks += 1
-            if on_tick is not None:
-                on_tick(report)
+            say(report)
             if drain and not report.more:
                 break
             if report.waiting and report.worked == 0:
@@ -46,17 +64,51 @@ def run_worker(
                 stop.wait(interval if interval is not None else _interval(ctx))
     finally:
         last = heartbeat.close()  # background queueing first: it holds the same leases
-        if last and on_tick is not None:
-            on_tick(TickReport(lines=last))
-        with write_tx(ctx.db) as conn:
-            release_leases(conn, ctx.owner)  # another worker may take over at once
+        if last:
+            say(TickReport(lines=last))
+        try:
+            with write_tx(ctx.db) as conn:
+                release_leases(conn, ctx.owner)  # another worker may take over at once
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("leases not handed back (the database is out of reach): %s", exc)
         ctx.close()
     return ticks
 
 
+@dataclass
+class Outage:
+    """The database out of reach: said once, waited out with growing pauses, said over."""
+
+    since: float | None = None
+    wait: float = 0.0
+
+    def began(self, exc: BaseException, now: float) -> str | None:
+        """Note a failed tick; the line to say when the outage is new."""
+        log.warning("the database is out of reach: %s", reason_of(exc))
+        if self.since is not None:
+            self.wait = min(self.wait * 2, OUTAGE_WAIT_MOST)
+            return None
+        self.since, self.wait = now, OUTAGE_WAIT_FIRST
+        return (f"the database is out of reach ({reason_of(exc)}); waiting for it, trying "
+                f"again every {OUTAGE_WAIT_FIRST:g} to {OUTAGE_WAIT_MOST:g} seconds")
+
+    def ended(self, now: float) -> str:
+        """The line to say when a tick works again."""
+        lasted = now - (self.since or now)
+        self.since, self.wait = None, 0.0
+        return f"the database is back after {lasted:.1f} seconds; carrying on"
+
+
 def _interval(ctx: Context) -> float:
-    with read_tx(ctx.db) as conn:
-        return load_settings(conn).tick_interval_seconds
+    try:
+        with read_tx(ctx.db) as conn:
+            return load_settings(conn).tick_interval_seconds
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        return OUTAGE_WAIT_FIRST  # the next tick meets the outage and waits it out
 
 
 def stop_on_signals(stop: threading.Event) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import weakref
 from collections.abc import Iterator
@@ -30,6 +31,26 @@ def insert_on_conflict(conn: Connection, table: sa.Table) -> Any:
     Both dialects have it, each behind its own construct."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+_SQLITE_OUTAGES = ("disk is full", "disk i/o error", "unable to open")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Is `exc` the database being out of reach (a dropped connection, a server restarting
+    or refusing connections, a full disk), not a fault of the work? Such a failure is waited
+    out and retried; it never counts against a task."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, sa.exc.InterfaceError):
+        return True
+    if not isinstance(exc, sa.exc.OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):
+        # SQLite's OperationalError also covers mistakes in SQL: only these are the disk's.
+        text = str(exc.orig).lower()
+        return any(words in text for words in _SQLITE_OUTAGES)
+    return True  # PostgreSQL: a server gone, restarting or refusing connections
 
 
 def make_engine(url: str) -> Engine:

@@ -26,12 +26,13 @@ from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.context import Context
+from syncbeat.engine.failures import reason_of
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.heartbeat import Heartbeat
 from syncbeat.engine.profiles import save_profile, shown_settings
 from syncbeat.engine.worker import run_worker, stop_on_signals
 from syncbeat.store import profiles as profile_store
-from syncbeat.store.db import SchemaError, make_engine, read_tx, upgrade, write_tx
+from syncbeat.store.db import SchemaError, is_outage, make_engine, read_tx, upgrade, write_tx
 from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
 from syncbeat.store.tasks import TaskFilter, get_task, list_tasks, release_leases
 
@@ -93,9 +94,22 @@ pass_state = click.make_pass_decorator(State)
 
 
 # Every option can also come from the environment: SYNCBEAT_<COMMAND>_<OPTION>, e.g.
+class Commands(click.Group):
+    """The command group: the database out of reach is one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an outage of the database ends it with exit code 3."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            fail(f"the database is out of reach, nothing was changed: {reason_of(exc)}", 3)
+
+
 # SYNCBEAT_WORKER_DRAIN=1; options with a name of their own say so in --help.
-@click.group(context_settings={"help_option_names": ["-h", "--help"],
-                               "auto_envvar_prefix": "SYNCBEAT"})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"],
+                                             "auto_envvar_prefix": "SYNCBEAT"})
 @click.version_option(__version__, prog_name="syncbeat", allow_from_autoenv=False)
 @click.option("--data-dir", envvar=ENV_DATA_DIR, default="./syncbeat-data", show_envvar=True,
               help="Folder of the SQLite database, feeds and task files.")

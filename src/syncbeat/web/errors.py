@@ -11,11 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syncbeat.domain.profile import ProfileError
 from syncbeat.engine.actions import ActionError
+from syncbeat.store.db import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,16 @@ def install(app: FastAPI, render_error: Any) -> None:
         return respond(request, ApiError(
             403, "this form has expired or did not come from syncbeat: reload the page and "
                  "try again"))
+
+    @app.exception_handler(DBAPIError)
+    def database_error(request: Request, exc: DBAPIError) -> Response:
+        if not is_outage(exc):
+            return unexpected(request, exc)
+        log.warning("%s %s: the database is out of reach: %s", request.method,
+                    request.url.path, str(exc.orig).splitlines()[0])
+        return respond(request, ApiError(
+            503, "the database is out of reach, nothing was changed; try again in a moment"),
+            {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import uuid
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from syncbeat.catalog.base import Catalog
 from syncbeat.catalog.builtin import BuiltinCatalog
+from syncbeat.domain.lease import Machine, owner_name
 from syncbeat.feeds.reach import Reach
 
 
@@ -23,9 +25,34 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@functools.cache
+def this_machine() -> Machine:
+    """This process's host name and pid namespace (Linux; elsewhere the namespace is unknown)."""
+    try:
+        space = os.readlink("/proc/self/ns/pid").partition("[")[2].rstrip("]")
+    except OSError:
+        space = ""
+    return Machine(host=socket.gethostname()[:60].replace(":", "-"), pid_space=space)
+
+
 def worker_name() -> str:
-    """host:pid:random, unique per process, readable in a lease column."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    """host:pid:random:pidspace, unique per process, readable in a lease column."""
+    return owner_name(this_machine(), os.getpid(), uuid.uuid4().hex[:6])
+
+
+def process_alive(pid: int) -> bool:
+    """Does process `pid` exist here (a zombie, killed but not yet reaped, does not)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def sqlite_file(db: Engine) -> Path | None:

@@ -19,7 +19,7 @@ from syncbeat.engine.finish import finish_task
 from syncbeat.engine.queueing import forget_reader, queue_some, queue_step
 from syncbeat.engine.scheduling import schedule
 from syncbeat.engine.start import start_due
-from syncbeat.engine.tidy import tidy
+from syncbeat.engine.tidy import release_gone_leases, tidy
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import RuntimeSettings, load_settings, record_heartbeat
 from syncbeat.store.tables import tasks
@@ -81,6 +81,7 @@ class Heartbeat:
             self.last_plan = clock
             report.lines += schedule(ctx, now, timedelta(minutes=settings.start_window_minutes))
             report.lines += start_due(ctx, now)
+            report.lines += release_gone_leases(ctx, now)
         with write_tx(ctx.db) if ctx.db.dialect.name == "postgresql" else read_tx(ctx.db) as conn:
             candidates = running_tasks(conn, now, ctx.owner)
         if self.queuer is not None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import shutil
 from datetime import datetime, timedelta
 
-from syncbeat.engine.context import Context
+from syncbeat.domain.lease import gone_here
+from syncbeat.engine.context import Context, process_alive, this_machine
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.tasks import (
     delete_items_chunk,
     delete_task_rows,
     expired_task_ids,
+    leases_held_on,
     release_expired_leases,
+    release_lease,
 )
 
 
@@ -28,6 +31,25 @@ def tidy(ctx: Context, now: datetime, retention: timedelta, limit: int = 50) -> 
         remove_task(ctx, task_id)
     if old:
         said.append(f"deleted {len(old)} task(s) older than {retention.days} days")
+    return said
+
+
+def release_gone_leases(ctx: Context, now: datetime) -> list[str]:
+    """Release at once the leases of workers of this machine that no longer exist (killed
+    outright): their tasks need not wait the lease out (domain/lease.py says when it is sure)."""
+    here = this_machine()
+    if not here.pid_space:
+        return []
+    with read_tx(ctx.db) as conn:
+        held = leases_held_on(conn, here.host, now, ctx.owner)
+    said: list[str] = []
+    for lease in held:
+        if not gone_here(lease.owner, here, process_alive):
+            continue
+        with write_tx(ctx.db) as conn:
+            if release_lease(conn, lease):
+                said.append(f"task {lease.task_id}: its worker {lease.owner} no longer runs "
+                            "on this machine: taken over without waiting for its lease")
     return said
 
 

@@ -149,6 +149,14 @@ def active_of_profile(conn: Connection, profile_id: int, status: TaskStatus) -> 
     return [Task.from_row(row) for row in conn.execute(query)]
 
 
+@dataclass(frozen=True, slots=True)
+class LeaseHeld:
+    """A running task's lease and who holds it."""
+
+    task_id: int
+    owner: str
+
+
 def running_tasks(conn: Connection, now: datetime, owner: str, limit: int = 50) -> list[Task]:
     """Running tasks this worker may claim: unleased, lease expired, or its own."""
     query = (
@@ -196,6 +204,29 @@ def release_expired_leases(conn: Connection, now: datetime) -> int:
         .values(lease_owner=None, lease_until=None)
     )
     return result.rowcount
+
+
+def leases_held_on(conn: Connection, host: str, now: datetime, owner: str) -> list[LeaseHeld]:
+    """Running tasks whose live lease another worker on host `host` holds."""
+    rows = conn.execute(
+        sa.select(tasks.c.id, tasks.c.lease_owner).where(
+            tasks.c.status == str(TaskStatus.RUNNING),
+            tasks.c.lease_until >= now,
+            tasks.c.lease_owner.like(f"{host}:%"),
+            tasks.c.lease_owner != owner,
+        )
+    )
+    return [LeaseHeld(task_id=row.id, owner=row.lease_owner) for row in rows]
+
+
+def release_lease(conn: Connection, held: LeaseHeld) -> bool:
+    """Forget one lease if that owner still holds it; False if it moved meanwhile."""
+    result = conn.execute(
+        sa.update(tasks)
+        .where(tasks.c.id == held.task_id, tasks.c.lease_owner == held.owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+    return result.rowcount == 1
 
 
 def release_leases(conn: Connection, owner: str) -> None:

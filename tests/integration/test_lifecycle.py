@@ -331,3 +331,21 @@ def test_a_kill_is_stamped_when_it_gets_the_task_not_when_it_asked(ctx, clock):
     task = task_of(ctx, task_id)
     assert task.status is TaskStatus.KILLED
     assert task.finished_at == committed != asked
+
+
+def test_a_queueing_process_no_longer_wanted_commits_no_chunk(ctx):
+    # A queueing child whose worker died asks before each chunk's commit, and stops.
+    from syncbeat.engine.queueing import queue_some
+    from syncbeat.engine.start import start_task
+
+    _feed(ctx)
+    profile = add_profile(ctx, import_profile())
+    task_id = run_now(ctx, profile.id)
+    assert start_task(ctx, task_of(ctx, task_id), ctx.clock()).endswith("started")
+    line, more = queue_some(ctx, task_of(ctx, task_id), ctx.clock(), float("inf"),
+                            timedelta(seconds=60), wanted=lambda: False)
+    assert (line, more) == (
+        f"task {task_id}: let go (killed, deleted, or queued by another worker)", False)
+    assert task_of(ctx, task_id).progress.total == 0
+    drain(ctx)  # the worker's own queueing then reads the feed from its start
+    assert task_of(ctx, task_id).progress.processed == 10

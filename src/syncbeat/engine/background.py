@@ -184,6 +184,8 @@ def queue_in_child(
 ) -> None:
     """The child process: queue the task chunk by chunk until it is queued or let go."""
     _die_with_parent()
+    if os.getppid() != parent:
+        return  # the worker died before we asked to die with it
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the worker, which stops us
     from syncbeat.engine.failures import step_failed
     from syncbeat.engine.queueing import queue_some
@@ -204,7 +206,8 @@ def queue_in_child(
                 return
             if _held_by_another(task, owner):
                 return
-            line, more = queue_some(ctx, task, ctx.clock(), time.perf_counter() + SLICE, lease)
+            line, more = queue_some(ctx, task, ctx.clock(), time.perf_counter() + SLICE, lease,
+                                    wanted=lambda: os.getppid() == parent)
             if not more:
                 with read_tx(engine) as conn:
                     after = get_task(conn, task_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,11 +55,12 @@ def queue_step(ctx: Context, task: Task, now: datetime, deadline: float, lease: 
 
 def queue_some(
     ctx: Context, task: Task, now: datetime, deadline: float, lease: timedelta, *,
-    chunks: int | None = None,
+    chunks: int | None = None, wanted: Callable[[], bool] | None = None,
 ) -> tuple[str, bool]:
     """`queue_step` (or at most `chunks` chunks of it), and whether more may remain: False
     once the source is exhausted, the task is lost to another worker (or a kill), or its
-    feed is broken."""
+    feed is broken. `wanted` is asked before each chunk's commit (a queueing process whose
+    worker died commits nothing more)."""
     spec = dict(task.spec or {})
     try:
         source = _reopen(ctx, task, spec)
@@ -84,6 +85,8 @@ def queue_some(
                 rows, pending, errors = _export_rows(ctx, source, total, spec)
             if not rows:
                 return _queued_all(ctx, task, now, total, lease), False
+            if wanted is not None and not wanted():
+                raise LostTask
             with write_tx(ctx.db) as conn:
                 _claim_or_lose(ctx, conn, task, now, lease)
                 # Counted first: a process that read from a stale total loses here, before

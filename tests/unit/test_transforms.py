@@ -92,9 +92,9 @@ def test_toml_floats_are_exact_decimals():
 def test_the_three_step_price_rule_explains_itself():
     toml = 'from = "net_price"\nsteps = [{multiply = 1.35}, {add = 0.50}, {round = "0.99"}]'
     assert explained(toml, net_price="7.40") == \
-        "10.99 (net_price 7.40 x 1.35 = 9.99, + 0.50 = 10.49, ending .99 = 10.99)"
+        "10.99 (net_price 7.40 x 1.35 = 9.99, + 0.50 = 10.49, ending .99)"
     assert explained(toml, net_price="7,40") == \
-        "10.99 (net_price 7,40 x 1.35 = 9.99, + 0.50 = 10.49, ending .99 = 10.99)"
+        "10.99 (net_price 7,40 x 1.35 = 9.99, + 0.50 = 10.49, ending .99)"
 
 
 def test_a_step_on_text_is_the_rows_error_naming_step_value_and_column():
@@ -118,7 +118,7 @@ def test_when_a_column_equals():
     assert computed(toml, net_price="10", category="Phones") == "20"
     assert computed(toml, net_price="10", category="Toys") == "10"
     assert explained(toml, net_price="10", category="Phones") == \
-        "20 (net_price 10 x 2 (when category is 'Phones') = 20)"
+        "20 (net_price 10 x 2 (when category is 'Phones'))"
 
 
 def test_markup_by_price_range_tests_the_feed_column_not_the_value_being_changed():
@@ -153,8 +153,8 @@ def test_a_value_map_with_a_default():
     assert computed(toml, stock=" out of stock ") == "0"
     assert computed(toml, stock="ask us") == "5"
     assert explained(toml, stock="in stock") == \
-        "100 (stock 'in stock' mapped to 100 at least 0 = 100)"
-    assert explained(toml, stock="ask us") == "5 (stock 'ask us' not in the map: 5 at least 0 = 5)"
+        "100 (stock 'in stock' mapped to 100, at least 0)"
+    assert explained(toml, stock="ask us") == "5 (stock 'ask us' not in the map: 5, at least 0)"
 
 
 def test_a_value_map_without_default_lets_other_values_through():
@@ -174,7 +174,7 @@ def test_a_result_the_field_cannot_hold_is_an_error_saying_how_it_was_computed()
     with pytest.raises(ConversionError) as caught:
         bound.compute(row(stock="3"))
     assert str(caught.value) == (
-        "quantity '4.5' is not a whole number (from stock 3 x 1.50 = 4.50)")
+        "quantity '4.5' is not a whole number (from stock 3 x 1.50)")
 
 
 def test_a_constant_value():

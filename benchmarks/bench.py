@@ -3,6 +3,7 @@
     python benchmarks/bench.py                     # N = 1,000,000 on SQLite, csv/jsonl/xml
     python benchmarks/bench.py --n 100000 --formats csv
     python benchmarks/bench.py --database-url postgresql+psycopg://postgres@127.0.0.1/test
+    python benchmarks/bench.py --n 200000 --formats csv --price-rule same     # plain vs a rule
 
 Each import runs as a real task with the real command line (`syncbeat run`, then
 `syncbeat worker --drain`), its outcome counts are checked, and its report and log are
@@ -120,7 +121,17 @@ class Database:
         engine.dispose()
 
 
-def profile_toml(fmt: str, batch: int) -> str:
+# Three steps on every row. "same" gives the feed's own prices, so the run's outcomes (and
+# writes) are the plain mapping's and the difference is the rule's cost; "markup" is a real
+# shop's rule, which changes every product's price (so it writes more rows too).
+PRICE_RULES = {
+    "same": '{from = "net_price", steps = [{multiply = 1}, {add = 0}, {round = 2}]}',
+    "markup": '{from = "net_price", steps = [{multiply = 1.35}, {add = 0.50}, {round = "0.99"}]}',
+}
+
+
+def profile_toml(fmt: str, batch: int, rule: str | None = None) -> str:
+    price = PRICE_RULES[rule] if rule else '"net_price"'
     return f"""
 name = "bench {fmt}"
 kind = "import"
@@ -134,7 +145,7 @@ item = "product"
 feed = "sku"
 catalog = "reference"
 [mapping]
-price = "net_price"
+price = {price}
 quantity = "stock"
 name = "title"
 [options]
@@ -168,15 +179,17 @@ def task_json(env: dict[str, str], task_id: int) -> dict[str, object]:
 
 
 def import_run(db: Database, n: int, fmt: str, batch: int, rows: list[feeds.Row],
-               kinds: dict[str, int], work: Path) -> dict[str, object]:
-    url = db.fresh(f"import_{fmt}")
+               kinds: dict[str, int], work: Path, rule: str | None = None) -> dict[str, object]:
+    """An import of the feed in `fmt`; with `rule`, its price is computed by one of
+    PRICE_RULES."""
+    url = db.fresh(f"import_{fmt}{'_rule' if rule else ''}")
     data = work / f"data_{fmt}"
     shutil.rmtree(data, ignore_errors=True)
     (data / "feeds").mkdir(parents=True)
     feed = data / "feeds" / f"bench.{fmt}"
     feeds.WRITERS[fmt](feed, rows)
     env = {**os.environ, "SYNCBEAT_DATA_DIR": str(data), "SYNCBEAT_DATABASE_URL": url}
-    (work / f"{fmt}.toml").write_text(profile_toml(fmt, batch))
+    (work / f"{fmt}.toml").write_text(profile_toml(fmt, batch, rule))
     run_cli(["profile", "add", str(work / f"{fmt}.toml")], env)
     out = run_cli(["run", f"bench {fmt}"], env).output
     task_id = int(re.search(r"task (\d+)", out).group(1))  # type: ignore[union-attr]
@@ -186,6 +199,8 @@ def import_run(db: Database, n: int, fmt: str, batch: int, rows: list[feeds.Row]
     expected = {"total": n, "processed": kinds["changed"] + kinds["new"],
                 "skipped": kinds["unchanged"], "error": kinds["bad"], "pending": 0,
                 "cancelled": 0}
+    if rule == "markup":  # its price is above every catalog price: all good rows change
+        expected.update(processed=n - kinds["bad"], skipped=0)
     assert task["status"] == "completed", task
     assert progress == expected, (progress, expected)
     report = run_cli(["task", "report", str(task_id), "-o", str(work / "report.csv")], env)
@@ -197,7 +212,8 @@ def import_run(db: Database, n: int, fmt: str, batch: int, rows: list[feeds.Row]
     longest = re.search(r"longest ([\d.]+) s", worker.output)
     wait = re.search(r"longest wait for the lock ([\d.]+) s", worker.output)
     return {
-        "format": fmt, "seconds": worker.seconds, "rate": n / worker.seconds,
+        "format": f"{fmt}+rule" if rule else fmt, "seconds": worker.seconds,
+        "rate": n / worker.seconds,
         "queue": queue_s, "process": process_s,
         # Start-up, the start (the feed's snapshot), commits, ticks, waits, the finish.
         "other": max(0.0, worker.seconds - process_s),
@@ -325,6 +341,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default SQLite)")
     parser.add_argument("--work-dir", default="bench-data")
     parser.add_argument("--skip-task-list", action="store_true")
+    parser.add_argument("--price-rule", choices=sorted(PRICE_RULES), default=None,
+                        help="run each import again with a three-step price rule, and compare")
     parser.add_argument("--only", choices=["export"], default=None,
                         help="run only this part (the template catalog is still built)")
     args = parser.parse_args()
@@ -359,12 +377,23 @@ def main() -> None:
           f"{'batches s':>11}{'other s':>9}{'peak MB':>9}{'longest tx s':>14}{'wait s':>8}")
     results = []
     for fmt in args.formats.split(","):
-        r = import_run(db, n, fmt, args.batch_size, rows, kinds, work)
-        results.append(r)
-        ratio = f"{r['rate'] / (n / floor):.2f}" if floor else "-"
-        print(f"{fmt:<7}{r['rate']:>10,.0f}{ratio:>9}{r['seconds']:>9.2f}{r['queue']:>9.2f}"
-              f"{r['process']:>11.2f}{r['other']:>9.2f}{r['peak_mb']:>9.0f}"
-              f"{r['longest_tx']:>14.3f}{r['longest_wait']:>8.3f}")
+        for rule in (None, args.price_rule) if args.price_rule else (None,):
+            r = import_run(db, n, fmt, args.batch_size, rows, kinds, work, rule)
+            results.append(r)
+            ratio = f"{r['rate'] / (n / floor):.2f}" if floor else "-"
+            print(f"{r['format']:<7}{r['rate']:>10,.0f}{ratio:>9}{r['seconds']:>9.2f}"
+                  f"{r['queue']:>9.2f}{r['process']:>11.2f}{r['other']:>9.2f}"
+                  f"{r['peak_mb']:>9.0f}{r['longest_tx']:>14.3f}{r['longest_wait']:>8.3f}")
+    if args.price_rule:
+        print(f"\nthe price rule {PRICE_RULES[args.price_rule]} on every row against the "
+              "plain mapping:")
+        plain = {r["format"]: r for r in results}
+        for fmt in args.formats.split(","):
+            a, b = plain[fmt], plain[f"{fmt}+rule"]
+            print(f"{fmt:<7}{a['seconds']:.2f} s -> {b['seconds']:.2f} s "
+                  f"({(b['seconds'] / a['seconds'] - 1) * 100:+.1f}%); batches "
+                  f"{a['process']:.2f} s -> {b['process']:.2f} s "
+                  f"({(b['process'] / a['process'] - 1) * 100:+.1f}%)")
     print("\nreport and log downloads (`syncbeat task report|log ID -o FILE`):")
     for r in results:
         print(f"{r['format']:<7} report {r['report_s']:.2f} s ({r['report_rate']:,.0f} rows/s, "

@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--format", default="csv", choices=sorted(feeds.WRITERS))
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--work-dir", default="bench-data/parts")
+    parser.add_argument("--price-rule", choices=sorted(bench.PRICE_RULES), default=None,
+                        help="compute the price with one of bench.py's three-step rules")
     parser.add_argument("--read-only", action="store_true",
                         help="time only reading the feed's records, as queueing does")
     args = parser.parse_args()
@@ -76,8 +78,10 @@ def main() -> None:
     feeds.WRITERS[args.format](data / "feeds" / f"bench.{args.format}", rows)
 
     import tomllib
+    from decimal import Decimal
 
-    profile = parse_profile(tomllib.loads(bench.profile_toml(args.format, args.batch_size)))
+    toml = bench.profile_toml(args.format, args.batch_size, args.price_rule)
+    profile = parse_profile(tomllib.loads(toml, parse_float=Decimal))
     if args.read_only:
         _read_only(data / "feeds" / f"bench.{args.format}", profile, args.n)
         return
@@ -91,6 +95,9 @@ def main() -> None:
     for name in ("_read", "import_batch", "record_outcomes", "finish_batch", "add_log"):
         timed(batch, name)
     timed(BuiltinCatalog, "apply", "apply (in import_batch)")
+    from syncbeat.engine import process
+
+    timed(process, "decide_batch", "decide_batch (in import_batch)")
 
     started = time.perf_counter()
     beat = heartbeat.Heartbeat(ctx)

@@ -9,6 +9,7 @@ import threading
 import time
 import tomllib
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -195,7 +196,7 @@ def profile_add(state: State, file: Path) -> None:
     """Add the profile described by a TOML file."""
     ctx = state.ctx()
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(file.read_text(encoding="utf-8"), parse_float=Decimal)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         fail(f"{file}: not a valid TOML file: {exc}")
     try:
@@ -281,7 +282,7 @@ def profile_edit(state: State, /, ref: str, sets: tuple[str, ...], **fields: Any
 
 def _toml_value(text: str) -> Any:
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        return tomllib.loads(f"v = {text}", parse_float=Decimal)["v"]
     except tomllib.TOMLDecodeError:
         return text
 

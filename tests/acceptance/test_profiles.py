@@ -136,3 +136,47 @@ def test_a_profile_is_added_listed_shown_edited_disabled_enabled_and_deleted(sb)
     assert [(t["id"], t["profile"], t["profile_id"], t["status"]) for t in kept.json()] == [
         (task_id, "Supplier A", None, "completed"),
     ]
+
+
+RULES = """\
+name = "Supplier R"
+kind = "import"
+[source]
+location = "feeds/r.csv"
+delimiter = ";"
+[match]
+feed = "sku"
+[mapping.price]
+from = "price"
+steps = [ {multiply = 1.35}, {add = 0.50}, {round = "0.99"} ]
+[mapping.quantity]
+from = "qty"
+map = { "in stock" = 100, "out of stock" = 0 }
+steps = [ {min = 0} ]
+"""
+
+
+def test_a_profile_with_rules_runs_and_a_bad_step_is_refused_naming_it(sb):
+    bad = sb.profile_file(RULES.replace('{round = "0.99"}', "{round = 0.99}"), "bad.toml")
+    refused = sb.fails("profile", "add", str(bad), code=1)
+    assert refused.err_lines == [
+        f"syncbeat: {bad}: mapping.price.steps[2]: round must be a whole number of places "
+        '(round = 2), an ending like "0.99" or a step like "0.05", in quotes']
+
+    sb.feed("r.csv", ["sku", "price", "qty"], [["R-1", "7.40", "in stock"],
+                                               ["R-2", "n/a", "3"]], delimiter=";")
+    added = sb.add_profile(RULES.replace("[match]", "[options]\ncreate_missing = true\n"
+                                                    "[match]"))
+    assert added.out.startswith("profile 1 'Supplier R' added"), str(added)
+    shown = sb.json("profile", "show", "1")
+    assert shown["mapping"]["price"] == {
+        "from": "price", "steps": [{"multiply": 1.35}, {"add": 0.5}, {"round": "0.99"}]}
+    sb("run", "Supplier R")
+    sb("worker", "--drain", "--quiet")
+    report = sb("task", "report", "1").csv()
+    assert report[1:] == [
+        ["1", "R-1", "processed", "created"],
+        ["2", "R-2", "error",
+         "price: step 1 (multiply 1.35) needs a number, the feed has 'n/a' in price"]]
+    product = sb("catalog", "show", "R-1").json()
+    assert (product["price"], product["quantity"]) == ("10.99", 100)

@@ -11,6 +11,7 @@ from syncbeat.domain.catalog_fields import CATALOG_FIELDS, MATCH_FIELDS, is_cata
 from syncbeat.domain.convert import ConversionError, to_bool
 from syncbeat.domain.schedule import ScheduleError, check_cron, zone
 from syncbeat.domain.statuses import TaskKind
+from syncbeat.domain.transforms import Rule, columns_of, parse_rule
 
 FORMATS = ("csv", "json", "jsonl", "xml", "xlsx")
 MAX_BATCH_SIZE = 100_000
@@ -49,7 +50,8 @@ class Profile:
     source: SourceSpec | None = None
     match_feed: str = "reference"
     match_catalog: str = "reference"
-    mapping: Mapping[str, str] = field(default_factory=dict)  # catalog field -> feed field
+    # catalog field -> feed field, or a rule computing it (`domain.transforms`)
+    mapping: Mapping[str, str | Rule] = field(default_factory=dict)
     create_missing: bool = False
     skip_unchanged: bool = True
     # export
@@ -79,7 +81,10 @@ class Profile:
                 source["sheet"] = src.sheet
             data["source"] = source
             data["match"] = {"feed": self.match_feed, "catalog": self.match_catalog}
-            data["mapping"] = dict(self.mapping)
+            data["mapping"] = {
+                name: value if isinstance(value, str) else dict(value.data)
+                for name, value in self.mapping.items()
+            }
             data["options"] = {
                 "create_missing": self.create_missing,
                 "skip_unchanged": self.skip_unchanged,
@@ -100,10 +105,14 @@ class Profile:
         return feed_fields(self.match_feed, self.mapping)
 
 
-def feed_fields(match_feed: str, mapping: Mapping[str, str]) -> list[str]:
+def feed_fields(match_feed: str, mapping: Mapping[str, Any]) -> list[str]:
     """The feed fields an import reads, each once: the match key first, then the mapped ones
-    (a task's spec holds them as spec["match"]["feed"] and spec["mapping"])."""
-    return list(dict.fromkeys([match_feed, *mapping.values()]))
+    and the columns their rules read (a task's spec holds them as spec["match"]["feed"] and
+    spec["mapping"])."""
+    names = [match_feed]
+    for value in mapping.values():
+        names.extend([value] if isinstance(value, str) else columns_of(value))
+    return list(dict.fromkeys(names))
 
 
 _TOP = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "id"}
@@ -202,7 +211,7 @@ def parse_profile(
 def _batch_size(c: _Collector, value: Any) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+    if isinstance(value, bool) or not isinstance(value, int | Decimal) or value != int(value):
         c.add("batch_size", f"must be a whole number, not {value!r}")
         return 1
     if not 1 <= int(value) <= MAX_BATCH_SIZE:
@@ -246,7 +255,7 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
     match_catalog = c.text(match, "catalog", "match.catalog", required=False) or "reference"
     if match_catalog not in MATCH_FIELDS:
         c.add("match.catalog", f"'{match_catalog}' is not one of {', '.join(MATCH_FIELDS)}")
-    mapping: dict[str, str] = {}
+    mapping: dict[str, str | Rule] = {}
     for catalog_field, feed_field in c.table(data, "mapping").items():
         where = f"mapping.{catalog_field}"
         if not is_catalog_field(catalog_field):
@@ -254,10 +263,16 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
             c.add(where, f"no such catalog field (use one of {known}, or attributes.NAME)")
         elif catalog_field == "id":
             c.add(where, "the product id is given by the catalog, it cannot be imported")
-        elif not isinstance(feed_field, str) or not feed_field.strip():
-            c.add(where, "must name a feed field")
+        elif isinstance(feed_field, str) and not feed_field.lstrip().startswith("{"):
+            if not feed_field.strip():
+                c.add(where, "must name a feed field")
+            else:
+                mapping[catalog_field] = feed_field.strip()
         else:
-            mapping[catalog_field] = feed_field.strip()
+            rule, errors = parse_rule(catalog_field, feed_field, where)
+            c.errors.extend(errors)
+            if rule is not None:
+                mapping[catalog_field] = rule
     if not mapping and not c.errors:
         c.add("mapping", "maps no field: add at least one 'catalog field = feed field' line")
     options = c.table(data, "options")

@@ -27,6 +27,7 @@ from syncbeat.domain.convert import ConversionError
 from syncbeat.domain.diff import describe_changes, diff, show
 from syncbeat.domain.profile import feed_fields
 from syncbeat.domain.statuses import ItemOutcome
+from syncbeat.domain.transforms import Bound, TransformError, parse_rule
 from syncbeat.engine.codec import decode
 from syncbeat.engine.failures import reason_of
 
@@ -60,8 +61,9 @@ class ImportPlan:
 
     match: str
     fields: list[str]  # catalog fields written
-    # (catalog field, input index, conversion, position of its current value in a joined row)
-    readers: list[tuple[str, int, Callable[[str, str], Any], int]]
+    # (catalog field, input index, conversion, position of its current value in a joined row,
+    # the field's rule or None for a plain column)
+    readers: list[tuple[str, int, Callable[[str, str], Any], int, Bound | None]]
     fetch_fields: list[str]  # the catalog fields read to compare: the written ones and the key
     create_missing: bool
     skip_unchanged: bool
@@ -78,8 +80,10 @@ class ImportPlan:
         match = spec["match"]["catalog"]
         fetch_fields = list(dict.fromkeys([*spec["mapping"], match]))
         readers = [
-            (catalog_field, read.index(feed_field), converter(catalog_field),
-             CURRENT + fetch_fields.index(catalog_field))
+            (catalog_field, read.index(feed_field) if isinstance(feed_field, str) else -1,
+             converter(catalog_field), CURRENT + fetch_fields.index(catalog_field),
+             None if isinstance(feed_field, str)
+             else _bound(catalog_field, feed_field, read, converter(catalog_field)))
             for catalog_field, feed_field in spec["mapping"].items()
         ]
         options = spec.get("options", {})
@@ -89,6 +93,14 @@ class ImportPlan:
             create_missing=bool(options.get("create_missing", False)),
             skip_unchanged=bool(options.get("skip_unchanged", True)),
         )
+
+
+def _bound(catalog_field: str, data: Any, read: list[str],
+           convert: Callable[[str, str], Any]) -> Bound:
+    rule, errors = parse_rule(catalog_field, data, f"mapping.{catalog_field}")
+    if rule is None:  # validated when saved: only a spec edited by hand gets here
+        raise ValueError("; ".join(f"{name}: {message}" for name, message in errors))
+    return rule.bind(read, catalog_field, convert)
 
 
 def join_found(
@@ -146,8 +158,8 @@ def decide_batch(
     outcomes = result.outcomes
     none: list[Loader] = [None] * CURRENT
     loads = none + list(loaders or [None] * len(plan.fetch_fields))
-    readers = [(name, index, convert, at, loads[at] is not None)
-               for name, index, convert, at in plan.readers]
+    readers = [(name, index, convert, at, loads[at] is not None, rule)
+               for name, index, convert, at, rule in plan.readers]
     # The loop below runs once per product: it avoids helper objects on purpose.
     for row in rows:
         seq, key, raw, queued, product_id = row[:CURRENT]
@@ -159,17 +171,30 @@ def decide_batch(
         incoming: list[tuple[str, int, Any]] = []
         changed: list[str] = []
         problems: list[str] | None = None
-        for name, index, convert, at, plain in readers:
-            text = values[index]
-            if not text or text.isspace():
-                continue  # no value for this field (missing or blank): leave it as it is
-            if plain and as_stored and text == row[at]:
-                continue  # written as the catalog holds it: unchanged, nothing to convert
-            try:
-                value = convert(text, name)
-            except ConversionError as exc:
-                problems = [*(problems or []), str(exc)]
-                continue
+        for name, index, convert, at, plain, rule in readers:
+            if rule is None:
+                text = values[index]
+                if not text or text.isspace():
+                    continue  # no value for this field (missing or blank): leave it as it is
+                if plain and as_stored and text == row[at]:
+                    continue  # written as the catalog holds it: unchanged, nothing to convert
+                try:
+                    value = convert(text, name)
+                except ConversionError as exc:
+                    problems = [*(problems or []), str(exc)]
+                    continue
+                trace = None
+            else:
+                try:
+                    value, trace = rule.compute(values)
+                except TransformError as exc:
+                    problems = [*(problems or []), f"{name}: {exc}"]
+                    continue
+                except ConversionError as exc:
+                    problems = [*(problems or []), str(exc)]
+                    continue
+                if value is None:
+                    continue  # no value: leave the field as it is
             incoming.append((name, at, value))
             if as_stored:
                 old = row[at]
@@ -181,7 +206,10 @@ def decide_batch(
             else:
                 continue  # a new product, or an ambiguous key: nothing to compare with
             if old != value and not _same(old, value):
-                changed.append(f"{name}: {show(old)} -> {show(value)}")
+                change = f"{name}: {show(old)} -> {show(value)}"
+                if trace is not None and rule is not None:
+                    change += f" ({rule.explain(trace)})"  # what the field's rule did
+                changed.append(change)
         if problems:
             _error(result, seq, key, "; ".join(problems))
             continue

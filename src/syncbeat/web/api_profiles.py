@@ -34,12 +34,38 @@ EXAMPLE = {
     "timezone": "Europe/Vilnius", "batch_size": 500,
     "source": {"location": "feeds/a.csv", "format": "csv", "delimiter": ";"},
     "match": {"feed": "sku", "catalog": "reference"},
-    "mapping": {"price": "net_price", "quantity": "stock"},
+    "mapping": {"price": {"from": "net_price",
+                          "steps": [{"multiply": 1.35}, {"add": 0.5}, {"round": "0.99"}]},
+                "quantity": "stock"},
     "options": {"create_missing": False, "skip_unchanged": True},
 }
 _TEXT = {"type": "string", "minLength": 1}
 _NAMES = {"type": "object", "additionalProperties": {"type": "string"}}
 _FLAG = {"type": "boolean"}
+_SCALAR = {"type": ["string", "number", "boolean"]}
+_NUMBER = {"type": ["number", "string"], "description": "exact: 1.35 is read as written"}
+_WHEN = {"type": "object", "additionalProperties": False,
+         "description": "the step applies only when every test holds; without column, the "
+                        "tests read the value at that step",
+         "properties": {"column": _TEXT, "equals": _SCALAR, "below": _NUMBER,
+                        "at_least": _NUMBER}}
+_STEP = {"type": "object", "minProperties": 1, "maxProperties": 2,
+         "additionalProperties": False,
+         "description": "one action, and an optional when",
+         "properties": {
+             **{name: _NUMBER for name in ("multiply", "divide", "add", "nearest",
+                                           "remove_tax", "add_tax")},
+             "min": {**_NUMBER, "description": "a floor: the value is at least this"},
+             "max": {**_NUMBER, "description": "a ceiling: the value is at most this"},
+             "round": {"type": ["integer", "string"],
+                       "description": 'places (2), an ending ("0.99") or a step ("0.05")'},
+             "ending": _NUMBER, "when": _WHEN}}
+_RULE = {"type": "object", "additionalProperties": False,
+         "description": "a field rule: exactly one of from, template, value; then an "
+                        "optional map (with default) and steps",
+         "properties": {"from": _TEXT, "template": _TEXT, "value": _SCALAR,
+                        "map": {"type": "object", "additionalProperties": _SCALAR},
+                        "default": _SCALAR, "steps": {"type": "array", "items": _STEP}}}
 PROFILE_SCHEMA: dict[str, Any] = {
     "required": ["name", "kind"],
     "properties": {
@@ -56,7 +82,9 @@ PROFILE_SCHEMA: dict[str, Any] = {
                                   "header": _FLAG, "item": _TEXT, "sheet": _TEXT}},
         "match": {"type": "object", "description": "import only",
                   "properties": {"feed": _TEXT, "catalog": {"enum": list(MATCH_FIELDS)}}},
-        "mapping": {**_NAMES, "description": "import only: catalog field = feed field"},
+        "mapping": {"type": "object", "additionalProperties": {"anyOf": [_TEXT, _RULE]},
+                    "description": "import only: catalog field = feed field, or a rule "
+                                   "computing it (see Transforms in docs/profiles.md)"},
         "options": {"type": "object", "description": "import only",
                     "properties": {"create_missing": _FLAG, "skip_unchanged": _FLAG}},
         "filter": {"type": "object", "description": "export only",

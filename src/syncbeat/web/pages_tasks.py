@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from syncbeat.domain.ids import MAX_ID, parse_id
-from syncbeat.domain.profile import Profile
+from syncbeat.domain.profile import Profile, feed_fields
 from syncbeat.domain.statuses import ACTIVE_STATUSES, ItemOutcome, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
@@ -187,9 +187,7 @@ def detail(
 def _input_columns(task: Task) -> list[str]:
     spec = task.spec or {}
     if "match" in spec and "mapping" in spec:
-        names = [spec["match"]["feed"]]
-        names += [f for f in spec["mapping"].values() if f not in names]
-        return names
+        return feed_fields(spec["match"]["feed"], spec["mapping"])
     return ["product id"]
 
 

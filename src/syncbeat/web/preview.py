@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from syncbeat.domain.convert import ConversionError
+from syncbeat.domain.diff import show
 from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import ItemOutcome, TaskKind
+from syncbeat.domain.transforms import TransformError
 from syncbeat.engine.context import Context
 from syncbeat.engine.process import CREATED, ImportPlan, decide_batch, join_found
 from syncbeat.engine.profiles import check_profile_reach
@@ -37,6 +40,9 @@ class PreviewRow:
     seq: int
     key: str | None
     values: dict[str, str | None]  # feed field -> text, as read
+    # catalog field -> what its rule computes from this row ("10.99 (net_price 7.40 x ...)"),
+    # or why it cannot; only fields mapped by a rule
+    computed: dict[str, str] = field(default_factory=dict)
     item_outcome: int  # the item's outcome in a run (`ItemOutcome`): the report's word
     detail: str  # what changed, why skipped, or the error: the report's words
 
@@ -50,20 +56,21 @@ class PreviewRow:
     def as_dict(self) -> dict[str, Any]:
         """The row as the API returns it."""
         return {"seq": self.seq, "key": self.key, "values": self.values,
-                "outcome": self.outcome, "item_outcome": ItemOutcome(self.item_outcome).label,
-                "detail": self.detail}
+                "computed": self.computed, "outcome": self.outcome,
+                "item_outcome": ItemOutcome(self.item_outcome).label, "detail": self.detail}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Preview:
     columns: list[str]
+    computed: list[str] = field(default_factory=list)  # the catalog fields mapped by a rule
     rows: list[PreviewRow] = field(default_factory=list)
     error: str | None = None  # the source could not be read at all
 
     def as_dict(self) -> dict[str, Any]:
         """The preview as the API returns it."""
-        return {"columns": self.columns, "rows": [r.as_dict() for r in self.rows],
-                "error": self.error}
+        return {"columns": self.columns, "computed": self.computed,
+                "rows": [r.as_dict() for r in self.rows], "error": self.error}
 
 
 def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
@@ -88,7 +95,9 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
         return Preview(columns=columns, error=f"the first {PREVIEW_BYTES >> 20} MiB of the "
                                               "source hold no whole row: the preview reads no "
                                               "further (a task reads the whole feed)")
-    return Preview(columns=columns, rows=_compare(ctx, spec, columns, records))
+    plan = ImportPlan.from_spec(spec)
+    return Preview(columns=columns, rows=_compare(ctx, plan, columns, records),
+                   computed=[name for name, *_, rule in plan.readers if rule is not None])
 
 
 def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path, bool]:
@@ -106,11 +115,10 @@ def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path
     return target, cut
 
 
-def _compare(ctx: Context, spec: dict[str, Any], columns: list[str], records: list[Any]
+def _compare(ctx: Context, plan: ImportPlan, columns: list[str], records: list[Any]
              ) -> list[PreviewRow]:
     """Each record's outcome, decided as a task decides it: queued by the same checks,
     joined with its product by `Catalog.fetch`, then `process.decide_batch`."""
-    plan = ImportPlan.from_spec(spec)
     queued, _, _ = item_rows(records, 0)
     keys = [key for _, key, _, outcome, _ in queued if key is not None and outcome == PENDING]
     with read_tx(ctx.db) as conn:
@@ -124,6 +132,25 @@ def _compare(ctx: Context, spec: dict[str, Any], columns: list[str], records: li
     for (seq, key, _, queued_as, why), record in zip(queued, records, strict=True):
         outcome, detail = decided.get(seq, (queued_as, why))
         values = {} if isinstance(record, RowError) else dict(zip(columns, record, strict=False))
-        result.append(PreviewRow(seq=seq, key=key, values=values, item_outcome=outcome,
-                                 detail=detail or ""))
+        computed = {} if isinstance(record, RowError) else _computed(plan, list(record))
+        result.append(PreviewRow(seq=seq, key=key, values=values, computed=computed,
+                                 item_outcome=outcome, detail=detail or ""))
     return result
+
+
+def _computed(plan: ImportPlan, values: list[str | None]) -> dict[str, str]:
+    """What each rule makes of a row, shown even when the product would not change."""
+    shown: dict[str, str] = {}
+    for name, *_, rule in plan.readers:
+        if rule is None:
+            continue
+        try:
+            value, trace = rule.compute(values)
+        except (TransformError, ConversionError) as exc:
+            shown[name] = f"error: {exc}"
+            continue
+        if value is None:
+            shown[name] = "(no value: left as it is)"
+        else:
+            shown[name] = show(value) + (f" ({rule.explain(trace)})" if trace else "")
+    return shown

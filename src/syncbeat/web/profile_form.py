@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 
 from syncbeat.domain.catalog_fields import CATALOG_FIELDS, MATCH_FIELDS
 from syncbeat.domain.profile import FORMATS, ProfileError
+from syncbeat.domain.transforms import inline_toml
 
 EMPTY_ROWS = 2  # blank mapping rows offered below the filled ones
 ZONES = sorted(available_timezones())
@@ -103,6 +104,20 @@ def form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]
     return {
         "values": data, "errors": errors, "other_errors": loose, "formats": FORMATS,
         "catalog_fields": list(CATALOG_FIELDS), "match_fields": MATCH_FIELDS, "zones": ZONES,
-        "mapping_rows": list((data.get("mapping") or {}).items()) + [("", "")] * EMPTY_ROWS,
+        "mapping_rows": _mapping_rows(data.get("mapping") or {}, errors),
         "field_rows": list((data.get("fields") or {}).items()) + [("", "")] * EMPTY_ROWS,
     }
+
+
+def _mapping_rows(mapping: Any, errors: dict[str, str]) -> list[tuple[str, str, bool, str]]:
+    """(catalog field, feed field or rule as an inline TOML table, is it a rule, its errors):
+    a rule is shown as text the form reads back unchanged."""
+    rows = []
+    for name, value in (mapping.items() if isinstance(mapping, dict) else []):
+        text = value if isinstance(value, str) else inline_toml(value)
+        where = f"mapping.{name}"
+        said = [message if key == where else f"{key.removeprefix(where + '.')}: {message}"
+                for key, message in errors.items()
+                if key == where or key.startswith((where + ".", where + "["))]
+        rows.append((name, text, text.lstrip().startswith("{"), "; ".join(said)))
+    return rows + [("", "", False, "")] * EMPTY_ROWS

@@ -1,0 +1,81 @@
+"""Field rules through the faces: the API takes and gives them as objects, refuses a bad step
+naming it; the web form shows a rule as an inline table and saves it back unchanged."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from webtools import csrf_of, import_data
+
+from syncbeat.store.db import read_tx
+from syncbeat.store.profiles import get_profile
+
+PRICE = {"from": "net_price", "steps": [{"multiply": 1.35}, {"add": 0.5}, {"round": "0.99"}]}
+STOCK = {"from": "stock", "map": {"in stock": 100, "out of stock": 0}, "default": 1,
+         "steps": [{"min": 0, "when": {"column": "category", "equals": "Phones"}}]}
+
+
+def test_the_api_saves_a_rule_and_names_a_bad_step(api):
+    made = api.post("/api/profiles", json=import_data(mapping={"price": PRICE,
+                                                               "quantity": STOCK}))
+    assert made.status_code == 201, made.text
+    assert made.json()["mapping"] == {"price": PRICE, "quantity": STOCK}
+    bad = {"from": "net_price", "steps": [{"multiply": 1.35}, {"add": 0.5}, {"round": 2.5}]}
+    refused = api.post("/api/profiles", json=import_data(name="Bad", mapping={"price": bad}))
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{
+        "field": "mapping.price.steps[2]",
+        "message": 'round must be a whole number of places (round = 2), an ending like "0.99" '
+                   'or a step like "0.05", in quotes'}]
+    odd = api.post("/api/profiles", json=import_data(name="Odd", mapping={"price": {
+        "from": "net_price", "steps": [{"add": 1, "unless": 2}]}}))
+    assert odd.status_code == 422
+    assert odd.json()["field"] == "mapping.price.steps[0].unless"
+
+
+def test_the_openapi_document_describes_a_rule(api):
+    schema = api.get("/api/openapi.json").json()
+    body = schema["paths"]["/api/profiles"]["post"]["requestBody"]["content"]
+    mapping = body["application/json"]["schema"]["properties"]["mapping"]
+    text, rule = mapping["additionalProperties"]["anyOf"]
+    assert text["type"] == "string"
+    assert set(rule["properties"]) == {"from", "template", "value", "map", "default", "steps"}
+    step = rule["properties"]["steps"]["items"]["properties"]
+    assert {"multiply", "divide", "add", "min", "max", "round", "remove_tax", "add_tax",
+            "when"} <= set(step)
+
+
+def test_the_form_shows_a_rule_and_saves_it_back_unchanged(web, ctx):
+    from webtools import add_profile
+
+    profile = add_profile(ctx, import_data(mapping={"price": PRICE, "quantity": STOCK,
+                                                    "name": "title"}))
+    page = web.get(f"/profiles/{profile.id}/edit").text
+    rules = [html.unescape(t) for t in re.findall(
+        r'<textarea name="map_feed"[^>]*>([^<]*)</textarea>', page)]
+    assert rules == [
+        '{from = "net_price", steps = [{multiply = 1.35}, {add = 0.5}, {round = "0.99"}]}',
+        '{from = "stock", map = {"in stock" = 100, "out of stock" = 0}, default = 1, steps = '
+        '[{min = 0, when = {column = "category", equals = "Phones"}}]}',
+    ]
+    form = {"csrf_token": csrf_of(page), "kind": "import", "name": profile.name,
+            "batch_size": "3", "timezone": "UTC", "enabled": "on",
+            "source.location": "feeds/a.csv", "source.format": "csv", "source.delimiter": ";",
+            "source.header": "on", "match.feed": "sku", "match.catalog": "reference",
+            "map_catalog": ["price", "quantity", "name", ""],
+            "map_feed": [*rules, "title", ""], "options.skip_unchanged": "on"}
+    saved = web.post(f"/profiles/{profile.id}/edit", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    with read_tx(ctx.db) as conn:
+        again = get_profile(conn, profile.id)
+    assert again is not None and again.to_dict()["mapping"] == profile.to_dict()["mapping"]
+
+    form["map_feed"] = [rules[0].replace('"0.99"', '"abc"'), rules[1], "title", ""]
+    refused = web.post(f"/profiles/{profile.id}/edit", data=form)
+    assert refused.status_code == 422
+    said = re.search(r'data-error-for="mapping.price">([^<]+)<', refused.text)
+    assert said and html.unescape(said.group(1)).startswith(
+        "steps[2]: round must be a whole number of places")
+    assert "{round = &#34;abc&#34;}" in refused.text or "round = &quot;abc&quot;" in \
+        refused.text  # what was typed stays

@@ -15,6 +15,7 @@ from shopdb import Combination, Product, sample_products
 from syncbeat.catalog.base import AMBIGUOUS, Refused
 from syncbeat.catalog.location import PrestashopLocation, parse_catalog
 from syncbeat.catalog.prestashop.catalog import PrestashopCatalog
+from syncbeat.catalog.prestashop.fields import COMBINATION_ID
 from syncbeat.catalog.prestashop.writes import slug
 
 NOW = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
@@ -98,11 +99,13 @@ def test_a_combination_stock_change_sums_into_its_product(shop):
                        ["quantity", "price", "name"])
     assert set(found) == {"TEE-1-S", "TEE-1-L", "tee-1-m"}
     assert found["TEE-1-L"].values == {"quantity": 0, "price": Decimal("1.50"),
-                                       "name": "T-shirt", "combination.reference": "TEE-1-L"}
+                                       "name": "T-shirt"}
     small, large = found["TEE-1-S"], found["TEE-1-L"]
+    assert small.id > COMBINATION_ID and large.id > COMBINATION_ID
     shop.apply(["quantity", "price"], {
         small.id: {**small.values, "quantity": 10},
         large.id: {**large.values, "quantity": -1, "price": Decimal("-0.50")}})
+    small, large = (p._replace(id=p.id - COMBINATION_ID) for p in (small, large))
     stock = dict(((a, (q, p)) for a, q, p in shop.rows(
         "SELECT id_product_attribute, quantity, physical_quantity FROM {t}stock_available "
         "WHERE id_product = :id", id=tee)))
@@ -189,7 +192,7 @@ def test_creates_and_combinations_are_refused_in_words(shop):
     }, [{"reference": "mug-1"}, {"reference": "N", "ean13": "1"}, {"reference": "N"},
         {"combination.reference": "TEE-1-XL"}])
     assert refusals.updates == {
-        found["TEE-1-S"].id: "name: a product's field; matching by combination.reference "
+        found["TEE-1-S"].id: "name: a product's field; matching by a combination field "
         "writes only price, wholesale_price, weight, quantity, combination.reference, "
         "combination.supplier_reference, combination.ean13",
         tee: "quantity: this product's stock is the sum of its combinations' in PrestaShop: "
@@ -258,3 +261,21 @@ def test_slugs_are_lower_case_ascii_words():
     assert slug("  Ça va? Très bien!! ") == "ca-va-tres-bien"
     assert slug("日本") == "product"
     assert len(slug("a" * 300)) == 128
+
+
+def test_a_combination_is_told_apart_by_its_id_whatever_its_values_hold(shop):
+    mug = shop.id_of("MUG-1")
+    found = shop.fetch("combination.reference", ["TEE-1-M"], ["combination.ean13"])["TEE-1-M"]
+    shop.apply(["combination.ean13", "price"], {
+        found.id: {"combination.ean13": "4006381333948", "price": None}})
+    assert shop.rows("SELECT ean13, price FROM {t}product_attribute WHERE reference = 'TEE-1-M'"
+                     ) == [("4006381333948", Decimal("0.000000"))]  # no price: kept
+    # Matched by reference, a product's values may hold a combination field: still a product.
+    assert shop.catalog.refusals(None, ["combination.ean13"], {
+        mug: {"reference": "MUG-1", "combination.ean13": "4006381333948"}}, []).updates == {
+        mug: "combination.ean13: a combination's field: match by a combination field to "
+             "write it"}
+    shop.apply(["price"], {mug: {"reference": "MUG-1", "combination.ean13": None,
+                                 "price": None}})
+    assert shop.rows("SELECT price FROM {t}product_shop WHERE id_product = :id", id=mug) == [
+        (Decimal("8.900000"),)]

@@ -8,6 +8,7 @@ on the shop's database: its own short one, or the one `transaction()` holds open
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -31,6 +32,7 @@ from syncbeat.catalog.location import PrestashopLocation
 from syncbeat.catalog.prestashop import writes
 from syncbeat.catalog.prestashop.fields import (
     COMBINATION_EXPORT,
+    COMBINATION_ID,
     FIELDS,
     MATCH_FIELDS,
     SHOP_FIELDS,
@@ -45,7 +47,8 @@ CHUNK = 1_000  # keys or ids in one IN (...)
 
 class PrestashopCatalog(PlainCatalog):
     """A PrestaShop shop's products (`location`: the catalog URL); `category`: where created
-    products go (default: the shop's PS_HOME_CATEGORY)."""
+    products go (default: the shop's PS_HOME_CATEGORY). A combination found by a
+    `combination.` field has the id `fields.COMBINATION_ID` + its id_product_attribute."""
 
     fields: Mapping[str, Converter] = FIELDS
     match_fields: tuple[str, ...] = MATCH_FIELDS
@@ -56,21 +59,22 @@ class PrestashopCatalog(PlainCatalog):
         self.engine = engine or sa.create_engine(location.sqlalchemy_url(), pool_pre_ping=True)
         self._category = category
         self._shop: Shop | None = None
-        self._bound: Connection | None = None
+        self._local = threading.local()  # the shop transaction held open, per thread
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One transaction on the shop's database for every call made inside: committed at
         the end, rolled back on an exception."""
-        if self._bound is not None:
-            yield self._bound
+        bound: Connection | None = getattr(self._local, "conn", None)
+        if bound is not None:
+            yield bound
             return
         with self.engine.begin() as conn:
-            self._bound = conn
+            self._local.conn = conn
             try:
                 yield conn
             finally:
-                self._bound = None
+                self._local.conn = None
 
     def shop(self, conn: Connection) -> Shop:
         """The shop worked on, read once."""
@@ -116,10 +120,9 @@ class PrestashopCatalog(PlainCatalog):
                     got = {n: _value(n, v, s) for n, v in zip(names, row[1:], strict=True)}
                     raw = row[1]
                     at = raw if as_int else str(raw).casefold()
-                    # A combination's values hold its match field: `apply` writes it then.
-                    keep = [match, *fields] if combination else fields
+                    found_id = int(row[0]) + (COMBINATION_ID if combination else 0)
                     for key in wanted.get(at, ()):
-                        _add(found, key, int(row[0]), {f: got[f] for f in keep})
+                        _add(found, key, found_id, {f: got[f] for f in fields})
         return found
 
     def _from(self, combination: bool) -> str:

@@ -19,6 +19,9 @@ from syncbeat.catalog.base import Converter
 from syncbeat.domain.convert import to_bool, to_decimal, to_int, to_text
 
 COMBINATION = "combination."  # the prefix of the fields that match combinations
+# A combination found by a combination field has this plus its id_product_attribute as its id
+# in `fetch` (product ids are INT UNSIGNED, below it), so `apply` knows what it writes.
+COMBINATION_ID = 2**32
 
 
 class ShopField(NamedTuple):
@@ -84,6 +87,12 @@ def is_combination_match(match: str) -> bool:
     return match.startswith(COMBINATION)
 
 
+def is_combination_id(found_id: int) -> bool:
+    """Is this id, as `fetch` gives it, a combination's?"""
+    return found_id >= COMBINATION_ID
+
+
 def combination_key(values: Mapping[str, object]) -> str | None:
-    """The combination field a product's values hold when it was found as a combination."""
+    """The first combination field among a new product's values (its match key, when the
+    import matches combinations)."""
     return next((name for name in values if name.startswith(COMBINATION)), None)

@@ -15,6 +15,7 @@ from syncbeat.catalog.prestashop.fields import (
     READ_ONLY,
     SHOP_FIELDS,
     combination_key,
+    is_combination_id,
 )
 from syncbeat.catalog.prestashop.limits import problems
 
@@ -34,10 +35,10 @@ def find_refusals(
         return Refusals(dict.fromkeys(updates, why), dict.fromkeys(range(len(creates)), why))
     written = [f for f in fields if f != "id"]
     for product_id, values in updates.items():
-        found = _update_problems(written, values)
+        found = _update_problems(written, values, is_combination_id(product_id))
         if found:
             refused.updates[product_id] = "; ".join(found)
-    simple = [i for i, v in updates.items() if combination_key(v) is None]
+    simple = [i for i in updates if not is_combination_id(i)]
     if "quantity" in written and simple:
         for product_id in _with_combinations(catalog, conn, simple):
             refused.updates.setdefault(
@@ -47,19 +48,18 @@ def find_refusals(
     return refused
 
 
-def _update_problems(written: list[str], values: Values) -> list[str]:
-    matched = combination_key(values)
+def _update_problems(written: list[str], values: Values, combination: bool) -> list[str]:
     found: list[str] = []
     for name in written:
         if name in READ_ONLY:
             found.append(f"{name}: read only (syncbeat sets date_upd to the time of the change)")
-        elif matched is not None and name not in (*COMBINATION_WRITES, *COMBINATION_IDS):
-            found.append(f"{name}: a product's field; matching by {matched} writes only "
-                         f"{', '.join((*COMBINATION_WRITES, *COMBINATION_IDS))}")
-        elif matched is None and name.startswith(COMBINATION):
+        elif combination and name not in (*COMBINATION_WRITES, *COMBINATION_IDS):
+            found.append(f"{name}: a product's field; matching by a combination field writes "
+                         f"only {', '.join((*COMBINATION_WRITES, *COMBINATION_IDS))}")
+        elif not combination and name.startswith(COMBINATION):
             found.append(f"{name}: a combination's field: match by a combination field "
                          "to write it")
-    return found + problems(values, written, combination=matched is not None)
+    return found + problems(values, written, combination=combination)
 
 
 def _create_refusals(

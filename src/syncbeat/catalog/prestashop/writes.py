@@ -16,12 +16,13 @@ from sqlalchemy.engine import Connection
 from syncbeat.catalog.base import Values
 from syncbeat.catalog.prestashop.fields import (
     COMBINATION_COLUMNS,
+    COMBINATION_ID,
     COMBINATION_IDS,
     LANG_COLUMNS,
     PRODUCT_COLUMNS,
     READ_ONLY,
     SHOP_COLUMNS,
-    combination_key,
+    is_combination_id,
 )
 from syncbeat.catalog.prestashop.shop import Shop
 
@@ -39,8 +40,8 @@ def apply(
     """Write a batch `refusals` let through, in the transaction of `conn`."""
     w = _Writer(catalog, conn, catalog.shop(conn), catalog.shop(conn).local(now))
     written = [f for f in fields if f not in READ_ONLY]
-    products = {i: v for i, v in updates.items() if combination_key(v) is None}
-    combinations = {i: v for i, v in updates.items() if combination_key(v) is not None}
+    products = {i: v for i, v in updates.items() if not is_combination_id(i)}
+    combinations = {i - COMBINATION_ID: v for i, v in updates.items() if is_combination_id(i)}
     if products:
         w.products(written, products)
     if combinations:
@@ -74,7 +75,7 @@ class _Writer:
                 ("product_shop", "ps", SHOP_COLUMNS,
                  "ps.id_product = v.c0 AND ps.id_shop = %s", (self.s.shop,))):
             cols = [c for c in columns if c in written]
-            assign = [f"{alias}.{c} = v.c{n}" for n, c in enumerate(cols, start=2)]
+            assign = [f"{alias}.{c} = {_kept(alias, c, n)}" for n, c in enumerate(cols, start=2)]
             assign += [f"{alias}.date_upd = %s",
                        f"{alias}.indexed = IF(v.c1, 0, {alias}.indexed)"]
             rows = [[i, int(i in renamed), *(updates[i].get(c) for c in cols)] for i in ids]
@@ -105,12 +106,14 @@ class _Writer:
         names = [c for c in COMBINATION_IDS if c in written]
         columns = prices + [c.partition(".")[2] for c in names]
         if columns:
-            sets = ", ".join(f"pa.{c} = v.c{n}" for n, c in enumerate(columns, start=1))
+            sets = ", ".join(f"pa.{c} = {_kept('pa', c, n)}"
+                             for n, c in enumerate(columns, start=1))
             self._join_update(f"{self.t('product_attribute')} pa",
                               "pa.id_product_attribute = v.c0", sets,
                               [[i, *(updates[i].get(c) for c in prices + names)] for i in ids])
         if prices:
-            sets = ", ".join(f"pas.{c} = v.c{n}" for n, c in enumerate(prices, start=1))
+            sets = ", ".join(f"pas.{c} = {_kept('pas', c, n)}"
+                             for n, c in enumerate(prices, start=1))
             self._join_update(f"{self.t('product_attribute_shop')} pas",
                               "pas.id_product_attribute = v.c0 AND pas.id_shop = %s", sets,
                               [[i, *(updates[i].get(c) for c in prices)] for i in ids],
@@ -225,6 +228,16 @@ class _Writer:
 
 _STOCK_UPSERT = (" ON DUPLICATE KEY UPDATE physical_quantity = VALUES(quantity) + "
                  "reserved_quantity, quantity = VALUES(quantity)")
+
+
+def _kept(alias: str, column: str, at: int) -> str:
+    """The new value of a column; a NOT NULL one given none keeps its own."""
+    if column in _NOT_NULL:
+        return f"COALESCE(v.c{at}, {alias}.{column})"
+    return f"v.c{at}"
+
+
+_NOT_NULL = ("price", "wholesale_price", "weight", "active")
 
 
 def _create_value(values: Values, column: str) -> Any:

@@ -18,6 +18,7 @@ catalog must take the fields of FIELDS (reference, ean13, name, price, quantity,
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from syncbeat.catalog.base import (
     Values,
 )
 from syncbeat.catalog.builtin import BuiltinCatalog
+from syncbeat.catalog.location import PrestashopLocation
 from syncbeat.domain.catalog_fields import MATCH_FIELDS
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.statuses import TaskStatus
@@ -69,13 +71,31 @@ class Subject:
     attributes: bool = True  # holds free attributes
 
 
-@pytest.fixture(params=["builtin", "builtin-plain"])
+_prefixes = itertools.count(1)
+
+
+@pytest.fixture(params=["builtin", "builtin-plain", "prestashop"])
 def catalog_under_test(request: pytest.FixtureRequest, ctx: Any) -> Iterator[Subject]:
     """The catalog, on an empty database of its own; the engine context `ctx` uses it."""
     if request.param == "builtin":
         subject = Subject(catalog=BuiltinCatalog(), fast_paths=True)
-    else:
+    elif request.param == "builtin-plain":
         subject = Subject(catalog=PlainBuiltinCatalog(), fast_paths=False)
+    else:  # an empty shop of its own: a fresh table prefix in the module's MariaDB database
+        from syncbeat.catalog.location import parse_catalog
+        from syncbeat.catalog.prestashop.catalog import PrestashopCatalog
+
+        shop_db = request.getfixturevalue("shop_db")
+        prefix = f"c{next(_prefixes)}_"
+        shop_db.install(prefix)
+        location = parse_catalog(shop_db.url(prefix))
+        assert isinstance(location, PrestashopLocation)
+        catalog = PrestashopCatalog(location)
+        subject = Subject(catalog=catalog, fast_paths=False, attributes=False)
+        ctx.catalog = subject.catalog
+        yield subject
+        catalog.engine.dispose()
+        return
     ctx.catalog = subject.catalog
     yield subject
 

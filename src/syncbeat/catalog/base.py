@@ -76,9 +76,52 @@ class ExportTable(NamedTuple):
     columns: list[Sequence[Any]]  # a field's values, in the order of `ids`
 
 
+# A field's reading of feed text (`domain.convert`: to_text, to_decimal, ...).
+Converter = Callable[[str, str], Any]
+
+
+class Refusals(NamedTuple):
+    """The products of a batch that a catalog cannot hold, each with why: one line in an
+    operator's words naming the field and the limit ("ean13: 13 digits, not '12345'")."""
+
+    updates: dict[int, str]  # product id (as in `apply`'s updates) -> why
+    creates: dict[int, str]  # position in `apply`'s creates -> why
+
+    def __bool__(self) -> bool:
+        return bool(self.updates or self.creates)
+
+
+NO_REFUSALS = Refusals({}, {})
+
+
+class Refused(ValueError):
+    """What `apply` raises, before writing anything, when some products are `refusals`: the
+    engine's product-by-product retry then names each product with its own reason."""
+
+    def __init__(self, refusals: Refusals) -> None:
+        self.refusals = refusals
+        super().__init__("; ".join([*refusals.updates.values(), *refusals.creates.values()]))
+
+
 class Catalog(Protocol):
     """A shop's products. Calls run inside the engine's transaction `conn` on the store; a
-    catalog in another database works in its own transaction and ignores `conn`."""
+    catalog in another database works in its own transaction and ignores `conn`.
+
+    `fields` are the catalog's own fields (name -> how feed text reads as its value) for a
+    profile's [mapping], [filter] and [fields], and `match_fields` those a [match] may use;
+    the built-in catalog's are `domain.catalog_fields`' (plus its free attributes)."""
+
+    fields: Mapping[str, Converter]
+    match_fields: tuple[str, ...]
+
+    def refusals(
+        self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
+        creates: Sequence[Values],
+    ) -> Refusals:
+        """Which of these products `apply` would refuse, and why, known before writing (a
+        value the catalog cannot hold): the engine may mark those items error and apply
+        the others, instead of retrying the batch product by product."""
+        ...
 
     def fetch(
         self, conn: Connection, match: str, keys: Sequence[str], fields: Sequence[str]
@@ -94,7 +137,8 @@ class Catalog(Protocol):
     ) -> None:
         """Write changed products (id -> every one of `fields`) and create new ones (each
         with a reference); their changed time becomes `now`. A refusal raises: the engine
-        retries the batch product by product to find which product it was."""
+        retries the batch product by product to find which product it was. A product
+        `refusals` names raises `Refused` before anything is written."""
         ...
 
     def export_ids(

@@ -16,8 +16,10 @@ from sqlalchemy.engine import Connection
 from syncbeat.catalog.base import (
     AMBIGUOUS,
     ATTRIBUTE_BAG,
+    NO_REFUSALS,
     PRODUCT_ID,
     SEQ,
+    Converter,
     ExportTable,
     Joined,
     JoinedBatch,
@@ -25,9 +27,10 @@ from syncbeat.catalog.base import (
     Loader,
     Product,
     Queued,
+    Refusals,
     Values,
 )
-from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX
+from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, CATALOG_FIELDS, MATCH_FIELDS
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
@@ -80,6 +83,17 @@ def _add(found: dict[str, Product], key: str, product_id: int, values: Values) -
 
 class BuiltinCatalog:
     """Reads and writes the products table with plain statements: this is the hot path."""
+
+    fields: Mapping[str, Converter] = CATALOG_FIELDS
+    match_fields: tuple[str, ...] = MATCH_FIELDS
+
+    def refusals(
+        self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
+        creates: Sequence[Values],
+    ) -> Refusals:
+        """None known before writing: the database's own refusals (a reference taken) raise
+        from `apply`."""
+        return NO_REFUSALS
 
     def fetch(
         self, conn: Connection, match: str, keys: Sequence[str], fields: Sequence[str]

@@ -1,0 +1,262 @@
+"""The PrestaShop catalog: a shop's products, read and written in the shop's own MySQL/MariaDB
+database the way PrestaShop stores them (see docs/design.md, "The PrestaShop catalog").
+
+It implements `catalog.base.Catalog` without the fast paths (`PlainCatalog`): the shop is not
+the store's database, so the store's `conn` is ignored and every call works in a transaction
+on the shop's database: its own short one, or the one `transaction()` holds open.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from syncbeat.catalog.base import (
+    AMBIGUOUS,
+    Converter,
+    Listed,
+    PlainCatalog,
+    Product,
+    Refusals,
+    Refused,
+    Values,
+)
+from syncbeat.catalog.location import PrestashopLocation
+from syncbeat.catalog.prestashop import writes
+from syncbeat.catalog.prestashop.fields import (
+    COMBINATION_EXPORT,
+    COMBINATION_ID,
+    FIELDS,
+    MATCH_FIELDS,
+    SHOP_FIELDS,
+    is_combination_match,
+)
+from syncbeat.catalog.prestashop.refusals import find_refusals
+from syncbeat.catalog.prestashop.shop import Shop, read_shop
+from syncbeat.domain.convert import canonical_decimal
+
+CHUNK = 1_000  # keys or ids in one IN (...)
+
+
+class PrestashopCatalog(PlainCatalog):
+    """A PrestaShop shop's products (`location`: the catalog URL); `category`: where created
+    products go (default: the shop's PS_HOME_CATEGORY). A combination found by a
+    `combination.` field has the id `fields.COMBINATION_ID` + its id_product_attribute."""
+
+    fields: Mapping[str, Converter] = FIELDS
+    match_fields: tuple[str, ...] = MATCH_FIELDS
+
+    def __init__(self, location: PrestashopLocation, *, engine: Engine | None = None,
+                 category: int | None = None) -> None:
+        self.location = location
+        self.engine = engine or sa.create_engine(location.sqlalchemy_url(), pool_pre_ping=True)
+        self._category = category
+        self._shop: Shop | None = None
+        self._local = threading.local()  # the shop transaction held open, per thread
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction on the shop's database for every call made inside: committed at
+        the end, rolled back on an exception."""
+        bound: Connection | None = getattr(self._local, "conn", None)
+        if bound is not None:
+            yield bound
+            return
+        with self.engine.begin() as conn:
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    def shop(self, conn: Connection) -> Shop:
+        """The shop worked on, read once."""
+        if self._shop is None:
+            self._shop = read_shop(conn, self.location, self._category)
+        return self._shop
+
+    def table(self, name: str) -> str:
+        """A table's quoted name with the shop's prefix."""
+        return f"`{self.location.table(name)}`"
+
+    # fetch
+
+    def fetch(
+        self, conn: Connection, match: str, keys: Sequence[str], fields: Sequence[str]
+    ) -> dict[str, Product]:
+        """See `Catalog.fetch`. Text keys compare as the shop's collation does (case aside)."""
+        if not keys:
+            return {}
+        as_int = SHOP_FIELDS[match].kind == "int"
+        wanted: dict[Any, list[str]] = {}
+        for key in keys:
+            if not as_int:
+                wanted.setdefault(key.casefold(), []).append(key)
+            elif key.isdecimal() and len(key) < 10:
+                wanted.setdefault(int(key), []).append(key)
+        found: dict[str, Product] = {}
+        if not wanted:
+            return found
+        with self.transaction() as shop_conn:
+            s = self.shop(shop_conn)
+            names = list(dict.fromkeys([match, *fields]))
+            combination = is_combination_match(match)
+            exprs = [_expr(name, combination) for name in names]
+            values = list(wanted)
+            for start in range(0, len(values), CHUNK):
+                part = values[start:start + CHUNK]
+                sql = (f"SELECT {'pa.id_product_attribute' if combination else 'p.id_product'}"
+                       f", {', '.join(exprs)} {self._from(combination)} WHERE "
+                       f"{_expr(match, combination)} IN ({', '.join(['%s'] * len(part))})")
+                for row in shop_conn.exec_driver_sql(sql, (*self._joins(s, combination),
+                                                           *part)):
+                    got = {n: _value(n, v, s) for n, v in zip(names, row[1:], strict=True)}
+                    raw = row[1]
+                    at = raw if as_int else str(raw).casefold()
+                    found_id = int(row[0]) + (COMBINATION_ID if combination else 0)
+                    for key in wanted.get(at, ()):
+                        _add(found, key, found_id, {f: got[f] for f in fields})
+        return found
+
+    def _from(self, combination: bool) -> str:
+        t = self.table
+        product = (f"JOIN {t('product_shop')} ps ON ps.id_product = p.id_product "
+                   "AND ps.id_shop = %s "
+                   f"LEFT JOIN {t('product_lang')} pl ON pl.id_product = p.id_product "
+                   "AND pl.id_shop = %s AND pl.id_lang = %s ")
+        stock = (f"LEFT JOIN {t('stock_available')} sa ON sa.id_product = p.id_product "
+                 "AND sa.id_shop = %s AND sa.id_shop_group = %s AND sa.id_product_attribute = ")
+        if not combination:
+            return f"FROM {t('product')} p {product}{stock}0"
+        return (f"FROM {t('product_attribute')} pa JOIN {t('product_attribute_shop')} pas "
+                "ON pas.id_product_attribute = pa.id_product_attribute AND pas.id_shop = %s "
+                f"JOIN {t('product')} p ON p.id_product = pa.id_product {product}{stock}"
+                "pa.id_product_attribute")
+
+    @staticmethod
+    def _joins(s: Shop, combination: bool = False) -> tuple[int, ...]:
+        head = (s.shop,) if combination else ()
+        return (*head, s.shop, s.shop, s.lang, s.stock_shop, s.stock_group)
+
+    # apply
+
+    def refusals(
+        self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
+        creates: Sequence[Values],
+    ) -> Refusals:
+        """See `Catalog.refusals`: values past PrestaShop's limits (`limits`), a stock
+        written on a product whose stock is its combinations', a reference already taken."""
+        with self.transaction() as shop_conn:
+            return find_refusals(self, shop_conn, list(fields), updates, creates)
+
+    def apply(
+        self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
+        creates: Sequence[Values], now: datetime,
+    ) -> None:
+        """See `Catalog.apply`: every product written, or none (one shop transaction)."""
+        if not updates and not creates:
+            return
+        with self.transaction() as shop_conn:
+            refused = find_refusals(self, shop_conn, list(fields), updates, creates)
+            if refused:
+                raise Refused(refused)
+            writes.apply(self, shop_conn, list(fields), updates, creates, now)
+
+    # export
+
+    def export_ids(
+        self, conn: Connection, *, active: bool | None, changed_since: datetime | None,
+        after_id: int, limit: int,
+    ) -> list[Listed]:
+        """See `Catalog.export_ids`: the shop's products (product_shop), changed after
+        `changed_since` by their date_upd in the shop."""
+        with self.transaction() as shop_conn:
+            s = self.shop(shop_conn)
+            where, params = ["p.id_product > %s"], [after_id]
+            if active is not None:
+                where.append("ps.active = %s")
+                params.append(int(active))
+            if changed_since is not None:
+                where.append("ps.date_upd > %s")
+                params.append(s.local(changed_since))  # type: ignore[arg-type]
+            rows = shop_conn.exec_driver_sql(
+                f"SELECT p.id_product, p.reference FROM {self.table('product')} p "
+                f"JOIN {self.table('product_shop')} ps ON ps.id_product = p.id_product "
+                f"AND ps.id_shop = %s WHERE {' AND '.join(where)} ORDER BY p.id_product "
+                "LIMIT %s", (s.shop, *params, limit))
+            return [Listed(int(i), r or "") for i, r in rows]
+
+    def export_rows(
+        self, conn: Connection, ids: Sequence[int], fields: Sequence[str]
+    ) -> Iterator[Product]:
+        """See `Catalog.export_rows`; "combinations" is the list of the product's
+        combinations (`fields.COMBINATION_EXPORT`, by id), empty for a simple product."""
+        if not ids:
+            return
+        names = list(dict.fromkeys(["id", *(f for f in fields if f != "combinations")]))
+        products: list[Product] = []
+        with self.transaction() as shop_conn:
+            s = self.shop(shop_conn)
+            for start in range(0, len(ids), CHUNK):
+                part = list(ids[start:start + CHUNK])
+                rows = shop_conn.exec_driver_sql(
+                    f"SELECT {', '.join(_expr(n, False) for n in names)} {self._from(False)} "
+                    f"WHERE p.id_product IN ({', '.join(['%s'] * len(part))}) "
+                    "ORDER BY p.id_product", (*self._joins(s), *part))
+                products += [Product(int(row[0]), {n: _value(n, v, s) for n, v in
+                                                    zip(names, row, strict=True)})
+                             for row in rows]
+            if "combinations" in fields and products:
+                combinations = self._combinations(shop_conn, s, [p.id for p in products])
+                for product in products:
+                    product.values["combinations"] = combinations.get(product.id, [])
+        yield from products
+
+    def _combinations(self, conn: Connection, s: Shop, ids: list[int]
+                      ) -> dict[int, list[Values]]:
+        names = [n for n in COMBINATION_EXPORT if n != "id"]
+        exprs = [SHOP_FIELDS.get(f"combination.{n}", SHOP_FIELDS[n]).combination for n in names]
+        found: dict[int, list[Values]] = {}
+        rows = conn.exec_driver_sql(
+            f"SELECT pa.id_product, pa.id_product_attribute, {', '.join(map(str, exprs))} "
+            f"{self._from(True)} WHERE pa.id_product IN ({', '.join(['%s'] * len(ids))}) "
+            "ORDER BY pa.id_product_attribute", (*self._joins(s, True), *ids))
+        for row in rows:
+            values: Values = {"id": int(row[1])}
+            values.update({n: _value(n, v, s) for n, v in zip(names, row[2:], strict=True)})
+            found.setdefault(int(row[0]), []).append(values)
+        return found
+
+
+def _expr(name: str, combination: bool) -> str:
+    field = SHOP_FIELDS[name]
+    return (field.combination or field.product) if combination else field.product
+
+
+def _value(name: str, value: Any, s: Shop) -> Any:
+    """A value read from the shop as its field's domain value."""
+    kind = SHOP_FIELDS[name].kind if name in SHOP_FIELDS else "text"
+    if kind == "decimal":
+        return None if value is None else canonical_decimal(Decimal(value))
+    if kind == "int":
+        return 0 if value is None else int(value)  # no stock row: PrestaShop counts 0
+    if kind == "bool":
+        return None if value is None else bool(value)
+    if kind == "datetime":
+        return None if value is None else s.aware(value)
+    return None if value is None or value == "" else value
+
+
+def _add(found: dict[str, Product], key: str, product_id: int, values: Values) -> None:
+    known = found.get(key)
+    if known is not None and known.id != product_id:
+        found[key] = Product(AMBIGUOUS, {})  # several products share this key
+    else:
+        found[key] = Product(product_id, values)

@@ -41,3 +41,27 @@ def test_anything_unsure_is_not_gone(owner: str) -> None:
 def test_where_the_namespace_is_unknown_nothing_is_gone() -> None:
     unknown = Machine(host="shop-1", pid_space="")
     assert not gone_here(owner_name(unknown, 4242, "a1b2c3"), unknown, dead)
+
+
+def test_only_a_database_out_of_reach_is_an_outage() -> None:
+    import sqlite3
+
+    import psycopg
+    import sqlalchemy as sa
+    from psycopg import errors
+
+    from syncbeat.store.db import is_outage
+
+    def wrapped(orig: Exception) -> sa.exc.DBAPIError:
+        return sa.exc.OperationalError("SELECT 1", {}, orig)
+
+    # Out of reach, wrapped by SQLAlchemy or bare from a driver's own cursor (the fast paths).
+    for orig in (sqlite3.OperationalError("database or disk is full"),
+                 psycopg.OperationalError("the connection is lost"),
+                 errors.AdminShutdown("terminating connection"), errors.DiskFull("no space")):
+        assert is_outage(orig) and is_outage(wrapped(orig)), orig
+    # The work's own failures: counted against the task, never waited out forever.
+    for orig in (sqlite3.OperationalError("no such table: x"),
+                 errors.QueryCanceled("statement timeout"), errors.DeadlockDetected("deadlock"),
+                 errors.ProgramLimitExceeded("too big"), ValueError("not a database error")):
+        assert not is_outage(orig) and not is_outage(wrapped(orig)), orig

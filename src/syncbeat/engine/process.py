@@ -30,6 +30,7 @@ from syncbeat.domain.statuses import ItemOutcome
 from syncbeat.domain.transforms import Bound, TransformError, parse_rule
 from syncbeat.engine.codec import decode
 from syncbeat.engine.failures import reason_of
+from syncbeat.store.db import is_outage
 
 PROCESSED = int(ItemOutcome.PROCESSED)
 SKIPPED = int(ItemOutcome.SKIPPED)
@@ -312,6 +313,8 @@ def _refusal(conn: Connection, work: Callable[..., None], *args: Any) -> str | N
     try:
         work(*args)
     except Exception as exc:  # the database refused this one product: say why, go on
+        if is_outage(exc):
+            raise  # not the product's fault: the worker waits for the database
         savepoint.rollback()
         return f"the catalog refused the change: {_in_words(exc)}"
     savepoint.commit()

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -34,23 +35,33 @@ def insert_on_conflict(conn: Connection, table: sa.Table) -> Any:
 
 
 _SQLITE_OUTAGES = ("disk is full", "disk i/o error", "unable to open")
+# PostgreSQL's SQLSTATEs of a server out of reach: connection exceptions (08...), an
+# administrator or crash shutdown, "cannot connect now", a full disk, too many connections.
+_PG_OUTAGES = ("57P01", "57P02", "57P03", "53100", "53300")
 
 
 def is_outage(exc: BaseException) -> bool:
     """Is `exc` the database being out of reach (a dropped connection, a server restarting
     or refusing connections, a full disk), not a fault of the work? Such a failure is waited
-    out and retried; it never counts against a task."""
-    if not isinstance(exc, sa.exc.DBAPIError):
-        return False
-    if exc.connection_invalidated or isinstance(exc, sa.exc.InterfaceError):
-        return True
-    if not isinstance(exc, sa.exc.OperationalError):
-        return False
-    if isinstance(exc.orig, sqlite3.Error):
+    out and retried; it never counts against a task. A statement timeout, a deadlock or a
+    value out of range is the work's own failure, not an outage. Driver errors are judged
+    bare too: the fast paths use the driver's cursor directly."""
+    orig: BaseException = exc
+    if isinstance(exc, sa.exc.DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, sa.exc.InterfaceError):
+            return True
+        orig = exc.orig or exc
+    if isinstance(orig, sqlite3.OperationalError):
         # SQLite's OperationalError also covers mistakes in SQL: only these are the disk's.
-        text = str(exc.orig).lower()
+        text = str(orig).lower()
         return any(words in text for words in _SQLITE_OUTAGES)
-    return True  # PostgreSQL: a server gone, restarting or refusing connections
+    if isinstance(orig, psycopg.InterfaceError):
+        return True  # the connection is closed
+    if isinstance(orig, psycopg.OperationalError):
+        state = orig.sqlstate
+        # No SQLSTATE: the connection failed or was lost, with no answer from a server.
+        return state is None or state.startswith("08") or state in _PG_OUTAGES
+    return False
 
 
 def make_engine(url: str) -> Engine:

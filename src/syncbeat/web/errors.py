@@ -152,7 +152,7 @@ def install(app: FastAPI, render_error: Any) -> None:
         # A value the database cannot hold (a NUL character, a number out of its range): the
         # request's fault, and nothing was written (the transaction rolled back).
         log.info("the database refused a value on %s %s: %s", request.method, request.url.path,
-                 str(exc.orig).splitlines()[0])
+                 (str(exc.orig) or repr(exc.orig)).splitlines()[0])
         return respond(request, ApiError(400, "a value in this request cannot be stored or "
                                               "searched for (a NUL character, or a number out "
                                               "of range)"))
@@ -172,7 +172,7 @@ def install(app: FastAPI, render_error: Any) -> None:
         if not is_outage(exc):
             return unexpected(request, exc)
         log.warning("%s %s: the database is out of reach: %s", request.method,
-                    request.url.path, str(exc.orig).splitlines()[0])
+                    request.url.path, (str(exc.orig) or repr(exc.orig)).splitlines()[0])
         return respond(request, ApiError(
             503, "the database is out of reach, nothing was changed; try again in a moment"),
             {"Retry-After": "5"})

@@ -58,6 +58,7 @@ class State:
         """Give the database connections back when the command ends."""
         if self._ctx is not None:
             self._ctx.close()
+            self._ctx.catalog.close()
             self._ctx.db.dispose()
 
     def ctx(self, check: bool = True) -> Context:
@@ -186,7 +187,7 @@ def _defaults(ctx: Context) -> dict[str, Any]:
     with read_tx(ctx.db) as conn:
         settings = load_settings(conn)
     return {"default_batch_size": settings.default_batch_size,
-            "default_timezone": settings.timezone}
+            "default_timezone": settings.timezone, "known": ctx.catalog.known}
 
 
 @profile.command("add")

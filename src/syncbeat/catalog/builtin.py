@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -19,8 +20,10 @@ from syncbeat.catalog.base import (
     NO_REFUSALS,
     PRODUCT_ID,
     SEQ,
-    Converter,
+    BatchMark,
+    BatchUnit,
     ExportTable,
+    InStore,
     Joined,
     JoinedBatch,
     Listed,
@@ -30,7 +33,8 @@ from syncbeat.catalog.base import (
     Refusals,
     Values,
 )
-from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, CATALOG_FIELDS, MATCH_FIELDS
+from syncbeat.catalog.location import BuiltinLocation, CatalogLocation
+from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
@@ -84,8 +88,16 @@ def _add(found: dict[str, Product], key: str, product_id: int, values: Values) -
 class BuiltinCatalog:
     """Reads and writes the products table with plain statements: this is the hot path."""
 
-    fields: Mapping[str, Converter] = CATALOG_FIELDS
-    match_fields: tuple[str, ...] = MATCH_FIELDS
+    known: KnownFields = BUILTIN_FIELDS
+    location: CatalogLocation = BuiltinLocation()
+
+    def close(self) -> None:
+        """Nothing held: the catalog uses the store's connections."""
+
+    @contextmanager
+    def batch(self, conn: Connection, mark: BatchMark) -> Iterator[BatchUnit]:
+        """The store's own transaction: a batch's writes commit with its outcomes."""
+        yield InStore(conn)
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from syncbeat.catalog.base import (
     AMBIGUOUS,
-    Converter,
+    BatchMark,
+    BatchUnit,
     Listed,
     PlainCatalog,
     Product,
@@ -29,17 +30,17 @@ from syncbeat.catalog.base import (
     Values,
 )
 from syncbeat.catalog.location import PrestashopLocation
-from syncbeat.catalog.prestashop import writes
+from syncbeat.catalog.prestashop import batches, writes
 from syncbeat.catalog.prestashop.fields import (
     COMBINATION_EXPORT,
     COMBINATION_ID,
-    FIELDS,
-    MATCH_FIELDS,
     SHOP_FIELDS,
+    SHOP_KNOWN,
     is_combination_match,
 )
 from syncbeat.catalog.prestashop.refusals import find_refusals
 from syncbeat.catalog.prestashop.shop import Shop, read_shop
+from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.convert import canonical_decimal
 
 CHUNK = 1_000  # keys or ids in one IN (...)
@@ -50,8 +51,7 @@ class PrestashopCatalog(PlainCatalog):
     products go (default: the shop's PS_HOME_CATEGORY). A combination found by a
     `combination.` field has the id `fields.COMBINATION_ID` + its id_product_attribute."""
 
-    fields: Mapping[str, Converter] = FIELDS
-    match_fields: tuple[str, ...] = MATCH_FIELDS
+    known: KnownFields = SHOP_KNOWN
 
     def __init__(self, location: PrestashopLocation, *, engine: Engine | None = None,
                  category: int | None = None) -> None:
@@ -60,6 +60,11 @@ class PrestashopCatalog(PlainCatalog):
         self._category = category
         self._shop: Shop | None = None
         self._local = threading.local()  # the shop transaction held open, per thread
+        self._batches_ready = False  # is the batch record table known to be there?
+
+    def close(self) -> None:
+        """Close the connections to the shop's database."""
+        self.engine.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -75,6 +80,17 @@ class PrestashopCatalog(PlainCatalog):
                 yield conn
             finally:
                 self._local.conn = None
+
+    @contextmanager
+    def batch(self, conn: Connection, mark: BatchMark) -> Iterator[BatchUnit]:
+        """See `Catalog.batch`: one shop transaction, holding the batch's record
+        (`batches`). The record table is created the first time."""
+        table = self.table(batches.TABLE)
+        if not self._batches_ready:
+            batches.create_table(self.engine, table)
+            self._batches_ready = True
+        with self.transaction() as shop_conn:
+            yield batches.ShopBatch(shop_conn, table, mark)
 
     def shop(self, conn: Connection) -> Shop:
         """The shop worked on, read once."""

@@ -62,7 +62,6 @@ class State:
             self._ctx.db.dispose()
 
     def ctx(self, check: bool = True) -> Context:
-        self.refuse_shop_catalog()
         if self._ctx is None:
             try:
                 self._ctx = open_context(self.settings, check=check)
@@ -72,13 +71,13 @@ class State:
 
 
     def refuse_shop_catalog(self) -> None:
-        """Until the PrestaShop catalog exists, a command that would use the catalog stops
-        instead of quietly working on the built-in one."""
+        """A command that reads the built-in catalog's table stops on a shop's catalog
+        instead of quietly showing the built-in one."""
         location = self.settings.catalog
         if isinstance(location, PrestashopLocation):
-            fail(f"`{_command_words()}` cannot use the PrestaShop catalog {location.shown} "
-                 "yet: only `syncbeat catalog check` supports it so far. Unset "
-                 "SYNCBEAT_CATALOG (or --catalog) to work on the built-in catalog.")
+            fail(f"`{_command_words()}` cannot read the PrestaShop catalog {location.shown} "
+                 "yet: look at the shop in its own back office. Imports, exports and "
+                 "`syncbeat catalog check` work on it.")
 
 
 def _command_words() -> str:
@@ -648,6 +647,7 @@ def catalog_list(state: State, limit: int, search: str | None, as_json: bool) ->
     """List products by reference."""
     from syncbeat.store.catalog_queries import list_products
 
+    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
         found = list_products(conn, search=search, limit=limit)
@@ -666,6 +666,7 @@ def catalog_show(state: State, key: str) -> None:
     """Show a product by reference (or id)."""
     from syncbeat.store.catalog_queries import get_product
 
+    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
         found = get_product(conn, key)
@@ -680,6 +681,7 @@ def catalog_count(state: State) -> None:
     """How many products the catalog holds."""
     from syncbeat.store.catalog_queries import count_products
 
+    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
         click.echo(f"{count_products(conn):,}")

@@ -70,27 +70,6 @@ class State:
         return self._ctx
 
 
-    def refuse_shop_catalog(self) -> None:
-        """A command that reads the built-in catalog's table stops on a shop's catalog
-        instead of quietly showing the built-in one."""
-        location = self.settings.catalog
-        if isinstance(location, PrestashopLocation):
-            fail(f"`{_command_words()}` cannot read the PrestaShop catalog {location.shown} "
-                 "yet: look at the shop in its own back office. Imports, exports and "
-                 "`syncbeat catalog check` work on it.")
-
-
-def _command_words() -> str:
-    """The running command as the docs name it ("syncbeat catalog list"), however the
-    program was started."""
-    names: list[str] = []
-    ctx: click.Context | None = click.get_current_context()
-    while ctx is not None and ctx.parent is not None:
-        names.append(ctx.info_name or "")
-        ctx = ctx.parent
-    return " ".join(["syncbeat", *reversed(names)])
-
-
 pass_state = click.make_pass_decorator(State)
 
 
@@ -616,7 +595,7 @@ def _file_chunks(path: Path, size: int = 1 << 20) -> Iterable[bytes]:
 # ---------------------------------------------------------------- catalog, settings
 @main.group()
 def catalog() -> None:
-    """Check the catalog; look at the built-in catalog."""
+    """Check the catalog; look at its products."""
 
 
 @catalog.command("check")
@@ -645,12 +624,9 @@ def catalog_check(state: State) -> None:
 @pass_state
 def catalog_list(state: State, limit: int, search: str | None, as_json: bool) -> None:
     """List products by reference."""
-    from syncbeat.store.catalog_queries import list_products
-
-    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
-        found = list_products(conn, search=search, limit=limit)
+        found = ctx.catalog.browse(conn, search=search, limit=limit, offset=0).products
     if as_json:
         _json(found)
         return
@@ -664,12 +640,9 @@ def catalog_list(state: State, limit: int, search: str | None, as_json: bool) ->
 @pass_state
 def catalog_show(state: State, key: str) -> None:
     """Show a product by reference (or id)."""
-    from syncbeat.store.catalog_queries import get_product
-
-    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
-        found = get_product(conn, key)
+        found = ctx.catalog.show(conn, key)
     if found is None:
         fail(f"no product '{key}'")
     _json(found)
@@ -679,12 +652,9 @@ def catalog_show(state: State, key: str) -> None:
 @pass_state
 def catalog_count(state: State) -> None:
     """How many products the catalog holds."""
-    from syncbeat.store.catalog_queries import count_products
-
-    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
-        click.echo(f"{count_products(conn):,}")
+        click.echo(f"{ctx.catalog.browse(conn, search=None, limit=0, offset=0).total:,}")
 
 
 @main.command("settings")

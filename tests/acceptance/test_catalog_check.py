@@ -1,5 +1,5 @@
 """`syncbeat catalog check` as an operator runs it: what it prints, its exit code, the password
-never shown; and every other command refusing a PrestaShop catalog until it exists."""
+never shown; and the commands that read the catalog reading the shop."""
 
 from __future__ import annotations
 
@@ -84,16 +84,23 @@ def test_an_unknown_database_exits_1(sb, shop):
     assert "the database 'sb_test_gone' does not exist" in result.err
 
 
-@pytest.mark.parametrize("args", [("catalog", "count"), ("catalog", "list"),
-                                  ("catalog", "show", "P1")])
-def test_the_catalog_commands_that_read_the_built_in_table_refuse_a_shop(sb, args):
-    url = f"prestashop://shop:{PASSWORD}@127.0.0.1:3306/shop?prefix=ps_"
-    result = sb.with_env(SYNCBEAT_CATALOG=url).fails(*args)
-    assert result.err_lines == [
-        f"syncbeat: `syncbeat {' '.join(args[:2])}` cannot read the PrestaShop catalog "
-        "prestashop://shop:***@127.0.0.1:3306/shop?prefix=ps_ yet: look at the shop in its "
-        "own back office. Imports, exports and `syncbeat catalog check` work on it."]
-    _secret_free(result)
+def test_catalog_count_list_and_show_read_the_shop(sb, shop):
+    on_shop = sb.with_env(SYNCBEAT_CATALOG=shop.url())
+    assert on_shop("catalog", "count").lines == ["3"]
+    listed = on_shop.json("catalog", "list", "--json")
+    assert [(p["reference"], p["name"], p["price"], p["quantity"], p["active"])
+            for p in listed] == [("CAP-1", "Cap", "15.00", 0, True),
+                                 ("MUG-1", "Mug", "8.90", 12, True),
+                                 ("TEE-1", "T-shirt", "19.90", 8, True)]
+    assert [p["reference"] for p in on_shop.json("catalog", "list", "--json", "--search",
+                                                 "mug")] == ["MUG-1"]
+    shown = on_shop("catalog", "show", "TEE-1").json()
+    assert [(c["reference"], c["quantity"], c["price"]) for c in shown["combinations"]] == [
+        ("TEE-1-S", 3, "0.00"), ("TEE-1-M", 5, "0.00"), ("TEE-1-L", 0, "1.50")]
+    french = sb.with_env(SYNCBEAT_CATALOG=shop.url(lang=2))
+    assert french("catalog", "show", "CAP-1").json()["name"] == "Casquette"
+    missing = on_shop.fails("catalog", "show", "NOPE-1")
+    assert missing.err_lines == ["syncbeat: no product 'NOPE-1'"]
 
 
 @pytest.mark.parametrize("args", [("tasks",), ("settings",), ("user", "list")])

@@ -153,6 +153,19 @@ class InStore:
         return self.conn.begin_nested()
 
 
+# A product as people see it (`catalog list`, the Catalog tab, /api/products): id, reference,
+# ean13, name, price (text), quantity, active, updated_at (ISO text), and what else the
+# catalog shows (the built-in catalog's free attributes).
+Shown = dict[str, Any]
+
+
+class Page(NamedTuple):
+    """A page of products by reference, and how many match."""
+
+    products: list[Shown]
+    total: int
+
+
 class Catalog(Protocol):
     """A shop's products. Calls run inside the engine's transaction `conn` on the store; a
     catalog in another database works in its own transaction and ignores `conn`.
@@ -217,6 +230,16 @@ class Catalog(Protocol):
     ) -> Iterator[Product]:
         """The export fields of those of these products that still exist (values may hold
         more fields than asked: the engine reads only `fields`)."""
+        ...
+
+    # For people: the faces' lists and lookups.
+
+    def browse(self, conn: Connection, *, search: str | None, limit: int, offset: int) -> Page:
+        """Products by reference, those whose reference or name holds `search` (any case)."""
+        ...
+
+    def show(self, conn: Connection, key: str) -> Shown | None:
+        """A product by reference, or by id when `key` is a number no reference matches."""
         ...
 
     # The fast paths: None is "not for this call", and the engine uses the methods above.

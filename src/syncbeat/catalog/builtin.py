@@ -28,14 +28,17 @@ from syncbeat.catalog.base import (
     JoinedBatch,
     Listed,
     Loader,
+    Page,
     Product,
     Queued,
     Refusals,
+    Shown,
     Values,
 )
 from syncbeat.catalog.location import BuiltinLocation, CatalogLocation
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import canonical_decimal
+from syncbeat.store.catalog_queries import count_products, get_product, list_products
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
 
@@ -93,6 +96,15 @@ class BuiltinCatalog:
 
     def close(self) -> None:
         """Nothing held: the catalog uses the store's connections."""
+
+    def browse(self, conn: Connection, *, search: str | None, limit: int, offset: int) -> Page:
+        """See `Catalog.browse`."""
+        return Page(list_products(conn, search=search, limit=limit, offset=offset),
+                    count_products(conn, search=search))
+
+    def show(self, conn: Connection, key: str) -> Shown | None:
+        """See `Catalog.show`."""
+        return get_product(conn, key)
 
     @contextmanager
     def batch(self, conn: Connection, mark: BatchMark) -> Iterator[BatchUnit]:

@@ -23,10 +23,12 @@ from syncbeat.catalog.base import (
     BatchMark,
     BatchUnit,
     Listed,
+    Page,
     PlainCatalog,
     Product,
     Refusals,
     Refused,
+    Shown,
     Values,
 )
 from syncbeat.catalog.location import PrestashopLocation
@@ -185,6 +187,44 @@ class PrestashopCatalog(PlainCatalog):
                 raise Refused(refused)
             writes.apply(self, shop_conn, list(fields), updates, creates, now)
 
+    # for people
+
+    def browse(self, conn: Connection, *, search: str | None, limit: int, offset: int) -> Page:
+        """See `Catalog.browse`: the shop's products, names in the catalog's language."""
+        with self.transaction() as shop_conn:
+            s = self.shop(shop_conn)
+            where, params = "", []
+            if search:
+                like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace(
+                    "_", "\\_") + "%"
+                where, params = "WHERE (p.reference LIKE %s OR pl.name LIKE %s)", [like, like]
+            total = shop_conn.exec_driver_sql(
+                f"SELECT COUNT(*) {self._from(False)} {where}", (*self._joins(s), *params)
+            ).scalar_one()
+            rows = shop_conn.exec_driver_sql(
+                f"SELECT {_SHOWN} {self._from(False)} {where} ORDER BY p.reference, "
+                "p.id_product LIMIT %s OFFSET %s", (*self._joins(s), *params, limit, offset))
+            return Page([_shown(row, s) for row in rows], int(total))
+
+    def show(self, conn: Connection, key: str) -> Shown | None:
+        """See `Catalog.show`, with the product's combinations."""
+        with self.transaction() as shop_conn:
+            s = self.shop(shop_conn)
+            row = shop_conn.exec_driver_sql(
+                f"SELECT {_SHOWN} {self._from(False)} WHERE p.reference = %s "
+                "ORDER BY p.id_product LIMIT 1", (*self._joins(s), key)).first()
+            if row is None and key.isdecimal() and len(key) < 10:
+                row = shop_conn.exec_driver_sql(
+                    f"SELECT {_SHOWN} {self._from(False)} WHERE p.id_product = %s",
+                    (*self._joins(s), int(key))).first()
+            if row is None:
+                return None
+            shown = _shown(row, s)
+            shown["combinations"] = [
+                {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in c.items()}
+                for c in self._combinations(shop_conn, s, [shown["id"]]).get(shown["id"], [])]
+            return shown
+
     # export
 
     def export_ids(
@@ -249,6 +289,19 @@ class PrestashopCatalog(PlainCatalog):
             values.update({n: _value(n, v, s) for n, v in zip(names, row[2:], strict=True)})
             found.setdefault(int(row[0]), []).append(values)
         return found
+
+
+_SHOWN = ("p.id_product, p.reference, p.ean13, pl.name, ps.price, sa.quantity, ps.active, "
+          "ps.date_upd")
+
+
+def _shown(row: Any, s: Shop) -> Shown:
+    """A product as people see it (`base.Shown`)."""
+    product_id, reference, ean13, name, price, quantity, active, changed = row
+    return {"id": int(product_id), "reference": reference or "", "ean13": ean13 or None,
+            "name": name or "", "price": format(canonical_decimal(Decimal(price)), "f"),
+            "quantity": int(quantity or 0), "active": bool(active),
+            "updated_at": s.aware(changed).isoformat() if changed else None}
 
 
 def _expr(name: str, combination: bool) -> str:

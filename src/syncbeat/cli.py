@@ -78,9 +78,14 @@ class Commands(click.Group):
     """The command group: the database out of reach is one line, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; an outage of the database ends it with exit code 3."""
+        """Run the command; an outage of the database (or the shop's) ends it with exit code
+        3, a shop that refuses syncbeat's user with 1."""
+        from syncbeat.catalog.prestashop.check import ShopUnreachable
+
         try:
             return super().invoke(ctx)
+        except ShopUnreachable as exc:  # the shop's database, said in words already
+            fail(f"the shop's catalog: {exc}", 3 if is_outage(exc) else 1)
         except Exception as exc:
             if not is_outage(exc):
                 raise

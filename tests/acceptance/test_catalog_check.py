@@ -103,6 +103,23 @@ def test_catalog_count_list_and_show_read_the_shop(sb, shop):
     assert missing.err_lines == ["syncbeat: no product 'NOPE-1'"]
 
 
+def test_a_shop_that_refuses_the_user_is_one_line_exit_1(sb, shop):
+    result = sb.with_env(SYNCBEAT_CATALOG=shop.url(password=PASSWORD)).fails("catalog", "count")
+    assert result.err_lines == [
+        f"syncbeat: the shop's catalog: the server at {shop.hostport} refused the user 'root' "
+        "with this password (access denied): check the user and password in the catalog URL"]
+    _secret_free(result)
+
+
+def test_a_shop_out_of_reach_is_one_line_exit_3(sb):
+    url = f"prestashop://shop:{PASSWORD}@127.0.0.1:1/shop?prefix=ps_"
+    result = sb.with_env(SYNCBEAT_CATALOG=url).fails("catalog", "list", code=3)
+    assert result.err_lines == [
+        "syncbeat: the shop's catalog: cannot reach the database server at 127.0.0.1:1: the "
+        "connection was refused"]
+    _secret_free(result)
+
+
 @pytest.mark.parametrize("args", [("tasks",), ("settings",), ("user", "list")])
 def test_commands_that_need_no_shop_work_beside_a_shop_catalog(sb, args):
     url = f"prestashop://shop:{PASSWORD}@127.0.0.1:3306/shop?prefix=ps_"

@@ -46,6 +46,8 @@ def is_outage(exc: BaseException) -> bool:
     out and retried; it never counts against a task. A statement timeout, a deadlock or a
     value out of range is the work's own failure, not an outage. Driver errors are judged
     bare too: the fast paths use the driver's cursor directly."""
+    if not isinstance(exc, sa.exc.DBAPIError) and isinstance(exc.__cause__, sa.exc.DBAPIError):
+        return is_outage(exc.__cause__)  # a driver's error said in words (a shop unreachable)
     orig: BaseException = exc
     if isinstance(exc, sa.exc.DBAPIError):
         if exc.connection_invalidated or isinstance(exc, sa.exc.InterfaceError):

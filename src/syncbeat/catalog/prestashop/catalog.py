@@ -33,6 +33,7 @@ from syncbeat.catalog.base import (
 )
 from syncbeat.catalog.location import PrestashopLocation
 from syncbeat.catalog.prestashop import batches, writes
+from syncbeat.catalog.prestashop.check import ShopUnreachable, connect_problem
 from syncbeat.catalog.prestashop.fields import (
     COMBINATION_EXPORT,
     COMBINATION_ID,
@@ -76,7 +77,11 @@ class PrestashopCatalog(PlainCatalog):
         if bound is not None:
             yield bound
             return
-        with self.engine.begin() as conn:
+        try:
+            opened = self.engine.connect()
+        except sa.exc.DBAPIError as exc:  # in words, without the password; an outage still
+            raise ShopUnreachable(connect_problem(self.location, exc)) from exc
+        with opened as conn, conn.begin():
             self._local.conn = conn
             try:
                 yield conn

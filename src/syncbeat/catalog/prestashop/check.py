@@ -26,7 +26,8 @@ LISTED = 5  # shops or languages an error lists as the ones that exist
 
 
 class ShopUnreachable(Exception):
-    """The shop's database could not be reached; the message is for the operator."""
+    """The shop's database could not be reached; the message is for the operator. Raised
+    from the driver's error, which says whether it is an outage (`store.db.is_outage`)."""
 
 
 @contextmanager
@@ -39,14 +40,15 @@ def shop_connection(location: PrestashopLocation) -> Iterator[Connection]:
         try:
             conn = engine.connect()
         except sa.exc.DBAPIError as exc:
-            raise ShopUnreachable(_connect_problem(location, exc)) from None
+            raise ShopUnreachable(connect_problem(location, exc)) from None
         with conn, conn.begin():
             yield conn
     finally:
         engine.dispose()
 
 
-def _connect_problem(location: PrestashopLocation, exc: sa.exc.DBAPIError) -> str:
+def connect_problem(location: PrestashopLocation, exc: sa.exc.DBAPIError) -> str:
+    """Why a connection to the shop's database failed, in one line without the password."""
     args: tuple[Any, ...] = tuple(getattr(exc.orig, "args", ()))
     code = args[0] if args and isinstance(args[0], int) else None
     text = str(args[1]) if len(args) > 1 else ""

@@ -9,12 +9,15 @@ import io
 from contextlib import contextmanager
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from helpers import add_profile, drain, import_profile, task_of, write_csv
 
 from shopdb import sample_products
 from syncbeat.catalog.location import PrestashopLocation, parse_catalog
 from syncbeat.catalog.prestashop.catalog import PrestashopCatalog
+from syncbeat.catalog.prestashop.fields import SHOP_KNOWN
+from syncbeat.domain.profile import ProfileError, parse_profile
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
@@ -114,3 +117,48 @@ def test_a_batch_the_shop_committed_and_the_store_did_not_is_recorded_not_applie
                                     "once_syncbeat_batch").all()
     assert kept == [(task_id, 1, 3)]
     catalog.engine.dispose()
+
+
+def test_created_products_go_in_the_profiles_category_which_must_be_the_shops(shop_db, ctx):
+    shop_db.install("cat_", products=sample_products())
+    shop_db.execute("INSERT INTO cat_category_shop VALUES (7, 1, 0)")
+    location = parse_catalog(shop_db.url("cat_"))
+    assert isinstance(location, PrestashopLocation)
+    ctx.catalog = catalog = PrestashopCatalog(location)
+    write_csv(ctx, "a.csv", ["sku", "net_price", "stock", "code"], [
+        ["NEW-7", "3.00", "4", ""], ["MUG-1", "9.00", "12", ""]])
+    in_seven = add_profile(ctx, import_profile(
+        name="Into 7", mapping={"price": "net_price", "quantity": "stock"},
+        options={"create_missing": True, "category": 7}))
+    nowhere = add_profile(ctx, import_profile(
+        name="Into 9", mapping={"price": "net_price", "quantity": "stock"},
+        options={"create_missing": True, "category": 9}))
+    task_id = run_now(ctx, nowhere.id)
+    drain(ctx)
+    rows = list(csv.DictReader(io.StringIO("".join(report_lines(ctx.db, task_of(ctx, task_id))))))
+    assert [(r["key"], r["outcome"], r["detail"]) for r in rows] == [
+        ("NEW-7", "error", "the catalog refused the change: category 9 is not a category of "
+         "the shop 1 (cat_category_shop): check [options] category"),
+        ("MUG-1", "processed", "price: 8.90 -> 9.00")]  # the rest of the batch is written
+    task_id = run_now(ctx, in_seven.id)
+    drain(ctx)
+    assert task_of(ctx, task_id).progress.processed == 1
+    with shop_db.engine.connect() as conn:
+        made = conn.exec_driver_sql(
+            "SELECT p.id_category_default, ps.id_category_default, p.product_type, "
+            "(SELECT GROUP_CONCAT(id_category) FROM cat_category_product c "
+            "WHERE c.id_product = p.id_product) FROM cat_product p JOIN cat_product_shop ps "
+            "ON ps.id_product = p.id_product WHERE p.reference = 'NEW-7'").one()
+    assert tuple(made) == (7, 7, "standard", "7")
+    catalog.close()
+
+
+def test_a_category_is_refused_on_the_built_in_catalog_when_saved(ctx):
+    with pytest.raises(ProfileError) as refused:
+        parse_profile(import_profile(options={"category": 7}), known=ctx.catalog.known)
+    assert refused.value.errors == [
+        ("options.category", "the built-in catalog has no categories: leave it out")]
+    with pytest.raises(ProfileError) as refused:
+        parse_profile(import_profile(options={"category": "home"}), known=SHOP_KNOWN)
+    assert refused.value.errors == [
+        ("options.category", "must be a category's id (a whole number, 1 or more), not 'home'")]

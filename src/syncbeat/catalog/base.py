@@ -187,7 +187,7 @@ class Catalog(Protocol):
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values],
+        creates: Sequence[Values], *, category: int | None = None,
     ) -> Refusals:
         """Which of these products `apply` would refuse, and why, known before writing (a
         value the catalog cannot hold): the engine may mark those items error and apply
@@ -209,10 +209,11 @@ class Catalog(Protocol):
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values], now: datetime,
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
     ) -> None:
         """Write changed products (id -> every one of `fields`) and create new ones (each
-        with a reference); their changed time becomes `now`. A refusal raises: the engine
+        with a reference), in `category` when the catalog has categories (None: its
+        default); their changed time becomes `now`. A refusal raises: the engine
         retries the batch product by product to find which product it was. A product
         `refusals` names raises `Refused` before anything is written."""
         ...

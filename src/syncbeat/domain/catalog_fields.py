@@ -30,6 +30,7 @@ class KnownFields(NamedTuple):
     match: tuple[str, ...]  # the fields a [match] may use
     read_only: tuple[str, ...]  # fields an import cannot write
     free_prefix: str | None = None  # free attributes ("attributes.NAME"), where there are
+    categories: bool = False  # may a profile say which category new products go in?
 
     def has(self, name: str) -> bool:
         """Is `name` one of these fields (a free attribute included)?"""

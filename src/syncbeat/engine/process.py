@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
@@ -85,6 +86,7 @@ class ImportPlan:
     fetch_fields: list[str]  # the catalog fields read to compare: the written ones and the key
     create_missing: bool
     skip_unchanged: bool
+    category: int | None = None  # where new products go ([options] category)
 
     @property
     def attributes(self) -> bool:
@@ -111,6 +113,7 @@ class ImportPlan:
             fetch_fields=fetch_fields,
             create_missing=bool(options.get("create_missing", False)),
             skip_unchanged=bool(options.get("skip_unchanged", True)),
+            category=options.get("category"),
         )
 
 
@@ -164,7 +167,8 @@ def import_batch(
         _apply_one_by_one(conn, catalog, unit, plan, result, updates, creates, rows, now)
         return result
     try:
-        catalog.apply(conn, plan.fields, updates, list(creates.values()), now)
+        catalog.apply(conn, plan.fields, updates, list(creates.values()), now,
+                      category=plan.category)
     except Refused as refused:
         # Nothing was written: the refused products' items become errors, the others are
         # written as they were, without trying the batch product by product.
@@ -173,7 +177,8 @@ def import_batch(
         by_key = {keys[at]: _REFUSED + why for at, why in refused.refusals.creates.items()}
         catalog.apply(conn, plan.fields,
                       {i: v for i, v in updates.items() if i not in by_product},
-                      [v for key, v in creates.items() if key not in by_key], now)
+                      [v for key, v in creates.items() if key not in by_key], now,
+                      category=plan.category)
         _mark_refused(result, rows, by_product, by_key)
     return result
 
@@ -313,11 +318,13 @@ def _apply_one_by_one(
     by_product: dict[int, str] = {}
     by_key: dict[str, str] = {}
     for product_id, values in updates.items():
-        reason = _refusal(unit, catalog.apply, conn, plan.fields, {product_id: values}, [], now)
+        reason = _refusal(unit, partial(catalog.apply, category=plan.category), conn,
+                          plan.fields, {product_id: values}, [], now)
         if reason is not None:
             by_product[product_id] = reason
     for key, values in creates.items():
-        reason = _refusal(unit, catalog.apply, conn, plan.fields, {}, [values], now)
+        reason = _refusal(unit, partial(catalog.apply, category=plan.category), conn,
+                          plan.fields, {}, [values], now)
         if reason is not None:
             by_key[key] = reason
     _mark_refused(result, rows, by_product, by_key)

@@ -172,25 +172,26 @@ class PrestashopCatalog(PlainCatalog):
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values],
+        creates: Sequence[Values], *, category: int | None = None,
     ) -> Refusals:
         """See `Catalog.refusals`: values past PrestaShop's limits (`limits`), a stock
-        written on a product whose stock is its combinations', a reference already taken."""
+        written on a product whose stock is its combinations', a reference already taken,
+        a category not in the shop."""
         with self.transaction() as shop_conn:
-            return find_refusals(self, shop_conn, list(fields), updates, creates)
+            return find_refusals(self, shop_conn, list(fields), updates, creates, category)
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values], now: datetime,
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
     ) -> None:
         """See `Catalog.apply`: every product written, or none (one shop transaction)."""
         if not updates and not creates:
             return
         with self.transaction() as shop_conn:
-            refused = find_refusals(self, shop_conn, list(fields), updates, creates)
+            refused = find_refusals(self, shop_conn, list(fields), updates, creates, category)
             if refused:
                 raise Refused(refused)
-            writes.apply(self, shop_conn, list(fields), updates, creates, now)
+            writes.apply(self, shop_conn, list(fields), updates, creates, now, category)
 
     # for people
 

@@ -66,7 +66,8 @@ FIELDS: Mapping[str, Converter] = MappingProxyType(
     {name: f.convert for name, f in SHOP_FIELDS.items()})
 MATCH_FIELDS = tuple(name for name, f in SHOP_FIELDS.items() if f.match)
 READ_ONLY = ("id", "date_upd", "combinations")
-SHOP_KNOWN = KnownFields("the PrestaShop catalog", FIELDS, MATCH_FIELDS, READ_ONLY)
+SHOP_KNOWN = KnownFields("the PrestaShop catalog", FIELDS, MATCH_FIELDS, READ_ONLY,
+                         categories=True)
 # The combination's own values, as an export's "combinations" lists them.
 COMBINATION_EXPORT = ("id", "reference", "supplier_reference", "ean13", "price",
                       "wholesale_price", "weight", "quantity")

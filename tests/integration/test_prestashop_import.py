@@ -162,3 +162,22 @@ def test_a_category_is_refused_on_the_built_in_catalog_when_saved(ctx):
         parse_profile(import_profile(options={"category": "home"}), known=SHOP_KNOWN)
     assert refused.value.errors == [
         ("options.category", "must be a category's id (a whole number, 1 or more), not 'home'")]
+
+
+def test_a_profile_that_would_have_every_row_refused_is_refused_when_saved():
+    """Matching combinations, a profile may write only a combination's own fields, and
+    cannot create what it does not find: said when it is saved, not on every row."""
+    with pytest.raises(ProfileError) as refused:
+        parse_profile(import_profile(
+            match={"feed": "sku", "catalog": "combination.reference"},
+            mapping={"quantity": "stock", "name": "title", "combination.ean13": "code"},
+            options={"create_missing": True}), known=SHOP_KNOWN)
+    assert refused.value.errors == [
+        ("mapping.name", "matching by combination.reference, a profile writes only price, "
+         "wholesale_price, weight, quantity, combination.reference, "
+         "combination.supplier_reference, combination.ean13"),
+        ("options.create_missing", "the PrestaShop catalog cannot create what "
+         "combination.reference matches (syncbeat creates simple products): turn it off")]
+    with pytest.raises(ProfileError) as refused:
+        parse_profile(import_profile(mapping={"combination.ean13": "code"}), known=SHOP_KNOWN)
+    assert [name for name, _ in refused.value.errors] == ["mapping.combination.ean13"]

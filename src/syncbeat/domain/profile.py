@@ -321,6 +321,16 @@ def field_problems(profile: Profile, known: KnownFields) -> list[tuple[str, str]
             elif name in known.read_only:
                 problems.append((where, f"{name} is read only in {known.catalog}: it cannot "
                                  "be imported"))
+        allowed = known.writes_by_match.get(profile.match_catalog)
+        for name in profile.mapping:
+            if allowed is not None and known.has(name) and name not in known.read_only \
+                    and name not in allowed:
+                problems.append((f"mapping.{name}", f"matching by {profile.match_catalog}, "
+                                 f"a profile writes only {', '.join(allowed)}"))
+        if profile.create_missing and profile.match_catalog in known.no_create:
+            problems.append(("options.create_missing", f"{known.catalog} cannot create what "
+                             f"{profile.match_catalog} matches (syncbeat creates simple "
+                             "products): turn it off"))
         if profile.category is not None and not known.categories:
             problems.append(("options.category", f"{known.catalog} has no categories: leave "
                              "it out"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -307,7 +307,7 @@ def _shown(row: Any, s: Shop) -> Shown:
     return {"id": int(product_id), "reference": reference or "", "ean13": ean13 or None,
             "name": name or "", "price": format(canonical_decimal(Decimal(price)), "f"),
             "quantity": int(quantity or 0), "active": bool(active),
-            "updated_at": s.aware(changed).isoformat() if changed else None}
+            "updated_at": s.aware(changed).astimezone(UTC).isoformat() if changed else ""}
 
 
 def _expr(name: str, combination: bool) -> str:

@@ -42,6 +42,8 @@ def test_a_good_shop_is_described_and_exits_0(sb, shop):
         "language: 1 (en)",
         "products: 3",
         "combinations: 3",
+        "batch records: ps_syncbeat_batch (made by the first import: the user needs CREATE on "
+        "the database once)",
         "the catalog is usable",
     ]
 

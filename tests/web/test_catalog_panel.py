@@ -43,7 +43,7 @@ def test_a_shop_is_shown_with_its_version_shop_language_and_counts(web, app, sho
     assert text.startswith("Catalog Usable")
     assert (f"Catalog prestashop://root@{shop.hostport}/{shop.name}?prefix=ps_ "
             "PrestaShop version 8.1.7 Shop 1 (Main shop) Language 1 (en) Products 3 "
-            "Combinations 3") in text
+            "Combinations 3 Batch records ps_syncbeat_batch (made by the first import") in text
 
 
 def test_a_shop_that_refuses_the_password_is_shown_without_it(web, app, shop):

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.check import CatalogReport
 from syncbeat.catalog.location import PrestashopLocation
+from syncbeat.catalog.prestashop import batches
 from syncbeat.catalog.prestashop.schema import (
     LANG_KEY,
     OLDEST_VERSION,
@@ -114,7 +115,18 @@ def _check(conn: Connection, location: PrestashopLocation, base: dict[str, Any]
             if not problem:
                 counted = [t for t in ("product_shop", "product_attribute_shop") if whole(t)]
                 found.update(_counts(conn, location, shop_id, counted))
-    return CatalogReport(**base, **found, problems=tuple(problems), missing=tuple(missing))
+    return CatalogReport(**base, **found, problems=tuple(problems), missing=tuple(missing),
+                         records=_records(conn, location))
+
+
+def _records(conn: Connection, location: PrestashopLocation) -> str:
+    """Where imports keep each batch's record (`batches`), and whether it is there yet."""
+    name = location.table(batches.TABLE)
+    there = conn.exec_driver_sql(
+        "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_NAME = %s", (name,)).scalar_one()
+    return (f"{name} (there)" if there else f"{name} (made by the first import: the user "
+            "needs CREATE on the database once)")
 
 
 def missing_parts(conn: Connection, location: PrestashopLocation) -> list[str]:

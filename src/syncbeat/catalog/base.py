@@ -107,10 +107,17 @@ class Refused(ValueError):
         super().__init__("; ".join([*refusals.updates.values(), *refusals.creates.values()]))
 
 
+class CatalogUnusable(Exception):
+    """The catalog cannot be worked with as it is set up (its database unreachable, a shop
+    or table the URL names missing, a privilege lacking): one line for the operator, never
+    with a password. Raised from the driver's error when there is one, which says whether it
+    is an outage (`store.db.is_outage`): waited out, not the task's failure."""
+
+
 class BatchMark(NamedTuple):
     """One batch of an import, as a catalog in another database keeps it beside its writes."""
 
-    store: str  # the store's id (`store.settings.store_identity`)
+    run: str  # this run of the task (a token made when it started: task ids may be reused)
     task: int
     first: int  # the batch's first seq
     last: int  # its last seq

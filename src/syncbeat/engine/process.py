@@ -24,6 +24,7 @@ from syncbeat.catalog.base import (
     Joined,
     Loader,
     Product,
+    Refusals,
     Refused,
     Values,
 )
@@ -34,8 +35,7 @@ from syncbeat.domain.profile import feed_fields
 from syncbeat.domain.statuses import ItemOutcome
 from syncbeat.domain.transforms import Bound, TransformError, parse_rule
 from syncbeat.engine.codec import decode
-from syncbeat.engine.failures import reason_of
-from syncbeat.store.db import is_outage
+from syncbeat.store.db import is_outage, loses_transaction, reason_of
 
 PROCESSED = int(ItemOutcome.PROCESSED)
 SKIPPED = int(ItemOutcome.SKIPPED)
@@ -172,15 +172,25 @@ def import_batch(
     except Refused as refused:
         # Nothing was written: the refused products' items become errors, the others are
         # written as they were, without trying the batch product by product.
-        keys = list(creates)
-        by_product = {i: _REFUSED + why for i, why in refused.refusals.updates.items()}
-        by_key = {keys[at]: _REFUSED + why for at, why in refused.refusals.creates.items()}
+        by_product, by_key = mark_refusals(result, rows, refused.refusals, creates)
         catalog.apply(conn, plan.fields,
                       {i: v for i, v in updates.items() if i not in by_product},
                       [v for key, v in creates.items() if key not in by_key], now,
                       category=plan.category)
-        _mark_refused(result, rows, by_product, by_key)
     return result
+
+
+def mark_refusals(
+    result: BatchResult, rows: Sequence[Joined], refusals: Refusals,
+    creates: dict[str, Values],
+) -> tuple[dict[int, str], dict[str, str]]:
+    """The items of the products a catalog refuses (`Catalog.refusals`; a new one by its
+    position in `creates`) become errors saying why; the refused product ids and keys."""
+    keys = list(creates)
+    by_product = {i: _REFUSED + why for i, why in refusals.updates.items()}
+    by_key = {keys[at]: _REFUSED + why for at, why in refusals.creates.items()}
+    _mark_refused(result, rows, by_product, by_key)
+    return by_product, by_key
 
 
 def decide_batch(
@@ -362,8 +372,8 @@ def _refusal(unit: BatchUnit, work: Callable[..., None], *args: Any) -> str | No
     except Refused as exc:  # known before writing: the catalog's own words
         return _REFUSED + str(exc)
     except Exception as exc:  # the database refused this one product: say why, go on
-        if is_outage(exc):
-            raise  # not the product's fault: the worker waits for the database
+        if is_outage(exc) or loses_transaction(exc):
+            raise  # not the product's fault: the batch is tried again, or waits
         return _REFUSED + _in_words(exc)
     return None
 

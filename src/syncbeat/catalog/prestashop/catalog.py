@@ -22,6 +22,7 @@ from syncbeat.catalog.base import (
     AMBIGUOUS,
     BatchMark,
     BatchUnit,
+    CatalogUnusable,
     Listed,
     Page,
     PlainCatalog,
@@ -47,6 +48,7 @@ from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.convert import canonical_decimal
 
 CHUNK = 1_000  # keys or ids in one IN (...)
+_NO_TABLE = 1146  # MySQL: the table does not exist
 
 
 class PrestashopCatalog(PlainCatalog):
@@ -85,6 +87,13 @@ class PrestashopCatalog(PlainCatalog):
             self._local.conn = conn
             try:
                 yield conn
+            except sa.exc.ProgrammingError as exc:
+                args = getattr(exc.orig, "args", ())
+                if not args or args[0] != _NO_TABLE:
+                    raise
+                raise CatalogUnusable(
+                    f"the shop's database lacks a table syncbeat uses ({args[1]}): check the "
+                    "prefix in the catalog URL, and run `syncbeat catalog check`") from exc
             finally:
                 self._local.conn = None
 
@@ -94,7 +103,7 @@ class PrestashopCatalog(PlainCatalog):
         (`batches`). The record table is created the first time."""
         table = self.table(batches.TABLE)
         if not self._batches_ready:
-            batches.create_table(self.engine, table)
+            batches.prepare(self.engine, self.location.table(batches.TABLE))
             self._batches_ready = True
         with self.transaction() as shop_conn:
             yield batches.ShopBatch(shop_conn, table, mark)
@@ -307,7 +316,11 @@ def _shown(row: Any, s: Shop) -> Shown:
     return {"id": int(product_id), "reference": reference or "", "ean13": ean13 or None,
             "name": name or "", "price": format(canonical_decimal(Decimal(price)), "f"),
             "quantity": int(quantity or 0), "active": bool(active),
-            "updated_at": s.aware(changed).astimezone(UTC).isoformat() if changed else ""}
+            "updated_at": _utc(s.aware(changed))}
+
+
+def _utc(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat() if moment is not None else ""
 
 
 def _expr(name: str, combination: bool) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.catalog.check import CatalogReport
 from syncbeat.catalog.location import PrestashopLocation
 from syncbeat.catalog.prestashop import batches
@@ -26,7 +27,7 @@ CONNECT_TIMEOUT = 5  # seconds: a check answers quickly, even about a server tha
 LISTED = 5  # shops or languages an error lists as the ones that exist
 
 
-class ShopUnreachable(Exception):
+class ShopUnreachable(CatalogUnusable):
     """The shop's database could not be reached; the message is for the operator. Raised
     from the driver's error, which says whether it is an outage (`store.db.is_outage`)."""
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Connection
 
+from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.catalog.location import PrestashopLocation
 from syncbeat.catalog.prestashop.schema import LANG_KEY, SHOP_KEY
 
@@ -16,7 +17,7 @@ HOME_KEY = "PS_HOME_CATEGORY"  # where a created product goes, unless the catalo
 TIMEZONE_KEY = "PS_TIMEZONE"  # PrestaShop writes date_add and date_upd in the shop's time
 
 
-class ShopNotUsable(Exception):
+class ShopNotUsable(CatalogUnusable):
     """The shop or language of the catalog URL is not there; `syncbeat catalog check` says
     more."""
 
@@ -39,9 +40,10 @@ class Shop:
         aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
         return aware.astimezone(self.zone).replace(tzinfo=None, microsecond=0)
 
-    def aware(self, stored: datetime) -> datetime:
-        """A date_upd read from the shop, with its time zone."""
-        return stored.replace(tzinfo=self.zone)
+    def aware(self, stored: object) -> datetime | None:
+        """A date_upd read from the shop, with its time zone; None for a zero date
+        ('0000-00-00 00:00:00', which the driver gives as text)."""
+        return stored.replace(tzinfo=self.zone) if isinstance(stored, datetime) else None
 
 
 def read_shop(conn: Connection, location: PrestashopLocation, category: int | None) -> Shop:

@@ -137,3 +137,25 @@ def test_a_mistaken_catalog_url_exits_2_naming_the_problem(sb):
         "shop is a whole number, its id in PrestaShop (e.g. shop=1), or leave it out for the "
         "shop's default"]
     _secret_free(result)
+
+
+def test_a_shop_or_prefix_the_url_names_wrongly_is_one_line(sb, shop):
+    wrong_shop = sb.with_env(SYNCBEAT_CATALOG=shop.url(shop=99)).fails("catalog", "list")
+    assert wrong_shop.err_lines == ["syncbeat: the shop's catalog: the shop 99 is not in ps_shop"]
+    wrong_prefix = sb.with_env(SYNCBEAT_CATALOG=shop.url("nope_")).fails("catalog", "count")
+    assert len(wrong_prefix.err_lines) == 1, str(wrong_prefix)
+    assert wrong_prefix.err_lines[0].startswith(
+        "syncbeat: the shop's catalog: the shop's database lacks a table syncbeat uses "
+        f"(Table '{shop.name}.nope_")
+    assert wrong_prefix.err_lines[0].endswith(
+        "check the prefix in the catalog URL, and run `syncbeat catalog check`")
+
+
+def test_the_demo_never_loads_into_a_shop(sb, shop):
+    on_shop = sb.with_env(SYNCBEAT_CATALOG=shop.url())
+    refused = on_shop.fails("demo")
+    assert refused.err_lines == [
+        "syncbeat: the demo loads 500 products into the built-in catalog, never into a shop: "
+        "unset SYNCBEAT_CATALOG (or --catalog builtin) to load it; "
+        f"prestashop://root@{shop.hostport}/{shop.name}?prefix=ps_ is left as it is"]
+    assert on_shop("catalog", "count").lines == ["3"]

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import BatchMark
+from syncbeat.catalog.base import BatchMark, CatalogUnusable
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
@@ -56,8 +56,14 @@ def record_kept(ctx: Context, conn: Connection, task: Task, now: datetime, when:
     if task.kind is not TaskKind.IMPORT or task.spec is None:
         return 0
     first = task.cursor + 1
-    with ctx.catalog.batch(conn, BatchMark(run_of(task), task.id, first, first)) as unit:
-        done = unit.done if unit.keeps else None
+    try:
+        with ctx.catalog.batch(conn, BatchMark(run_of(task), task.id, first, first)) as unit:
+            done = unit.done if unit.keeps else None
+    except CatalogUnusable as exc:  # the task ends all the same; the log says what is unknown
+        add_log(conn, task.id, now, f"the catalog could not be asked whether it has a batch "
+                f"from item {first:,} that was not recorded ({exc}): the report shows those "
+                "items as not worked", "warning")
+        return 0
     if done is None:
         return 0
     last, record = done

@@ -57,23 +57,17 @@ def test_a_value_the_shop_cannot_hold_is_one_items_error(shop_db, ctx):
     catalog.engine.dispose()
 
 
-def test_a_batch_the_shop_committed_and_the_store_did_not_is_recorded_not_applied_again(
-    shop_db, ctx
-):
-    """The worker stops between the shop's commit and the store's (here: the store's commit
-    fails once, right after the shop's): the batch is tried again, finds its record in the
-    shop, and the report says what the first attempt did: processed, with the changes, not
-    "no change". Matched by combination reference, so the parent's summed stock follows."""
-    shop_db.install("once_", products=sample_products())
-    location = parse_catalog(shop_db.url("once_"))
+def _shop_catalog(shop_db, ctx, prefix: str) -> PrestashopCatalog:
+    shop_db.install(prefix, products=sample_products())
+    location = parse_catalog(shop_db.url(prefix))
     assert isinstance(location, PrestashopLocation)
     ctx.catalog = catalog = PrestashopCatalog(location)
-    write_csv(ctx, "a.csv", ["sku", "stock", "impact"], [
-        ["TEE-1-S", "7", "0.50"], ["TEE-1-M", "5", ""], ["TEE-1-L", "1", "2.00"]])
-    profile = add_profile(ctx, import_profile(
-        match={"feed": "sku", "catalog": "combination.reference"},
-        mapping={"quantity": "stock", "price": "impact"}, batch_size=10))
+    return catalog
 
+
+@contextmanager
+def _store_commit_fails_once_after_the_shops(ctx, catalog, error):  # type: ignore[no-untyped-def]
+    """The store's next commit after the shop's first batch commit raises `error`."""
     shop_commits: list[str] = []
     real_batch = catalog.batch
 
@@ -83,21 +77,46 @@ def test_a_batch_the_shop_committed_and_the_store_did_not_is_recorded_not_applie
             yield unit
         shop_commits.append(f"{mark.first}-{mark.last}")
 
-    catalog.batch = watched  # type: ignore[method-assign]
     failed: list[int] = []
 
     def store_commit(conn) -> None:  # type: ignore[no-untyped-def]
         if shop_commits and not failed:
             failed.append(1)
-            raise sa.exc.OperationalError("COMMIT", {}, Exception("the store went away"))
+            raise error
 
+    catalog.batch = watched
     sa.event.listen(ctx.db, "commit", store_commit)
     try:
-        task_id = run_now(ctx, profile.id)
-        drain(ctx)
+        yield shop_commits
     finally:
         sa.event.remove(ctx.db, "commit", store_commit)
-    assert failed and shop_commits == ["1-3", "1-3"]  # tried twice, applied once
+        del catalog.batch
+    assert failed
+
+
+def _report(ctx, task_id):  # type: ignore[no-untyped-def]
+    lines = "".join(report_lines(ctx.db, task_of(ctx, task_id)))
+    return [(r["key"], r["outcome"], r["detail"]) for r in csv.DictReader(io.StringIO(lines))]
+
+
+def test_a_batch_the_shop_committed_and_the_store_did_not_is_recorded_not_applied_again(
+    shop_db, ctx
+):
+    """The worker stops between the shop's commit and the store's (here: the store's commit
+    fails once, right after the shop's): the batch is tried again, finds its record in the
+    shop, and the report says what the first attempt did: processed, with the changes, not
+    "no change". Matched by combination reference, so the parent's summed stock follows."""
+    catalog = _shop_catalog(shop_db, ctx, "once_")
+    write_csv(ctx, "a.csv", ["sku", "stock", "impact"], [
+        ["TEE-1-S", "7", "0.50"], ["TEE-1-M", "5", ""], ["TEE-1-L", "1", "2.00"]])
+    profile = add_profile(ctx, import_profile(
+        match={"feed": "sku", "catalog": "combination.reference"},
+        mapping={"quantity": "stock", "price": "impact"}, batch_size=10))
+    failure = sa.exc.OperationalError("COMMIT", {}, Exception("the store went away"))
+    with _store_commit_fails_once_after_the_shops(ctx, catalog, failure) as shop_commits:
+        task_id = run_now(ctx, profile.id)
+        drain(ctx)
+    assert shop_commits == ["1-3", "1-3"]  # tried twice, applied once
 
     task = task_of(ctx, task_id)
     assert task.status is TaskStatus.COMPLETED
@@ -185,48 +204,6 @@ def test_a_profile_that_would_have_every_row_refused_is_refused_when_saved():
     with pytest.raises(ProfileError) as refused:
         parse_profile(import_profile(mapping={"combination.ean13": "code"}), known=SHOP_KNOWN)
     assert [name for name, _ in refused.value.errors] == ["mapping.combination.ean13"]
-
-
-def _shop_catalog(shop_db, ctx, prefix: str) -> PrestashopCatalog:
-    shop_db.install(prefix, products=sample_products())
-    location = parse_catalog(shop_db.url(prefix))
-    assert isinstance(location, PrestashopLocation)
-    ctx.catalog = catalog = PrestashopCatalog(location)
-    return catalog
-
-
-@contextmanager
-def _store_commit_fails_once_after_the_shops(ctx, catalog, error):  # type: ignore[no-untyped-def]
-    """The store's next commit after the shop's first batch commit raises `error`."""
-    shop_commits: list[str] = []
-    real_batch = catalog.batch
-
-    @contextmanager
-    def watched(conn, mark):  # type: ignore[no-untyped-def]
-        with real_batch(conn, mark) as unit:
-            yield unit
-        shop_commits.append(f"{mark.first}-{mark.last}")
-
-    failed: list[int] = []
-
-    def store_commit(conn) -> None:  # type: ignore[no-untyped-def]
-        if shop_commits and not failed:
-            failed.append(1)
-            raise error
-
-    catalog.batch = watched
-    sa.event.listen(ctx.db, "commit", store_commit)
-    try:
-        yield shop_commits
-    finally:
-        sa.event.remove(ctx.db, "commit", store_commit)
-        del catalog.batch
-    assert failed
-
-
-def _report(ctx, task_id):  # type: ignore[no-untyped-def]
-    lines = "".join(report_lines(ctx.db, task_of(ctx, task_id)))
-    return [(r["key"], r["outcome"], r["detail"]) for r in csv.DictReader(io.StringIO(lines))]
 
 
 def test_a_task_killed_after_the_shop_committed_its_batch_reports_what_the_shop_has(

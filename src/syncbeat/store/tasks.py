@@ -103,9 +103,10 @@ def _filtered(query: Any, filt: TaskFilter) -> Any:
 
 def move_task(
     conn: Connection, task_id: int, target: TaskStatus, *, now: datetime,
-    message: str | None = None, **values: Any,
+    message: str | None = None, held_by: str | None = None, **values: Any,
 ) -> bool:
-    """Move the task to `target` if its status allows it; True if this caller won."""
+    """Move the task to `target` if its status allows it (and, with `held_by`, only while that
+    worker still holds its lease); True if this caller won."""
     allowed = [str(s) for s in sources_of(target)]
     changes: dict[str, Any] = dict(values, status=str(target))
     if message is not None:
@@ -120,12 +121,10 @@ def move_task(
         # Items not yet worked are cancelled with the task, in this same statement.
         changes["cancelled"] = tasks.c.cancelled + tasks.c.pending
         changes["pending"] = 0
-    result = conn.execute(
-        sa.update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.status.in_(allowed))
-        .values(**changes)
-    )
-    return result.rowcount == 1
+    query = sa.update(tasks).where(tasks.c.id == task_id, tasks.c.status.in_(allowed))
+    if held_by is not None:
+        query = query.where(tasks.c.lease_owner == held_by)
+    return conn.execute(query.values(**changes)).rowcount == 1
 
 
 def due_pending(conn: Connection, now: datetime, limit: int = 100) -> list[Task]:

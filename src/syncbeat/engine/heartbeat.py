@@ -56,6 +56,9 @@ class Heartbeat:
     last_plan: float = field(default=-1e18)
     busy: bool = False  # the last tick worked something
     queuer: Queuer | None = field(default=None, init=False)
+    # The tick in progress, or the last one: what it committed before an outage (raised out
+    # of `tick`) cut it short, for a command to say what is kept.
+    current: TickReport = field(default_factory=TickReport, init=False)
 
     def __post_init__(self) -> None:
         if self.background:
@@ -69,7 +72,7 @@ class Heartbeat:
         """One bounded tick. `stop` is checked between tasks: a stopping worker ends
         after the batch in flight."""
         ctx = self.ctx
-        report = TickReport()
+        report = self.current = TickReport()
         now = ctx.clock()
         with read_tx(ctx.db) as conn:
             settings = load_settings(conn)

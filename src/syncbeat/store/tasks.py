@@ -237,6 +237,46 @@ def release_leases(conn: Connection, owner: str) -> None:
     )
 
 
+def _waiting_query(task_ids: Sequence[int], owner: str, now: datetime) -> Any:
+    # Running tasks a waiting worker was working (or holds), that no other live worker holds.
+    return sa.select(tasks.c.id).where(
+        tasks.c.status == str(TaskStatus.RUNNING),
+        sa.or_(tasks.c.id.in_(list(task_ids)), tasks.c.lease_owner == owner),
+        sa.or_(tasks.c.lease_owner == owner, tasks.c.lease_owner.is_(None),
+               tasks.c.lease_until < now),
+    )
+
+
+def waiting_tasks(conn: Connection, task_ids: Sequence[int], owner: str, now: datetime
+                  ) -> list[int]:
+    """The tasks a worker waiting for the database was working, still running and not
+    taken by another worker meanwhile."""
+    query = _waiting_query(task_ids, owner, now).order_by(tasks.c.id)
+    return [int(row.id) for row in conn.execute(query)]
+
+
+def note_waiting(conn: Connection, task_ids: Sequence[int], owner: str, now: datetime,
+                 message: str) -> list[int]:
+    """Say on those tasks why they wait (their message, shown on the task page); returns
+    the tasks that say so."""
+    noted = waiting_tasks(conn, task_ids, owner, now)
+    if noted:
+        conn.execute(sa.update(tasks).where(tasks.c.id.in_(noted)).values(message=message))
+    return noted
+
+
+def clear_waiting(conn: Connection, task_ids: Sequence[int], prefix: str) -> None:
+    """The worker works again: those tasks, still running, no longer say they wait."""
+    if not task_ids:
+        return
+    conn.execute(
+        sa.update(tasks)
+        .where(tasks.c.id.in_(list(task_ids)), tasks.c.status == str(TaskStatus.RUNNING),
+               tasks.c.message.startswith(prefix, autoescape=True))
+        .values(message=None)
+    )
+
+
 def mark_queued(conn: Connection, task_id: int) -> bool:
     """Note that every item of the task is queued; False if that was noted already."""
     result = conn.execute(

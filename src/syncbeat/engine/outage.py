@@ -94,7 +94,9 @@ class Outage:
     wait: float = 0.0
     began_at: datetime | None = None
     reason: str = ""
-    tasks: set[int] = field(default_factory=set)  # the tasks the failed ticks were working
+    # The tasks the failed ticks were working, and when each first failed (monotonic): a
+    # task first met late in a long outage gets its own full limit.
+    tasks: dict[int, float] = field(default_factory=dict)
     noted: list[int] | None = None  # the tasks that say why they wait, once they do
 
     def began(self, reason: str, now: float, at: datetime, task_id: int | None) -> str | None:
@@ -102,7 +104,7 @@ class Outage:
         log.warning("the database is out of reach: %s", reason)
         self.reason = reason
         if task_id is not None:
-            self.tasks.add(task_id)
+            self.tasks.setdefault(task_id, now)
         if self.since is not None:
             self.wait = min(self.wait * 2, OUTAGE_WAIT_MOST)
             return None
@@ -142,12 +144,15 @@ def while_waiting(ctx: Context, outage: Outage, now: float) -> list[str]:
     try:
         with read_tx(ctx.db) as conn:
             limit = load_settings(conn).outage_limit_seconds
-        if outage.lasted(now) >= limit:
-            return _give_up(ctx, outage, limit)
-        if outage.noted is None:
+        overdue = sorted(t for t, first in outage.tasks.items() if now - first >= limit)
+        if overdue:
+            return _give_up(ctx, outage, overdue, limit)
+        if outage.noted is None or not outage.tasks.keys() <= set(outage.noted):
             with write_tx(ctx.db) as conn:
-                outage.noted = note_waiting(conn, sorted(outage.tasks), ctx.owner, ctx.clock(),
-                                            waiting.line())
+                said = note_waiting(conn, sorted(outage.tasks), ctx.owner, ctx.clock(),
+                                    waiting.line())
+            # Those no longer running are not asked again; the note goes when work resumes.
+            outage.noted = sorted({*(outage.noted or ()), *said, *outage.tasks})
     except Exception as exc:
         if not is_outage(exc):
             raise
@@ -169,18 +174,19 @@ def resumed(ctx: Context, outage: Outage, now: float) -> str:
     return line
 
 
-def _give_up(ctx: Context, outage: Outage, limit: int) -> list[str]:
+def _give_up(ctx: Context, outage: Outage, overdue: list[int], limit: int) -> list[str]:
     message = (f"the database would not take this task's work for {limit:,} seconds (setting "
                f"outage_limit_seconds): {outage.reason}")
     now = ctx.clock()
     said: list[str] = []
     with write_tx(ctx.db) as conn:
-        for task_id in waiting_tasks(conn, sorted(outage.tasks), ctx.owner, now):
+        for task_id in waiting_tasks(conn, overdue, ctx.owner, now, held=False):
             # Only a task no other live worker holds: take it, then end it as its holder.
             if (claim(conn, task_id, owner=ctx.owner, now=now, lease=timedelta(seconds=1))
                     and move_task(conn, task_id, TaskStatus.ERROR, now=now, message=message,
                                   held_by=ctx.owner)):
                 add_log(conn, task_id, now, f"error: {message}", "error")
                 said.append(f"task {task_id} error: {message}")
-    outage.tasks.clear()
+    for task_id in overdue:
+        outage.tasks.pop(task_id, None)
     return said

@@ -237,21 +237,17 @@ def release_leases(conn: Connection, owner: str) -> None:
     )
 
 
-def _waiting_query(task_ids: Sequence[int], owner: str, now: datetime) -> Any:
-    # Running tasks a waiting worker was working (or holds), that no other live worker holds.
-    return sa.select(tasks.c.id).where(
+def waiting_tasks(conn: Connection, task_ids: Sequence[int], owner: str, now: datetime, *,
+                  held: bool = True) -> list[int]:
+    """The tasks a worker waiting for the database was working (and, with `held`, those it
+    holds), still running and not taken by another live worker meanwhile."""
+    which = tasks.c.id.in_(list(task_ids))
+    query = sa.select(tasks.c.id).where(
         tasks.c.status == str(TaskStatus.RUNNING),
-        sa.or_(tasks.c.id.in_(list(task_ids)), tasks.c.lease_owner == owner),
+        sa.or_(which, tasks.c.lease_owner == owner) if held else which,
         sa.or_(tasks.c.lease_owner == owner, tasks.c.lease_owner.is_(None),
                tasks.c.lease_until < now),
-    )
-
-
-def waiting_tasks(conn: Connection, task_ids: Sequence[int], owner: str, now: datetime
-                  ) -> list[int]:
-    """The tasks a worker waiting for the database was working, still running and not
-    taken by another worker meanwhile."""
-    query = _waiting_query(task_ids, owner, now).order_by(tasks.c.id)
+    ).order_by(tasks.c.id)
     return [int(row.id) for row in conn.execute(query)]
 
 

@@ -44,3 +44,23 @@ def test_the_board_tells_the_longest_wait_of_the_process() -> None:
     board.clear("b")
     board.clear("b")
     assert board.oldest() is not None and board.oldest().reason == "x"  # type: ignore[union-attr]
+
+
+def test_only_sqlites_own_full_disk_is_said_to_be_the_databases_disk(tmp_path) -> None:
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from syncbeat.engine.context import Context
+    from syncbeat.engine.outage import describe
+
+    ctx = Context(db=sa.create_engine(f"sqlite:///{tmp_path / 'syncbeat.db'}"),
+                  data_dir=tmp_path)
+    full = sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError(
+        "database or disk is full"))
+    assert describe(ctx, full).startswith("the disk holding the database is full: ")
+    assert describe(ctx, full).endswith(" bytes free")
+    # another database's full disk (a shop's) is said in its own words
+    assert describe(ctx, RuntimeError("(1021, 'Disk full (/tmp/x); waiting')")) == (
+        "(1021, 'Disk full (/tmp/x); waiting')")
+    ctx.db.dispose()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -76,7 +77,10 @@ def describe(ctx: Context, exc: BaseException) -> str:
     """The outage in an operator's words: a full disk says which disk, and how full."""
     reason = reason_of(exc)
     database = sqlite_file(ctx.db)
-    if database is None or "full" not in reason.lower():
+    orig = getattr(exc, "orig", None) or exc
+    # Only SQLite's own error names this disk (a shop's database may be full elsewhere).
+    if (database is None or not isinstance(orig, sqlite3.OperationalError)
+            or "full" not in reason.lower()):
         return reason
     try:
         free = shutil.disk_usage(database.parent).free

@@ -344,9 +344,18 @@ def _watch(ctx: Context, task_id: int) -> Task:
     stop_on_signals(stop)
     heartbeat = Heartbeat(ctx)
     bar = _ProgressBar()
+    task: Task | None = None
     try:
         while True:
-            heartbeat.tick(stop)
+            try:
+                heartbeat.tick(stop)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                bar.end()
+                kept = (f"task {task_id} at {task.progress.done:,} of {task.progress.total:,} "
+                        "items, and what this tick did" if task else "what this tick did")
+                _cut_short(heartbeat.current.lines, exc, kept)
             with read_tx(ctx.db) as conn:
                 task = get_task(conn, task_id)
             if task is None:
@@ -358,8 +367,28 @@ def _watch(ctx: Context, task_id: int) -> Task:
             if task.status is TaskStatus.PENDING:
                 time.sleep(0.2)
     finally:
+        _hand_back(ctx)  # stopped by Ctrl-C or an outage: a worker goes on at once
+
+
+def _cut_short(done: list[str], exc: BaseException, kept: str) -> NoReturn:
+    """A tick cut short by the database going out of reach: batches before it committed,
+    so say what is kept (exit code 3, as for any outage), not that nothing changed."""
+    for line in done:
+        click.echo(line)
+    fail(f"the database went out of reach ({reason_of(exc)}); work committed before it is "
+         f"kept: {kept}" + (f" ({len(done)} step(s) above)" if done else " (no step ended)")
+         + "; a worker or the next heartbeat carries on from there", 3)
+
+
+def _hand_back(ctx: Context) -> None:
+    """Hand this command's leases back, so the next process works its tasks at once; with
+    the database out of reach they cannot be, and expire after a lease instead."""
+    try:
         with write_tx(ctx.db) as conn:
-            release_leases(conn, ctx.owner)  # stopped by Ctrl-C: a worker goes on at once
+            release_leases(conn, ctx.owner)
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
 
 
 class _ProgressBar:
@@ -395,9 +424,15 @@ class _ProgressBar:
 def heartbeat(state: State) -> None:
     """One tick, for cron: schedule, start, one batch per running task, finish, tidy."""
     ctx = state.ctx()
-    report = Heartbeat(ctx).tick()
-    with write_tx(ctx.db) as conn:
-        release_leases(conn, ctx.owner)  # the next tick is another process: let it work
+    beat = Heartbeat(ctx)
+    try:
+        report = beat.tick()
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        _cut_short(beat.current.lines, exc, "what this tick did")
+    finally:
+        _hand_back(ctx)  # the next tick is another process: let it work
     for line in report.lines:
         click.echo(line)
     if not report.lines:

@@ -22,6 +22,7 @@ from syncbeat.engine.actions import run_now
 from syncbeat.engine.artifacts import report_lines
 from syncbeat.engine.context import Context
 from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.engine.outage import WAITING
 from syncbeat.engine.worker import run_worker
 from syncbeat.store.db import make_engine, read_tx, upgrade, write_tx
 from syncbeat.store.tasks import get_task
@@ -112,7 +113,11 @@ def test_a_worker_waits_for_room_then_finishes_exactly(small_disk: Path, clock) 
             time.sleep(0.05)
         assert worker.is_alive()
         assert next(line for line in said if "out of reach" in line).startswith(
-            "the database is out of reach (database or disk is full); waiting for it")
+            "the database is out of reach (the disk holding the database is full: 0 bytes "
+            "free); waiting for it")
+        waiting = WAITING.oldest()  # what GET /api/health says in `serve`
+        assert waiting is not None
+        assert waiting.reason == "the disk holding the database is full: 0 bytes free"
         filler.unlink()  # room again
         while time.monotonic() < deadline:
             with read_tx(ctx.db) as conn:
@@ -125,6 +130,8 @@ def test_a_worker_waits_for_room_then_finishes_exactly(small_disk: Path, clock) 
         worker.join(30)
     assert task is not None and task.status is TaskStatus.COMPLETED, task
     assert task.progress.processed == ROWS and task.progress.errors == 0
+    assert task.message is None  # no "waiting" left on the task
+    assert WAITING.oldest() is None
     rows = list(csv.DictReader(io.StringIO("".join(report_lines(ctx.db, task)))))
     assert len(rows) == ROWS and {r["outcome"] for r in rows} == {"processed"}
     assert any(line.startswith("the database is back after") for line in said)
@@ -147,5 +154,55 @@ def test_a_cli_write_on_a_full_disk_is_one_line(small_disk: Path, tmp_path: Path
     assert result.code == 3, str(result)
     assert result.err_lines == [
         "syncbeat: the database is out of reach, nothing was changed: database or disk is full"]
+    ctx.close()
+    ctx.db.dispose()
+
+
+def test_a_disk_too_full_for_any_write_keeps_its_task_past_the_limit_and_resumes(
+        small_disk: Path, clock) -> None:
+    """Past `outage_limit_seconds` a task ends in error only if the database takes that one
+    small write (tests/integration/test_outage_waiting.py). A disk so full that nothing fits
+    cannot record an error either: the task waits on (the worker says why), and once there
+    is room it resumes and completes exactly, rather than ending in error then."""
+    from syncbeat.store.settings import save_settings
+
+    ctx = _context(small_disk, clock)
+    with write_tx(ctx.db) as conn:
+        save_settings(conn, {"outage_limit_seconds": 1})
+    task_id = _import(ctx)
+    heartbeat = Heartbeat(ctx)
+    while True:  # started and queued, no batch yet
+        with read_tx(ctx.db) as conn:
+            task = get_task(conn, task_id)
+        assert task is not None
+        if task.queue_done:
+            break
+        heartbeat.tick()
+    said: list[str] = []
+    stop = threading.Event()
+    filler = _fill(small_disk)
+    worker = threading.Thread(target=run_worker, kwargs={
+        "ctx": ctx, "stop": stop, "interval": 0.01,
+        "on_tick": lambda report: said.extend(report.lines)})
+    worker.start()
+    try:
+        time.sleep(4)  # past the limit, a few tries
+        with read_tx(ctx.db) as conn:
+            task = get_task(conn, task_id)
+        assert task is not None and task.status is TaskStatus.RUNNING, said
+        assert worker.is_alive()
+        filler.unlink()  # room again
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with read_tx(ctx.db) as conn:
+                task = get_task(conn, task_id)
+            if task is not None and task.status is not TaskStatus.RUNNING:
+                break
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        worker.join(30)
+    assert task is not None and task.status is TaskStatus.COMPLETED, (task, said)
+    assert task.progress.processed == ROWS and task.progress.errors == 0
     ctx.close()
     ctx.db.dispose()

@@ -96,3 +96,67 @@ def test_threads_of_one_process_take_turns_at_the_gate(tmp_path):
         gate.release()
     finally:
         gate.close()
+
+
+def test_closing_waits_for_the_thread_that_holds_the_gate(tmp_path):
+    """In `serve`, web threads write through the gate while the worker thread closes it:
+    the file must not be closed under a holder, and a late release is no error."""
+    import os
+
+    from syncbeat.store.gate import WriteGate
+
+    gate = WriteGate.beside(tmp_path / "syncbeat.db")
+    assert gate.acquire(timeout=1)  # a web thread inside its write transaction
+    held = gate._fd
+    closer = threading.Thread(target=gate.close)
+    closer.start()
+    time.sleep(0.2)
+    assert closer.is_alive()  # close waits for the holder...
+    os.fstat(held)  # ...and the holder's file is still open
+    gate.release()
+    closer.join(5)
+    assert not closer.is_alive()
+    gate.release()  # a release after close: nothing to let go, no exception
+    assert not gate.acquire(timeout=0)  # a writer that finds it closed goes on without it
+    gate.close()  # closing twice is harmless
+
+
+def _hold_the_flock(path, holding, done) -> None:
+    import fcntl
+    import os
+
+    fd = os.open(path, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    holding.set()
+    done.wait(60)
+
+
+def test_a_writer_gives_up_the_gate_after_its_timeout_while_another_process_holds_it(
+        ctx, tmp_path, monkeypatch):
+    """The gate's timeout with a real second process holding the flock (not a thread lock):
+    the writer goes on without the gate after GATE_WAIT, and commits."""
+    import multiprocessing
+
+    from syncbeat.store.gate import WriteGate
+
+    spawn = multiprocessing.get_context("spawn")
+    gate = WriteGate.beside(tmp_path / "syncbeat.db")
+    holding, done = spawn.Event(), spawn.Event()
+    holder = spawn.Process(target=_hold_the_flock, args=(gate.path, holding, done), daemon=True)
+    holder.start()
+    try:
+        assert holding.wait(30)
+        share_write_gate(ctx.db, gate)
+        monkeypatch.setattr(db, "GATE_WAIT", 0.5)
+        before = _count(ctx)  # waits out the gate once...
+        started = time.perf_counter()
+        assert _count(ctx) == before + 1  # ...and every time, but never stops
+        waited = time.perf_counter() - started
+        assert 0.5 <= waited < 5
+        assert db.WRITE_STATS.longest_wait >= 0.5
+        assert holder.is_alive()  # the other process held it all along
+    finally:
+        done.set()
+        holder.join(10)
+        share_write_gate(ctx.db, None)
+        gate.close()

@@ -53,7 +53,39 @@ def test_the_cli_says_it_in_one_line(ctx, refusing):
         result = CliRunner().invoke(main, ["--data-dir", str(ctx.data_dir), "--database-url",
                                            refusing, "task", "show", "1"])
         gc.collect()
-    assert result.exit_code == 2, result.output
-    assert result.output.startswith("syncbeat: cannot open the database postgresql+psycopg://")
+    # Out of reach, not a database to set up: exit code 3, as for any outage (cron retries).
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("syncbeat: the database is out of reach, nothing was "
+                                    "changed: connection failed:")
     assert "is not currently accepting connections" in result.output
     assert result.output.count("\n") == 1
+
+
+def test_health_and_the_configure_tab_say_the_worker_waits_for_the_database(anon, api, web,
+                                                                           clock):
+    """The worker in `serve` waits for a database that reads but will not take writes (a
+    full disk): a monitor hears it (503), people see since when and why."""
+    from syncbeat.engine.outage import WAITING, Waiting
+
+    api.post("/api/heartbeat")
+    waiting = Waiting(since=clock(), reason="the disk holding the database is full: 0 bytes free")
+    WAITING.note("worker-in-serve", waiting)
+    try:
+        visitor = anon.get("/api/health")
+        assert visitor.status_code == 503
+        assert visitor.json() == {"status": "waiting for the database", "database": "ok",
+                                  "heartbeat_ok": True}
+        details = api.get("/api/health")
+        assert details.status_code == 503
+        body = details.json()
+        line = ("waiting for the database since 2026-11-02 09:00:00 UTC: the disk holding the "
+                "database is full: 0 bytes free; waiting")
+        assert body["warning"] == line
+        assert body["waiting_for_database"] == {
+            "since": "2026-11-02T09:00:00+00:00",
+            "reason": "the disk holding the database is full: 0 bytes free", "message": line}
+        assert "Waiting for the database since 2026-11-02 09:00:00 UTC: the disk" in web.get(
+            "/configure").text
+    finally:
+        WAITING.clear("worker-in-serve")
+    assert anon.get("/api/health").status_code == 200

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from syncbeat.catalog.base import Catalog
 from syncbeat.catalog.builtin import BuiltinCatalog
-from syncbeat.domain.lease import Machine, owner_name
+from syncbeat.domain.lease import Machine, boot_hash, owner_name
 from syncbeat.feeds.reach import Reach
 
 
@@ -25,18 +25,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
 @functools.cache
 def this_machine() -> Machine:
-    """This process's host name and pid namespace (Linux; elsewhere the namespace is unknown)."""
+    """This process's host name, pid namespace and boot (Linux; elsewhere the namespace and
+    the boot are unknown, and no lease is ever taken over early)."""
     try:
         space = os.readlink("/proc/self/ns/pid").partition("[")[2].rstrip("]")
     except OSError:
         space = ""
-    return Machine(host=socket.gethostname()[:60].replace(":", "-"), pid_space=space)
+    try:
+        boot = boot_hash(BOOT_ID.read_text())
+    except OSError:
+        boot = ""
+    return Machine(host=socket.gethostname()[:60].replace(":", "-"), pid_space=space,
+                   boot=boot)
 
 
 def worker_name() -> str:
-    """host:pid:random:pidspace, unique per process, readable in a lease column."""
+    """host:pid:random:pidspace:boot, unique per process, readable in a lease column."""
     return owner_name(this_machine(), os.getpid(), uuid.uuid4().hex[:6])
 
 

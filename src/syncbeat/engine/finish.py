@@ -20,6 +20,11 @@ EXPORT_FILE = "export.json"
 log = logging.getLogger(__name__)
 
 
+class LeaseLost(Exception):
+    """Another worker holds the task now (this one's renewals came too late), or it was
+    killed: this worker must neither deliver it nor complete it."""
+
+
 def finish_task(ctx: Context, task: Task, lease: timedelta) -> str:
     """Write and deliver an export's file, then mark the task completed (or error)."""
     now = ctx.clock()
@@ -31,52 +36,95 @@ def finish_task(ctx: Context, task: Task, lease: timedelta) -> str:
     message = None
     if fresh.kind is TaskKind.EXPORT:
         try:
-            with _lease_kept(ctx, task.id, lease):
-                message = _write_export(ctx, fresh)
+            with _lease_kept(ctx, task.id, lease) as keeper:
+                message = _write_export(ctx, fresh, keeper)
+        except LeaseLost:
+            return (f"task {task.id}: its lease moved to another worker (or the task ended) "
+                    "while its export was written: left to that worker, not delivered here")
         except FeedError as exc:
             reason = f"the export file was written but not delivered: {exc}"
             with write_tx(ctx.db) as conn:
-                if move_task(conn, task.id, TaskStatus.ERROR, now=ctx.clock(), message=reason):
+                if move_task(conn, task.id, TaskStatus.ERROR, now=ctx.clock(), message=reason,
+                             held_by=ctx.owner):
                     add_log(conn, task.id, ctx.clock(), f"error: {reason}", "error")
             return f"task {task.id} error: {reason}"
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
-        if not move_task(conn, task.id, TaskStatus.COMPLETED, now=now, message=message):
-            return f"task {task.id}: killed before it could complete"
+        # Only while this worker still holds the lease: one that lost it (it paused longer
+        # than a lease) must not complete a task another worker is finishing.
+        if not move_task(conn, task.id, TaskStatus.COMPLETED, now=now, message=message,
+                         held_by=ctx.owner):
+            return (f"task {task.id}: killed, or taken over by another worker, before it "
+                    "could complete")
         add_log(conn, task.id, now, _end_line(fresh, message, now))
     _drop_snapshot(ctx, fresh)
     return f"task {task.id} ({fresh.profile_name}) completed"
 
 
+class LeaseKeeper:
+    """Renews a task's lease every third of it from a thread of its own, and notes when a
+    renewal finds the lease lost (taken by another worker, or the task no longer running)."""
+
+    def __init__(self, ctx: Context, task_id: int, lease: timedelta) -> None:
+        self.ctx, self.task_id, self.lease = ctx, task_id, lease
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-of-task-{task_id}",
+                                        daemon=True)
+
+    def renew(self) -> bool:
+        """Renew the lease now; False (and `lost` set) if this worker no longer holds it."""
+        if self.lost.is_set():
+            return False
+        with write_tx(self.ctx.db) as conn:
+            kept = claim(conn, self.task_id, owner=self.ctx.owner, now=self.ctx.clock(),
+                         lease=self.lease)
+        if not kept:
+            self.lost.set()
+        return kept
+
+    def check(self) -> None:
+        """Raise LeaseLost unless this worker holds the lease (renewing it)."""
+        if not self.renew():
+            raise LeaseLost(self.task_id)
+
+    def start(self) -> None:
+        """Start renewing."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop renewing, and wait for a renewal in flight."""
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease.total_seconds() / 3):
+            try:
+                if not self.renew():
+                    return  # the delivery stops at its next check
+            except Exception as exc:  # the next renewal tries again; delivery goes on
+                log.warning("task %s: renewing its lease failed: %s", self.task_id, exc)
+
+
 @contextmanager
-def _lease_kept(ctx: Context, task_id: int, lease: timedelta) -> Iterator[None]:
+def _lease_kept(ctx: Context, task_id: int, lease: timedelta) -> Iterator[LeaseKeeper]:
     """Renew the task's lease every third of it while the block runs.
 
     Writing and delivering an export (with its retries) can outlast one lease: no other
     worker may finish, and deliver, it a second time meanwhile. A worker that dies stops
-    renewing, so another takes the task over after one lease, as after a batch.
+    renewing, so another takes the task over after one lease, as after a batch. A worker
+    that finds its lease lost (it was paused for longer than a lease) stops before it
+    delivers, and cannot complete the task.
     """
-    stop = threading.Event()
-
-    def renew() -> None:
-        while not stop.wait(lease.total_seconds() / 3):
-            try:
-                with write_tx(ctx.db) as conn:
-                    if not claim(conn, task_id, owner=ctx.owner, now=ctx.clock(), lease=lease):
-                        return  # killed meanwhile: the move to completed will say so
-            except Exception as exc:  # the next renewal tries again; delivery goes on
-                log.warning("task %s: renewing its lease failed: %s", task_id, exc)
-
-    keeper = threading.Thread(target=renew, name=f"lease-of-task-{task_id}", daemon=True)
+    keeper = LeaseKeeper(ctx, task_id, lease)
     keeper.start()
     try:
-        yield
+        yield keeper
     finally:
-        stop.set()
-        keeper.join()
+        keeper.stop()
 
 
-def _write_export(ctx: Context, task: Task) -> str:
+def _write_export(ctx: Context, task: Task, keeper: LeaseKeeper) -> str:
     folder = ctx.task_dir(task.id)
     folder.mkdir(parents=True, exist_ok=True)
     parts = folder / "export.parts"
@@ -95,6 +143,7 @@ def _write_export(ctx: Context, task: Task) -> str:
     written = f"export file of {task.progress.processed:,} products ({size:,} bytes)"
     if not destination:
         return written
+    keeper.check()  # the last moment to stop: a delivery cannot be taken back
     where = deliver(final, destination, reach=ctx.reach, file_name=_delivered_name(task))
     return f"{written} {where}"
 

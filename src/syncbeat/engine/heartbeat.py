@@ -56,6 +56,10 @@ class Heartbeat:
     last_plan: float = field(default=-1e18)
     busy: bool = False  # the last tick worked something
     queuer: Queuer | None = field(default=None, init=False)
+    # The tick in progress, or the last one: what it committed before an outage (raised out
+    # of `tick`) cut it short, for a command to say what is kept.
+    current: TickReport = field(default_factory=TickReport, init=False)
+    working: int | None = field(default=None, init=False)  # the task a step is at, or None
 
     def __post_init__(self) -> None:
         if self.background:
@@ -69,7 +73,8 @@ class Heartbeat:
         """One bounded tick. `stop` is checked between tasks: a stopping worker ends
         after the batch in flight."""
         ctx = self.ctx
-        report = TickReport()
+        report = self.current = TickReport()
+        self.working = None
         now = ctx.clock()
         with read_tx(ctx.db) as conn:
             settings = load_settings(conn)
@@ -91,10 +96,12 @@ class Heartbeat:
                 break
             if report.worked and time.perf_counter() > deadline:
                 break  # the rest wait for the next tick: a tick stays within its budget
+            self.working = task.id  # an outage raised from here was this task's
             try:
                 line = self._work(task, deadline, lease)
             except Exception as exc:  # one task's failure must not stop the heartbeat
                 line = step_failed(ctx, task, self._step_name(task), exc)
+            self.working = None
             if line is None:
                 report.waiting = True
             else:

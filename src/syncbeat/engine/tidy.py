@@ -35,10 +35,11 @@ def tidy(ctx: Context, now: datetime, retention: timedelta, limit: int = 50) -> 
 
 
 def release_gone_leases(ctx: Context, now: datetime) -> list[str]:
-    """Release at once the leases of workers of this machine that no longer exist (killed
-    outright): their tasks need not wait the lease out (domain/lease.py says when it is sure)."""
+    """Release at once the leases of workers of this boot of this machine that no longer
+    exist (killed outright): their tasks need not wait the lease out (domain/lease.py says
+    when it is sure)."""
     here = this_machine()
-    if not here.pid_space:
+    if not here.known:
         return []
     with read_tx(ctx.db) as conn:
         held = leases_held_on(conn, here.host, now, ctx.owner)

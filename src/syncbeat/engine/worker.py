@@ -7,17 +7,23 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import FrameType
 
 from syncbeat.engine.context import Context
 from syncbeat.engine.heartbeat import Heartbeat, TickReport
-from syncbeat.store.db import is_outage, read_tx, reason_of, write_tx
+from syncbeat.engine.outage import (
+    OUTAGE_WAIT_FIRST,
+    WAITING,
+    Outage,
+    describe,
+    resumed,
+    while_waiting,
+)
+from syncbeat.store.db import is_outage, read_tx, write_tx
 from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import release_leases
 
 WAIT_FOR_QUEUE = 0.02  # seconds: a task's items are being queued by a child process
-OUTAGE_WAIT_FIRST, OUTAGE_WAIT_MOST = 0.5, 30.0  # seconds between tries while the database is out
 log = logging.getLogger(__name__)
 
 
@@ -46,13 +52,15 @@ def run_worker(
             except Exception as exc:
                 if not is_outage(exc):
                     raise
-                line = outage.began(exc, time.monotonic())
-                if line:
-                    say(TickReport(lines=[line]))
+                line = outage.began(describe(ctx, exc), time.monotonic(), ctx.clock(),
+                                    heartbeat.working)
+                lines = ([line] if line else []) + while_waiting(ctx, outage, time.monotonic())
+                if lines:
+                    say(TickReport(lines=lines))
                 stop.wait(outage.wait)
                 continue
             if outage.since is not None:
-                say(TickReport(lines=[outage.ended(time.monotonic())]))
+                say(TickReport(lines=[resumed(ctx, outage, time.monotonic())]))
             ticks += 1
             say(report)
             if drain and not report.more:
@@ -62,6 +70,7 @@ def run_worker(
             elif report.worked == 0:
                 stop.wait(interval if interval is not None else _interval(ctx))
     finally:
+        WAITING.clear(ctx.owner)
         last = heartbeat.close()  # background queueing first: it holds the same leases
         if last:
             say(TickReport(lines=last))
@@ -74,30 +83,6 @@ def run_worker(
             log.warning("leases not handed back (the database is out of reach): %s", exc)
         ctx.close()
     return ticks
-
-
-@dataclass
-class Outage:
-    """The database out of reach: said once, waited out with growing pauses, said over."""
-
-    since: float | None = None
-    wait: float = 0.0
-
-    def began(self, exc: BaseException, now: float) -> str | None:
-        """Note a failed tick; the line to say when the outage is new."""
-        log.warning("the database is out of reach: %s", reason_of(exc))
-        if self.since is not None:
-            self.wait = min(self.wait * 2, OUTAGE_WAIT_MOST)
-            return None
-        self.since, self.wait = now, OUTAGE_WAIT_FIRST
-        return (f"the database is out of reach ({reason_of(exc)}); waiting for it, trying "
-                f"again every {OUTAGE_WAIT_FIRST:g} to {OUTAGE_WAIT_MOST:g} seconds")
-
-    def ended(self, now: float) -> str:
-        """The line to say when a tick works again."""
-        lasted = now - (self.since or now)
-        self.since, self.wait = None, 0.0
-        return f"the database is back after {lasted:.1f} seconds; carrying on"
 
 
 def _interval(ctx: Context) -> float:

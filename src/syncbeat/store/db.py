@@ -229,10 +229,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def check_schema(engine: Engine) -> None:
-    """Raise SchemaError in one line when the database is missing or behind."""
+    """Raise SchemaError in one line when the database is missing or behind; the database
+    out of reach is raised as it is (`is_outage`), for the faces to say so."""
     try:
         current = current_revision(engine)
     except sa.exc.OperationalError as exc:
+        if is_outage(exc):
+            raise  # out of reach (no server, a dropped connection): retried, not set up again
         raise SchemaError(
             f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
             f"{exc.orig}"

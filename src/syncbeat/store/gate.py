@@ -6,7 +6,9 @@ waiting one as soon as the write lock is free. It is an flock on a file of its o
 kernel lets the lock go when its holder dies, so a child SIGKILLed inside its transaction
 never leaves the others waiting (a multiprocessing lock stayed held, and every writer then
 waited its full timeout before each transaction). An flock belongs to an open file, shared
-by the threads of a process, so a thread lock makes those take turns first.
+by the threads of a process, so a thread lock makes those take turns first; closing takes
+that lock too (in `serve`, web threads write through the gate while the worker thread that
+made it stops), so the file is never closed under a holder.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 GATE_SUFFIX = "-gate"  # the gate's file: the database's name and this
 _POLL_FIRST, _POLL_MOST = 0.0005, 0.005  # seconds between tries while another process holds it
+CLOSE_WAIT = 30.0  # seconds closing waits for a holder's transaction before it lets the file be
 
 
 class WriteGate:
@@ -41,6 +44,7 @@ class WriteGate:
         self._threads = threading.Lock()
         self._fd: int | None = None
         self._pid = os.getpid()
+        self._closed = False
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path}
@@ -55,6 +59,9 @@ class WriteGate:
         if not self._threads.acquire(timeout=timeout):
             return False
         try:
+            if self._closed:
+                self._threads.release()
+                return False  # a writer that found the gate as it closed goes on without it
             fd = self._file()
             pause = _POLL_FIRST
             while True:
@@ -73,16 +80,26 @@ class WriteGate:
             raise
 
     def release(self) -> None:
-        """Let the gate go."""
-        assert self._fd is not None
+        """Let the gate go; after `close` (which waited for the holder), nothing is left to
+        let go, and a late release is no error."""
+        if self._fd is None:
+            return
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
 
-    def close(self) -> None:
-        """Close this process's file (the gate stays for the others)."""
-        if self._fd is not None and self._pid == os.getpid():
-            os.close(self._fd)
-        self._fd = None
+    def close(self, timeout: float = CLOSE_WAIT) -> None:
+        """Close this process's file (the gate stays for the others), once the thread that
+        holds the gate lets it go. Later writers go on without the gate."""
+        if not self._threads.acquire(timeout=timeout):
+            self._closed = True  # a holder is stuck: its file goes with the process
+            return
+        try:
+            self._closed = True
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = None
+        finally:
+            self._threads.release()
 
     def _file(self) -> int:
         if self._fd is None or self._pid != os.getpid():

@@ -23,6 +23,9 @@ class RuntimeSettings:
     retention_days: int = 30  # final tasks older than this are deleted with their files
     start_window_minutes: int = 10  # a late occurrence older than this is missed, not started
     lease_seconds: int = 120  # a worker silent for this long loses its tasks to another
+    # A database that answers but will not take the work (a full disk) for this long: the
+    # tasks its worker was working end in error with the reason (engine/outage.py).
+    outage_limit_seconds: int = 3600
 
     def validated(self) -> RuntimeSettings:
         """Raise ValueError naming the setting that is out of range."""
@@ -33,6 +36,7 @@ class RuntimeSettings:
             "retention_days": (1, 3650),
             "start_window_minutes": (0, 7 * 24 * 60),
             "lease_seconds": (1, 86_400),
+            "outage_limit_seconds": (1, 30 * 86_400),
         }
         for name, (low, high) in limits.items():
             value = getattr(self, name)

@@ -103,9 +103,10 @@ def _filtered(query: Any, filt: TaskFilter) -> Any:
 
 def move_task(
     conn: Connection, task_id: int, target: TaskStatus, *, now: datetime,
-    message: str | None = None, **values: Any,
+    message: str | None = None, held_by: str | None = None, **values: Any,
 ) -> bool:
-    """Move the task to `target` if its status allows it; True if this caller won."""
+    """Move the task to `target` if its status allows it (and, with `held_by`, only while that
+    worker still holds its lease); True if this caller won."""
     allowed = [str(s) for s in sources_of(target)]
     changes: dict[str, Any] = dict(values, status=str(target))
     if message is not None:
@@ -120,12 +121,10 @@ def move_task(
         # Items not yet worked are cancelled with the task, in this same statement.
         changes["cancelled"] = tasks.c.cancelled + tasks.c.pending
         changes["pending"] = 0
-    result = conn.execute(
-        sa.update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.status.in_(allowed))
-        .values(**changes)
-    )
-    return result.rowcount == 1
+    query = sa.update(tasks).where(tasks.c.id == task_id, tasks.c.status.in_(allowed))
+    if held_by is not None:
+        query = query.where(tasks.c.lease_owner == held_by)
+    return conn.execute(query.values(**changes)).rowcount == 1
 
 
 def due_pending(conn: Connection, now: datetime, limit: int = 100) -> list[Task]:
@@ -235,6 +234,42 @@ def release_leases(conn: Connection, owner: str) -> None:
         sa.update(tasks)
         .where(tasks.c.lease_owner == owner)
         .values(lease_owner=None, lease_until=None)
+    )
+
+
+def waiting_tasks(conn: Connection, task_ids: Sequence[int], owner: str, now: datetime, *,
+                  held: bool = True) -> list[int]:
+    """The tasks a worker waiting for the database was working (and, with `held`, those it
+    holds), still running and not taken by another live worker meanwhile."""
+    which = tasks.c.id.in_(list(task_ids))
+    query = sa.select(tasks.c.id).where(
+        tasks.c.status == str(TaskStatus.RUNNING),
+        sa.or_(which, tasks.c.lease_owner == owner) if held else which,
+        sa.or_(tasks.c.lease_owner == owner, tasks.c.lease_owner.is_(None),
+               tasks.c.lease_until < now),
+    ).order_by(tasks.c.id)
+    return [int(row.id) for row in conn.execute(query)]
+
+
+def note_waiting(conn: Connection, task_ids: Sequence[int], owner: str, now: datetime,
+                 message: str) -> list[int]:
+    """Say on those tasks why they wait (their message, shown on the task page); returns
+    the tasks that say so."""
+    noted = waiting_tasks(conn, task_ids, owner, now)
+    if noted:
+        conn.execute(sa.update(tasks).where(tasks.c.id.in_(noted)).values(message=message))
+    return noted
+
+
+def clear_waiting(conn: Connection, task_ids: Sequence[int], prefix: str) -> None:
+    """The worker works again: those tasks, still running, no longer say they wait."""
+    if not task_ids:
+        return
+    conn.execute(
+        sa.update(tasks)
+        .where(tasks.c.id.in_(list(task_ids)), tasks.c.status == str(TaskStatus.RUNNING),
+               tasks.c.message.startswith(prefix, autoescape=True))
+        .values(message=None)
     )
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from syncbeat import __version__
 from syncbeat.domain.ids import parse_id
+from syncbeat.engine.outage import WAITING
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
 from syncbeat.store.tokens import SCOPES, delete_token, list_tokens
@@ -25,7 +26,7 @@ from syncbeat.web.auth import (
     session_user,
 )
 from syncbeat.web.errors import ApiError, responses
-from syncbeat.web.health import heartbeat_health
+from syncbeat.web.health import heartbeat_health, waiting_dict
 from syncbeat.web.tokens import issue_token
 from syncbeat.web.views import id_path
 
@@ -126,11 +127,13 @@ def heartbeat(request: Request) -> dict[str, Any]:
 
 
 @router.get("/health", tags=["heartbeat"], summary="Health (no sign-in)",
-            responses={503: {"description": "The database cannot be reached",
+            responses={503: {"description": "The database cannot be reached, or the worker "
+                                            "here waits for it to take writes",
                              "content": {"application/json": {"schema": {"type": "object"}}}}})
 def health(request: Request) -> JSONResponse:
-    """Is the database reachable, and did a heartbeat run recently? Anyone may ask; only a
-    signed-in user or a token (any scope) reads the details (times, worker, version)."""
+    """Is the database reachable, does it take the work, and did a heartbeat run recently?
+    Anyone may ask; only a signed-in user or a token (any scope) reads the details (times,
+    worker, version, since when and why the worker waits for the database)."""
     ctx = context(request)
     try:
         beat = heartbeat_health(ctx)
@@ -139,10 +142,15 @@ def health(request: Request) -> JSONResponse:
         if known_caller(request) is None:
             return JSONResponse({"status": "down", "database": "unreachable"}, 503)
         return JSONResponse({"status": "down", "database": f"unreachable: {reason}",
-                             "version": __version__}, 503)
-    status = "ok" if beat.alive else "no heartbeat"
+                             "version": __version__,
+                             "waiting_for_database": waiting_dict(WAITING.oldest())}, 503)
+    # The database answers reads, but the worker here waits for it to take writes (a full
+    # disk): work is stuck, which a monitor must hear as loudly as a stopped heartbeat.
+    waiting = beat.waiting is not None
+    status = "waiting for the database" if waiting else "ok" if beat.alive else "no heartbeat"
     if known_caller(request) is None:
-        return JSONResponse({"status": status, "database": "ok", "heartbeat_ok": beat.alive})
+        return JSONResponse({"status": status, "database": "ok", "heartbeat_ok": beat.alive},
+                            503 if waiting else 200)
     return JSONResponse({"status": status, "database": "ok", "version": __version__,
                          "worker_in_process": bool(request.app.state.worker_enabled),
-                         **beat.as_dict()})
+                         **beat.as_dict()}, 503 if waiting else 200)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from syncbeat.engine.context import Context
+from syncbeat.engine.outage import WAITING, Waiting
 from syncbeat.store.db import read_tx
 from syncbeat.store.settings import RuntimeSettings, last_heartbeat, load_settings
 from syncbeat.web.templating import ago
@@ -22,6 +23,7 @@ class Health:
     worker: str | None
     age: timedelta | None
     late_after: timedelta
+    waiting: Waiting | None = None  # this process's worker waits for the database
 
     @property
     def alive(self) -> bool:
@@ -30,7 +32,9 @@ class Health:
 
     @property
     def warning(self) -> str | None:
-        """The operator's warning when tasks will not start."""
+        """The operator's warning when tasks will not start, or wait for the database."""
+        if self.waiting is not None:
+            return self.waiting.line()
         if self.age is None:
             return "no heartbeat has ever run: no task will start"
         if not self.alive:
@@ -45,7 +49,16 @@ class Health:
             "heartbeat_ok": self.alive,
             "worker": self.worker,
             "warning": self.warning,
+            "waiting_for_database": waiting_dict(self.waiting),
         }
+
+
+def waiting_dict(waiting: Waiting | None) -> dict[str, str] | None:
+    """Since when and why this process's worker waits for the database, for GET /api/health."""
+    if waiting is None:
+        return None
+    return {"since": waiting.since.isoformat(), "reason": waiting.reason,
+            "message": waiting.line()}
 
 
 def heartbeat_health(ctx: Context) -> Health:
@@ -57,4 +70,4 @@ def heartbeat_health(ctx: Context) -> Health:
     at = datetime.fromisoformat(last["at"]) if last and last.get("at") else None
     age = max(ctx.clock() - at, timedelta()) if at else None
     return Health(settings=settings, last_at=at, worker=(last or {}).get("worker"), age=age,
-                  late_after=late_after)
+                  late_after=late_after, waiting=WAITING.oldest())

@@ -44,6 +44,8 @@ FIELDS = [
      "later than this (after downtime) is missed instead of started."),
     ("lease_seconds", "Lease of a worker", "seconds", "A worker silent this long loses its "
      "tasks to another."),
+    ("outage_limit_seconds", "Limit of an outage", "seconds", "A database that answers but "
+     "takes no work (a full disk) this long: the tasks waiting for it end in error."),
 ]
 
 

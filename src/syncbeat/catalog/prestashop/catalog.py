@@ -133,13 +133,16 @@ class PrestashopCatalog(PlainCatalog):
             # The loop below runs once per product: each column's reader is chosen once.
             readers = [(f, names.index(f) + 1, _reader(f, s)) for f in fields]
             offset = COMBINATION_ID if combination else 0
+            # Only the tables the fields live in: a stock-and-price feed reads no names.
+            tables = {"lang": any(e.startswith("pl.") for e in exprs),
+                      "stock": any(e.startswith("sa.") for e in exprs)}
+            joins = self._joins(s, combination, **tables)
             for start in range(0, len(values), CHUNK):
                 part = values[start:start + CHUNK]
                 sql = (f"SELECT {'pa.id_product_attribute' if combination else 'p.id_product'}"
-                       f", {', '.join(exprs)} {self._from(combination)} WHERE "
+                       f", {', '.join(exprs)} {self._from(combination, **tables)} WHERE "
                        f"{_expr(match, combination)} IN ({', '.join(['%s'] * len(part))})")
-                for row in shop_conn.exec_driver_sql(sql, (*self._joins(s, combination),
-                                                           *part)).fetchall():
+                for row in shop_conn.exec_driver_sql(sql, (*joins, *part)).fetchall():
                     raw = row[1]
                     keys_found = wanted.get(raw if as_int else str(raw).casefold(), ())
                     if not keys_found:
@@ -150,25 +153,31 @@ class PrestashopCatalog(PlainCatalog):
                         _add(found, key, found_id, got if len(keys_found) == 1 else dict(got))
         return found
 
-    def _from(self, combination: bool) -> str:
+    def _from(self, combination: bool, *, lang: bool = True, stock: bool = True) -> str:
+        """The tables read: without `lang`, no names (pl); without `stock`, no stock (sa)."""
         t = self.table
         product = (f"JOIN {t('product_shop')} ps ON ps.id_product = p.id_product "
-                   "AND ps.id_shop = %s "
-                   f"LEFT JOIN {t('product_lang')} pl ON pl.id_product = p.id_product "
-                   "AND pl.id_shop = %s AND pl.id_lang = %s ")
-        stock = (f"LEFT JOIN {t('stock_available')} sa ON sa.id_product = p.id_product "
-                 "AND sa.id_shop = %s AND sa.id_shop_group = %s AND sa.id_product_attribute = ")
+                   "AND ps.id_shop = %s ")
+        if lang:
+            product += (f"LEFT JOIN {t('product_lang')} pl ON pl.id_product = p.id_product "
+                        "AND pl.id_shop = %s AND pl.id_lang = %s ")
+        on_stock = (f"LEFT JOIN {t('stock_available')} sa ON sa.id_product = p.id_product "
+                    "AND sa.id_shop = %s AND sa.id_shop_group = %s AND "
+                    "sa.id_product_attribute = ") if stock else ""
         if not combination:
-            return f"FROM {t('product')} p {product}{stock}0"
+            return f"FROM {t('product')} p {product}{on_stock}{'0' if stock else ''}"
         return (f"FROM {t('product_attribute')} pa JOIN {t('product_attribute_shop')} pas "
                 "ON pas.id_product_attribute = pa.id_product_attribute AND pas.id_shop = %s "
-                f"JOIN {t('product')} p ON p.id_product = pa.id_product {product}{stock}"
-                "pa.id_product_attribute")
+                f"JOIN {t('product')} p ON p.id_product = pa.id_product {product}{on_stock}"
+                f"{'pa.id_product_attribute' if stock else ''}")
 
     @staticmethod
-    def _joins(s: Shop, combination: bool = False) -> tuple[int, ...]:
-        head = (s.shop,) if combination else ()
-        return (*head, s.shop, s.shop, s.lang, s.stock_shop, s.stock_group)
+    def _joins(s: Shop, combination: bool = False, *, lang: bool = True,
+               stock: bool = True) -> tuple[int, ...]:
+        """The parameters of `_from`'s joins, in order."""
+        return (*((s.shop,) if combination else ()), s.shop,
+                *((s.shop, s.lang) if lang else ()),
+                *((s.stock_shop, s.stock_group) if stock else ()))
 
     # apply
 

@@ -29,6 +29,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 import bench
@@ -53,11 +54,12 @@ quantity = "quantity"
 
 
 def load() -> str:
-    return os.getloadavg().__repr__()
+    """The machine's load average over 1, 5 and 15 minutes."""
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def syncbeat_run(shop: str, feeds: shopdata.Feeds, work: Path, cprofile: str | None = None
-                 ) -> dict[str, float]:
+                 ) -> dict[str, Any]:
     """Both feeds imported by the real CLI; seconds, items/s and the worker's peak."""
     data = work / "data"
     shutil.rmtree(data, ignore_errors=True)
@@ -97,8 +99,10 @@ def syncbeat_run(shop: str, feeds: shopdata.Feeds, work: Path, cprofile: str | N
         assert task["progress"] == expected, (feed, task["progress"], expected)
     batches = re.findall(r"error in ([\d.]+) s", "".join(
         run_cli(["task", "log", str(t)], env).output for t in tasks.values()))
+    memory = re.search(r"peak memory .*", worker.output)
     return {"seconds": worker.seconds, "rate": feeds.rows / worker.seconds,
-            "peak_mb": worker.peak_mb, "batches": sum(map(float, batches))}
+            "peak_mb": worker.peak_mb, "batches": sum(map(float, batches)),
+            "memory": memory.group(0) if memory else ""}
 
 
 def main() -> None:
@@ -111,10 +115,13 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="use the shop a run with --keep left (sb_bench_Nk_template)")
     parser.add_argument("--cprofile", metavar="FILE", help="run the worker under cProfile")
+    parser.add_argument("--tag", help="the databases are sb_bench_TAG_* (default: 200k for "
+                        "200,000 products)")
     args = parser.parse_args()
     work = Path(args.work_dir).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    n, tag = args.products, f"{args.products // 1000}k"
+    n = args.products
+    tag = args.tag or (f"{n // 1000}k" if n % 1000 == 0 else str(n))
     template = f"sb_bench_{tag}_template"
     print(f"syncbeat PrestaShop benchmark: {n:,} products, {os.cpu_count()} cores, "
           f"{datetime.now():%Y-%m-%d %H:%M}, load {load()}")
@@ -126,7 +133,7 @@ def main() -> None:
           f"{feeds.rows:,} feed rows; products {dict(feeds.kinds['products'])}, "
           f"combinations {dict(feeds.kinds['combinations'])}")
     print(f"\n{'run':<5}{'syncbeat s':>11}{'items/s':>10}{'batches s':>11}{'peak MB':>9}"
-          f"{'floor s':>9}{'floor rows/s':>14}{'x floor':>9}  load (1, 5, 15 min)")
+          f"{'floor s':>9}{'floor rows/s':>14}{'x floor':>9}  load 1/5/15 min")
     results = []
     try:
         for run in range(1, args.runs + 1):
@@ -147,7 +154,8 @@ def main() -> None:
             floor_text = (f"{f:>9.2f}{feeds.rows / f:>14,.0f}{f / r['seconds']:>9.2f}" if f
                           else f"{'-':>9}{'-':>14}{'-':>9}")
             print(f"{run:<5}{r['seconds']:>11.2f}{r['rate']:>10,.0f}{r['batches']:>11.2f}"
-                  f"{r['peak_mb']:>9.0f}{floor_text}  {before} -> {load()}", flush=True)
+                  f"{r['peak_mb']:>9.0f}{floor_text}  {before} -> {load()}\n      "
+                  f"{r['memory']}", flush=True)
     finally:
         if not args.keep:
             shopdata.drop(template)

@@ -30,9 +30,8 @@ ROWS = 5_000  # rows a statement while building
 # 8 are unchanged, 1 is bad, and 1 is replaced in the feed by an item the shop does not know.
 CHANGED, UNCHANGED, BAD, UNKNOWN = "changed", "unchanged", "bad", "unknown"
 PATTERN = [CHANGED] * 10 + [UNCHANGED] * 8 + [BAD, UNKNOWN]
-TABLES = ("configuration", "shop_group", "shop", "lang", "lang_shop", "product",
-          "product_shop", "product_lang", "category_product", "product_attribute",
-          "product_attribute_shop", "stock_available")
+TABLES = ("product", "product_shop", "product_lang", "category_product", "product_attribute",
+          "product_attribute_shop", "stock_available")  # the tables `build` fills
 
 
 def has_combinations(product_id: int) -> bool:
@@ -126,11 +125,13 @@ def clone(template: str, name: str) -> ShopDatabase:
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
         conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        for table in TABLES:
-            conn.exec_driver_sql(f"CREATE TABLE `{name}`.`{PREFIX}{table}` "
-                                 f"LIKE `{template}`.`{PREFIX}{table}`")
-            conn.exec_driver_sql(f"INSERT INTO `{name}`.`{PREFIX}{table}` "
-                                 f"SELECT * FROM `{template}`.`{PREFIX}{table}`")
+        tables = [str(r[0]) for r in conn.exec_driver_sql(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
+            (template,))]
+        for table in tables:  # every table of the tests' schema, whatever it holds
+            conn.exec_driver_sql(f"CREATE TABLE `{name}`.`{table}` LIKE `{template}`.`{table}`")
+            conn.exec_driver_sql(f"INSERT INTO `{name}`.`{table}` "
+                                 f"SELECT * FROM `{template}`.`{table}`")
         conn.commit()
     admin.dispose()
     return ShopDatabase(name)

@@ -17,6 +17,7 @@ import click
 
 from syncbeat import __version__
 from syncbeat.app import open_context
+from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.catalog.location import BUILTIN, ENV_CATALOG, PrestashopLocation
 from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings, SettingsError
 from syncbeat.domain.ids import parse_id
@@ -27,13 +28,20 @@ from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.context import Context
-from syncbeat.engine.failures import reason_of
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.heartbeat import Heartbeat
 from syncbeat.engine.profiles import save_profile, shown_settings
 from syncbeat.engine.worker import run_worker, stop_on_signals
 from syncbeat.store import profiles as profile_store
-from syncbeat.store.db import SchemaError, is_outage, make_engine, read_tx, upgrade, write_tx
+from syncbeat.store.db import (
+    SchemaError,
+    is_outage,
+    make_engine,
+    read_tx,
+    reason_of,
+    upgrade,
+    write_tx,
+)
 from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
 from syncbeat.store.tasks import TaskFilter, get_task, list_tasks, release_leases
 
@@ -78,9 +86,12 @@ class Commands(click.Group):
     """The command group: the database out of reach is one line, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; an outage of the database ends it with exit code 3."""
+        """Run the command; an outage of the database (or the shop's) ends it with exit code
+        3, a shop that refuses syncbeat's user with 1."""
         try:
             return super().invoke(ctx)
+        except CatalogUnusable as exc:  # the shop's database, said in words already
+            fail(f"the shop's catalog: {exc}", 3 if is_outage(exc) else 1)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -143,6 +154,10 @@ def demo(state: State) -> None:
     from syncbeat.demo import load_demo
 
     ctx = state.ctx()
+    if isinstance(state.settings.catalog, PrestashopLocation):
+        fail(f"the demo loads 500 products into the built-in catalog, never into a shop: "
+             f"unset SYNCBEAT_CATALOG (or --catalog {BUILTIN}) to load it; "
+             f"{state.settings.catalog.shown} is left as it is")
     for line in load_demo(ctx):
         click.echo(line)
 

@@ -42,6 +42,8 @@ def test_a_good_shop_is_described_and_exits_0(sb, shop):
         "language: 1 (en)",
         "products: 3",
         "combinations: 3",
+        "batch records: ps_syncbeat_batch (made by the first import: the user needs CREATE on "
+        "the database once)",
         "the catalog is usable",
     ]
 
@@ -103,6 +105,23 @@ def test_catalog_count_list_and_show_read_the_shop(sb, shop):
     assert missing.err_lines == ["syncbeat: no product 'NOPE-1'"]
 
 
+def test_a_shop_that_refuses_the_user_is_one_line_exit_1(sb, shop):
+    result = sb.with_env(SYNCBEAT_CATALOG=shop.url(password=PASSWORD)).fails("catalog", "count")
+    assert result.err_lines == [
+        f"syncbeat: the shop's catalog: the server at {shop.hostport} refused the user 'root' "
+        "with this password (access denied): check the user and password in the catalog URL"]
+    _secret_free(result)
+
+
+def test_a_shop_out_of_reach_is_one_line_exit_3(sb):
+    url = f"prestashop://shop:{PASSWORD}@127.0.0.1:1/shop?prefix=ps_"
+    result = sb.with_env(SYNCBEAT_CATALOG=url).fails("catalog", "list", code=3)
+    assert result.err_lines == [
+        "syncbeat: the shop's catalog: cannot reach the database server at 127.0.0.1:1: the "
+        "connection was refused"]
+    _secret_free(result)
+
+
 @pytest.mark.parametrize("args", [("tasks",), ("settings",), ("user", "list")])
 def test_commands_that_need_no_shop_work_beside_a_shop_catalog(sb, args):
     url = f"prestashop://shop:{PASSWORD}@127.0.0.1:3306/shop?prefix=ps_"
@@ -118,3 +137,25 @@ def test_a_mistaken_catalog_url_exits_2_naming_the_problem(sb):
         "shop is a whole number, its id in PrestaShop (e.g. shop=1), or leave it out for the "
         "shop's default"]
     _secret_free(result)
+
+
+def test_a_shop_or_prefix_the_url_names_wrongly_is_one_line(sb, shop):
+    wrong_shop = sb.with_env(SYNCBEAT_CATALOG=shop.url(shop=99)).fails("catalog", "list")
+    assert wrong_shop.err_lines == ["syncbeat: the shop's catalog: the shop 99 is not in ps_shop"]
+    wrong_prefix = sb.with_env(SYNCBEAT_CATALOG=shop.url("nope_")).fails("catalog", "count")
+    assert len(wrong_prefix.err_lines) == 1, str(wrong_prefix)
+    assert wrong_prefix.err_lines[0].startswith(
+        "syncbeat: the shop's catalog: the shop's database lacks a table syncbeat uses "
+        f"(Table '{shop.name}.nope_")
+    assert wrong_prefix.err_lines[0].endswith(
+        "check the prefix in the catalog URL, and run `syncbeat catalog check`")
+
+
+def test_the_demo_never_loads_into_a_shop(sb, shop):
+    on_shop = sb.with_env(SYNCBEAT_CATALOG=shop.url())
+    refused = on_shop.fails("demo")
+    assert refused.err_lines == [
+        "syncbeat: the demo loads 500 products into the built-in catalog, never into a shop: "
+        "unset SYNCBEAT_CATALOG (or --catalog builtin) to load it; "
+        f"prestashop://root@{shop.hostport}/{shop.name}?prefix=ps_ is left as it is"]
+    assert on_shop("catalog", "count").lines == ["3"]

@@ -107,10 +107,17 @@ class Refused(ValueError):
         super().__init__("; ".join([*refusals.updates.values(), *refusals.creates.values()]))
 
 
+class CatalogUnusable(Exception):
+    """The catalog cannot be worked with as it is set up (its database unreachable, a shop
+    or table the URL names missing, a privilege lacking): one line for the operator, never
+    with a password. Raised from the driver's error when there is one, which says whether it
+    is an outage (`store.db.is_outage`): waited out, not the task's failure."""
+
+
 class BatchMark(NamedTuple):
     """One batch of an import, as a catalog in another database keeps it beside its writes."""
 
-    store: str  # the store's id (`store.settings.store_identity`)
+    run: str  # this run of the task (a token made when it started: task ids may be reused)
     task: int
     first: int  # the batch's first seq
     last: int  # its last seq
@@ -187,7 +194,7 @@ class Catalog(Protocol):
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values],
+        creates: Sequence[Values], *, category: int | None = None,
     ) -> Refusals:
         """Which of these products `apply` would refuse, and why, known before writing (a
         value the catalog cannot hold): the engine may mark those items error and apply
@@ -209,10 +216,11 @@ class Catalog(Protocol):
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values], now: datetime,
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
     ) -> None:
         """Write changed products (id -> every one of `fields`) and create new ones (each
-        with a reference); their changed time becomes `now`. A refusal raises: the engine
+        with a reference), in `category` when the catalog has categories (None: its
+        default); their changed time becomes `now`. A refusal raises: the engine
         retries the batch product by product to find which product it was. A product
         `refusals` names raises `Refused` before anything is written."""
         ...

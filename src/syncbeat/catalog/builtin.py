@@ -113,7 +113,7 @@ class BuiltinCatalog:
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values],
+        creates: Sequence[Values], *, category: int | None = None,
     ) -> Refusals:
         """None known before writing: the database's own refusals (a reference taken) raise
         from `apply`."""
@@ -187,9 +187,10 @@ class BuiltinCatalog:
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values], now: datetime,
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
     ) -> None:
-        """Write changed products (id -> all `fields`) and create new ones."""
+        """Write changed products (id -> all `fields`) and create new ones (no categories
+        here: profiles cannot name one)."""
         columns, attrs = _split(fields)
         columns = [c for c in columns if c != "id"]
         if updates and conn.dialect.name == "postgresql":

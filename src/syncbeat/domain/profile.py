@@ -54,6 +54,7 @@ class Profile:
     mapping: Mapping[str, str | Rule] = field(default_factory=dict)
     create_missing: bool = False
     skip_unchanged: bool = True
+    category: int | None = None  # where new products go (a catalog with categories)
     # export
     filter_active: bool | None = None
     changed_since_last_export: bool = False
@@ -89,6 +90,8 @@ class Profile:
                 "create_missing": self.create_missing,
                 "skip_unchanged": self.skip_unchanged,
             }
+            if self.category is not None:
+                data["options"]["category"] = self.category
         else:
             filt: dict[str, Any] = {"changed_since_last_export": self.changed_since_last_export}
             if self.filter_active is not None:
@@ -274,7 +277,8 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
     if not mapping and not c.errors:
         c.add("mapping", "maps no field: add at least one 'catalog field = feed field' line")
     options = c.table(data, "options")
-    c.unknown(options, {"create_missing", "skip_unchanged"}, "options.")
+    c.unknown(options, {"create_missing", "skip_unchanged", "category"}, "options.")
+    category = _category(c, options.get("category"))
     create_missing = c.flag(options, "create_missing", "options.create_missing", False)
     if create_missing and match_catalog == "id":
         c.add("options.create_missing", "cannot create products matched by id")
@@ -282,7 +286,20 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         **common, source=source, match_feed=match_feed, match_catalog=match_catalog,
         mapping=mapping, create_missing=create_missing,
         skip_unchanged=c.flag(options, "skip_unchanged", "options.skip_unchanged", True),
+        category=category,
     )
+
+
+def _category(c: _Collector, value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isdecimal():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**32:
+        c.add("options.category", f"must be a category's id (a whole number, 1 or more), not "
+              f"{value!r}")
+        return None
+    return value
 
 
 def field_problems(profile: Profile, known: KnownFields) -> list[tuple[str, str]]:
@@ -304,6 +321,19 @@ def field_problems(profile: Profile, known: KnownFields) -> list[tuple[str, str]
             elif name in known.read_only:
                 problems.append((where, f"{name} is read only in {known.catalog}: it cannot "
                                  "be imported"))
+        allowed = known.writes_by_match.get(profile.match_catalog)
+        for name in profile.mapping:
+            if allowed is not None and known.has(name) and name not in known.read_only \
+                    and name not in allowed:
+                problems.append((f"mapping.{name}", f"matching by {profile.match_catalog}, "
+                                 f"a profile writes only {', '.join(allowed)}"))
+        if profile.create_missing and profile.match_catalog in known.no_create:
+            problems.append(("options.create_missing", f"{known.catalog} cannot create what "
+                             f"{profile.match_catalog} matches (syncbeat creates simple "
+                             "products): turn it off"))
+        if profile.category is not None and not known.categories:
+            problems.append(("options.category", f"{known.catalog} has no categories: leave "
+                             "it out"))
     else:
         for out_field, name in profile.fields.items():
             if not known.has(name):

@@ -65,6 +65,8 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
                      f"{said}")
     spec: dict[str, Any] = profile.to_dict()
     spec["id"] = profile.id
+    spec["_run"] = uuid.uuid4().hex  # this run: what a catalog keeps is keyed by it
+    spec["_catalog"] = ctx.catalog.location.shown  # every batch works on this catalog
     first_line: str
     if profile.kind is TaskKind.IMPORT:
         try:

@@ -89,7 +89,10 @@ PROFILE_SCHEMA: dict[str, Any] = {
                     "description": "import only: catalog field = feed field, or a rule "
                                    "computing it (see Transforms in docs/profiles.md)"},
         "options": {"type": "object", "description": "import only",
-                    "properties": {"create_missing": _FLAG, "skip_unchanged": _FLAG}},
+                    "properties": {"create_missing": _FLAG, "skip_unchanged": _FLAG,
+                                   "category": {"type": "integer", "minimum": 1,
+                                                "description": "a PrestaShop shop's category "
+                                                "for created products (default: its home)"}}},
         "filter": {"type": "object", "description": "export only",
                    "properties": {"active": _FLAG, "changed_since_last_export": _FLAG}},
         "fields": {**_NAMES, "description": "export only: output field = catalog field"},

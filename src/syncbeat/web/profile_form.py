@@ -66,6 +66,9 @@ def form_to_data(form: FormData) -> dict[str, Any]:
     data["mapping"] = _pairs(form, "map_catalog", "map_feed")
     data["options"] = {"create_missing": form.get("options.create_missing") == "on",
                        "skip_unchanged": form.get("options.skip_unchanged") == "on"}
+    category = _text(form, "options.category")
+    if category:
+        data["options"]["category"] = category
     return data
 
 
@@ -107,7 +110,7 @@ def form_context(data: dict[str, Any], errors: dict[str, str],
         # An import's datalist offers what it may write; an export's, every field.
         "catalog_fields": [f for f in known.converters if data.get("kind") == "export"
                            or f not in known.read_only],
-        "free_prefix": known.free_prefix,
+        "free_prefix": known.free_prefix, "categories": known.categories,
         "match_fields": known.match, "zones": ZONES,
         "mapping_rows": _mapping_rows(data.get("mapping") or {}, errors),
         "field_rows": list((data.get("fields") or {}).items()) + [("", "")] * EMPTY_ROWS,

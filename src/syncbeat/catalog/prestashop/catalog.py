@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -23,6 +23,7 @@ from syncbeat.catalog.base import (
     AMBIGUOUS,
     BatchMark,
     BatchUnit,
+    CatalogUnusable,
     Listed,
     Page,
     PlainCatalog,
@@ -34,6 +35,7 @@ from syncbeat.catalog.base import (
 )
 from syncbeat.catalog.location import PrestashopLocation
 from syncbeat.catalog.prestashop import batches, writes
+from syncbeat.catalog.prestashop.check import ShopUnreachable, connect_problem
 from syncbeat.catalog.prestashop.fields import (
     COMBINATION_EXPORT,
     COMBINATION_ID,
@@ -47,6 +49,7 @@ from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.convert import canonical_decimal
 
 CHUNK = 1_000  # keys or ids in one IN (...)
+_NO_TABLE = 1146  # MySQL: the table does not exist
 
 
 class PrestashopCatalog(PlainCatalog):
@@ -77,10 +80,21 @@ class PrestashopCatalog(PlainCatalog):
         if bound is not None:
             yield bound
             return
-        with self.engine.begin() as conn:
+        try:
+            opened = self.engine.connect()
+        except sa.exc.DBAPIError as exc:  # in words, without the password; an outage still
+            raise ShopUnreachable(connect_problem(self.location, exc)) from exc
+        with opened as conn, conn.begin():
             self._local.conn = conn
             try:
                 yield conn
+            except sa.exc.ProgrammingError as exc:
+                args = getattr(exc.orig, "args", ())
+                if not args or args[0] != _NO_TABLE:
+                    raise
+                raise CatalogUnusable(
+                    f"the shop's database lacks a table syncbeat uses ({args[1]}): check the "
+                    "prefix in the catalog URL, and run `syncbeat catalog check`") from exc
             finally:
                 self._local.conn = None
                 self._local.passed = None
@@ -91,7 +105,7 @@ class PrestashopCatalog(PlainCatalog):
         (`batches`). The record table is created the first time."""
         table = self.table(batches.TABLE)
         if not self._batches_ready:
-            batches.create_table(self.engine, table)
+            batches.prepare(self.engine, self.location.table(batches.TABLE))
             self._batches_ready = True
         with self.transaction() as shop_conn:
             yield batches.ShopBatch(shop_conn, table, mark)
@@ -183,40 +197,43 @@ class PrestashopCatalog(PlainCatalog):
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values],
+        creates: Sequence[Values], *, category: int | None = None,
     ) -> Refusals:
         """See `Catalog.refusals`: values past PrestaShop's limits (`limits`), a stock
-        written on a product whose stock is its combinations', a reference already taken."""
+        written on a product whose stock is its combinations', a reference already taken,
+        a category not in the shop."""
         with self.transaction() as shop_conn:
-            return find_refusals(self, shop_conn, list(fields), updates, creates)
+            return find_refusals(self, shop_conn, list(fields), updates, creates, category)
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values], now: datetime,
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
     ) -> None:
         """See `Catalog.apply`: every product written, or none (one shop transaction)."""
         if not updates and not creates:
             return
         with self.transaction() as shop_conn:
-            if not self._passed_before(shop_conn, updates, creates):
-                refused = find_refusals(self, shop_conn, list(fields), updates, creates)
+            if not self._passed_before(shop_conn, updates, creates, category):
+                refused = find_refusals(self, shop_conn, list(fields), updates, creates,
+                                        category)
                 if refused:
                     # The engine applies the others next, in this transaction: they passed.
-                    self._local.passed = (shop_conn, {
+                    self._local.passed = (shop_conn, category, {
                         i: v for i, v in updates.items() if i not in refused.updates}, [
                         v for at, v in enumerate(creates) if at not in refused.creates])
                     raise Refused(refused)
-            writes.apply(self, shop_conn, list(fields), updates, creates, now)
+            writes.apply(self, shop_conn, list(fields), updates, creates, now, category)
 
     def _passed_before(self, shop_conn: Connection, updates: Mapping[int, Values],
-                       creates: Sequence[Values]) -> bool:
-        """Were these very products (the same values) let through by the refusals of the
-        apply just refused, in this transaction? Then they need no second look."""
+                       creates: Sequence[Values], category: int | None) -> bool:
+        """Were these very products (the same values, the same category) let through by the
+        refusals of the apply just refused, in this transaction? Then they need no second
+        look."""
         passed = getattr(self._local, "passed", None)
         self._local.passed = None
-        if passed is None or passed[0] is not shop_conn:
+        if passed is None or passed[0] is not shop_conn or passed[1] != category:
             return False
-        _, ok_updates, ok_creates = passed
+        _, _, ok_updates, ok_creates = passed
         ok_ids = {id(v) for v in ok_creates}
         return (all(ok_updates.get(i) is v for i, v in updates.items())
                 and all(id(v) in ok_ids for v in creates))
@@ -335,7 +352,11 @@ def _shown(row: Any, s: Shop) -> Shown:
     return {"id": int(product_id), "reference": reference or "", "ean13": ean13 or None,
             "name": name or "", "price": format(canonical_decimal(Decimal(price)), "f"),
             "quantity": int(quantity or 0), "active": bool(active),
-            "updated_at": s.aware(changed).isoformat() if changed else None}
+            "updated_at": _utc(s.aware(changed))}
+
+
+def _utc(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat() if moment is not None else ""
 
 
 def _expr(name: str, combination: bool) -> str:

@@ -26,3 +26,21 @@ def test_the_benchmark_runs_and_checks_its_outcomes(tmp_path, db_url):
     assert "Task Manager first page with 100,000 tasks" in out
     if not db_url.startswith("postgresql"):
         assert "floor, plain sqlite3" in out
+
+
+@pytest.mark.slow
+def test_the_prestashop_benchmark_runs_and_checks_its_outcomes(tmp_path, shop_db):
+    """The shop benchmark on MariaDB (skipped with the other shop tests when it is not
+    there): a shop of 300 products imported by the CLI and by the floor, which must agree."""
+    script = BENCH.parent / "prestashop.py"
+    tag = f"t{shop_db.name[-12:]}"  # unique per run: sb_bench_TAG_* are dropped after
+    result = subprocess.run(
+        [sys.executable, str(script), "--products", "300", "--runs", "1", "--tag", tag,
+         "--work-dir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "products {'changed': 140, 'unchanged': 104, 'bad': 13, 'unknown': 13}" in \
+        result.stdout
+    run = [line for line in lines if line.startswith("1 ")]
+    assert len(run) == 1 and len(run[0].split()) >= 8, lines  # its figures, floor and ratio
+    assert "peak memory" in lines[-1], lines

@@ -9,10 +9,11 @@ on the shop's database: its own short one, or the one `transaction()` holds open
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,6 +97,7 @@ class PrestashopCatalog(PlainCatalog):
                     "prefix in the catalog URL, and run `syncbeat catalog check`") from exc
             finally:
                 self._local.conn = None
+                self._local.passed = None
 
     @contextmanager
     def batch(self, conn: Connection, mark: BatchMark) -> Iterator[BatchUnit]:
@@ -142,40 +144,54 @@ class PrestashopCatalog(PlainCatalog):
             combination = is_combination_match(match)
             exprs = [_expr(name, combination) for name in names]
             values = list(wanted)
+            # The loop below runs once per product: each column's reader is chosen once.
+            readers = [(f, names.index(f) + 1, _reader(f, s)) for f in fields]
+            offset = COMBINATION_ID if combination else 0
+            # Only the tables the fields live in: a stock-and-price feed reads no names.
+            tables = {"lang": any(e.startswith("pl.") for e in exprs),
+                      "stock": any(e.startswith("sa.") for e in exprs)}
+            joins = self._joins(s, combination, **tables)
             for start in range(0, len(values), CHUNK):
                 part = values[start:start + CHUNK]
                 sql = (f"SELECT {'pa.id_product_attribute' if combination else 'p.id_product'}"
-                       f", {', '.join(exprs)} {self._from(combination)} WHERE "
+                       f", {', '.join(exprs)} {self._from(combination, **tables)} WHERE "
                        f"{_expr(match, combination)} IN ({', '.join(['%s'] * len(part))})")
-                for row in shop_conn.exec_driver_sql(sql, (*self._joins(s, combination),
-                                                           *part)):
-                    got = {n: _value(n, v, s) for n, v in zip(names, row[1:], strict=True)}
+                for row in shop_conn.exec_driver_sql(sql, (*joins, *part)).fetchall():
                     raw = row[1]
-                    at = raw if as_int else str(raw).casefold()
-                    found_id = int(row[0]) + (COMBINATION_ID if combination else 0)
-                    for key in wanted.get(at, ()):
-                        _add(found, key, found_id, {f: got[f] for f in fields})
+                    keys_found = wanted.get(raw if as_int else str(raw).casefold(), ())
+                    if not keys_found:
+                        continue
+                    got = {f: read(row[at]) for f, at, read in readers}
+                    found_id = int(row[0]) + offset
+                    for key in keys_found:
+                        _add(found, key, found_id, got if len(keys_found) == 1 else dict(got))
         return found
 
-    def _from(self, combination: bool) -> str:
+    def _from(self, combination: bool, *, lang: bool = True, stock: bool = True) -> str:
+        """The tables read: without `lang`, no names (pl); without `stock`, no stock (sa)."""
         t = self.table
         product = (f"JOIN {t('product_shop')} ps ON ps.id_product = p.id_product "
-                   "AND ps.id_shop = %s "
-                   f"LEFT JOIN {t('product_lang')} pl ON pl.id_product = p.id_product "
-                   "AND pl.id_shop = %s AND pl.id_lang = %s ")
-        stock = (f"LEFT JOIN {t('stock_available')} sa ON sa.id_product = p.id_product "
-                 "AND sa.id_shop = %s AND sa.id_shop_group = %s AND sa.id_product_attribute = ")
+                   "AND ps.id_shop = %s ")
+        if lang:
+            product += (f"LEFT JOIN {t('product_lang')} pl ON pl.id_product = p.id_product "
+                        "AND pl.id_shop = %s AND pl.id_lang = %s ")
+        on_stock = (f"LEFT JOIN {t('stock_available')} sa ON sa.id_product = p.id_product "
+                    "AND sa.id_shop = %s AND sa.id_shop_group = %s AND "
+                    "sa.id_product_attribute = ") if stock else ""
         if not combination:
-            return f"FROM {t('product')} p {product}{stock}0"
+            return f"FROM {t('product')} p {product}{on_stock}{'0' if stock else ''}"
         return (f"FROM {t('product_attribute')} pa JOIN {t('product_attribute_shop')} pas "
                 "ON pas.id_product_attribute = pa.id_product_attribute AND pas.id_shop = %s "
-                f"JOIN {t('product')} p ON p.id_product = pa.id_product {product}{stock}"
-                "pa.id_product_attribute")
+                f"JOIN {t('product')} p ON p.id_product = pa.id_product {product}{on_stock}"
+                f"{'pa.id_product_attribute' if stock else ''}")
 
     @staticmethod
-    def _joins(s: Shop, combination: bool = False) -> tuple[int, ...]:
-        head = (s.shop,) if combination else ()
-        return (*head, s.shop, s.shop, s.lang, s.stock_shop, s.stock_group)
+    def _joins(s: Shop, combination: bool = False, *, lang: bool = True,
+               stock: bool = True) -> tuple[int, ...]:
+        """The parameters of `_from`'s joins, in order."""
+        return (*((s.shop,) if combination else ()), s.shop,
+                *((s.shop, s.lang) if lang else ()),
+                *((s.stock_shop, s.stock_group) if stock else ()))
 
     # apply
 
@@ -197,10 +213,30 @@ class PrestashopCatalog(PlainCatalog):
         if not updates and not creates:
             return
         with self.transaction() as shop_conn:
-            refused = find_refusals(self, shop_conn, list(fields), updates, creates, category)
-            if refused:
-                raise Refused(refused)
+            if not self._passed_before(shop_conn, updates, creates, category):
+                refused = find_refusals(self, shop_conn, list(fields), updates, creates,
+                                        category)
+                if refused:
+                    # The engine applies the others next, in this transaction: they passed.
+                    self._local.passed = (shop_conn, category, {
+                        i: v for i, v in updates.items() if i not in refused.updates}, [
+                        v for at, v in enumerate(creates) if at not in refused.creates])
+                    raise Refused(refused)
             writes.apply(self, shop_conn, list(fields), updates, creates, now, category)
+
+    def _passed_before(self, shop_conn: Connection, updates: Mapping[int, Values],
+                       creates: Sequence[Values], category: int | None) -> bool:
+        """Were these very products (the same values, the same category) let through by the
+        refusals of the apply just refused, in this transaction? Then they need no second
+        look."""
+        passed = getattr(self._local, "passed", None)
+        self._local.passed = None
+        if passed is None or passed[0] is not shop_conn or passed[1] != category:
+            return False
+        _, _, ok_updates, ok_creates = passed
+        ok_ids = {id(v) for v in ok_creates}
+        return (all(ok_updates.get(i) is v for i, v in updates.items())
+                and all(id(v) in ok_ids for v in creates))
 
     # for people
 
@@ -326,6 +362,24 @@ def _utc(moment: datetime | None) -> str:
 def _expr(name: str, combination: bool) -> str:
     field = SHOP_FIELDS[name]
     return (field.combination or field.product) if combination else field.product
+
+
+def _reader(name: str, s: Shop) -> Callable[[Any], Any]:
+    """How a value of `name` read from the shop becomes its field's domain value."""
+    kind = SHOP_FIELDS[name].kind if name in SHOP_FIELDS else "text"
+    if kind == "decimal":
+        return _decimal
+    if kind == "int":
+        return _int
+    return partial(_value, name, s=s)
+
+
+def _decimal(value: Any) -> Any:
+    return None if value is None else canonical_decimal(Decimal(value))
+
+
+def _int(value: Any) -> int:
+    return 0 if value is None else int(value)  # no stock row: PrestaShop counts 0
 
 
 def _value(name: str, value: Any, s: Shop) -> Any:

@@ -138,13 +138,13 @@ class _Writer:
         what orders reserve, as PrestaShop keeps it; a missing row is made."""
         s = self.s
         for start in range(0, len(rows), ROWS):
-            part = rows[start:start + ROWS]
+            # Whole numbers only (int() makes sure): written in the statement, no escaping.
+            values = ", ".join(f"({int(p)}, {int(a)}, {s.stock_shop}, {s.stock_group}, "
+                               f"{int(q)}, {int(q)}, 0, 2)" for p, a, q in rows[start:start + ROWS])
             self.conn.exec_driver_sql(
                 f"INSERT INTO {self.t('stock_available')} (id_product, id_product_attribute, "
                 "id_shop, id_shop_group, quantity, physical_quantity, reserved_quantity, "
-                "out_of_stock) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, 0, 2)"] * len(part))
-                + _STOCK_UPSERT,
-                tuple(v for p, a, q in part for v in (p, a, s.stock_shop, s.stock_group, q, q)))
+                f"out_of_stock) VALUES {values}{_STOCK_UPSERT}")
 
     def _sum_stock(self, parents: list[int]) -> None:
         """The products' own stock rows become the sum of their combinations' (PrestaShop's
@@ -223,12 +223,13 @@ class _Writer:
         for a few hundred products."""
         for start in range(0, len(rows), ROWS):
             part = rows[start:start + ROWS]
-            width = len(part[0])
-            head = "SELECT " + ", ".join(f"%s AS c{n}" for n in range(width))
-            tail = " UNION ALL SELECT " + ", ".join(["%s"] * width)
+            params: list[Any] = []
+            written = [[_literal(v, params) for v in row] for row in part]
+            head = "SELECT " + ", ".join(f"{v} AS c{n}" for n, v in enumerate(written[0]))
+            tail = "".join(" UNION ALL SELECT " + ", ".join(row) for row in written[1:])
             self.conn.exec_driver_sql(
-                f"UPDATE {target} JOIN ({head}{tail * (len(part) - 1)}) v ON {on} SET {sets}",
-                (*(_sql(v) for row in part for v in row), *on_params, *set_params))
+                f"UPDATE {target} JOIN ({head}{tail}) v ON {on} SET {sets}",
+                (*params, *on_params, *set_params))
 
 
 _STOCK_UPSERT = (" ON DUPLICATE KEY UPDATE physical_quantity = VALUES(quantity) + "
@@ -259,6 +260,22 @@ def _sql(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value
+
+
+def _literal(value: Any, params: list[Any]) -> str:
+    """A value in a statement: a number written in it (most of a batch's values: escaping
+    each as a parameter costs more than the rest of building the statement), anything else
+    a parameter appended to `params`."""
+    if value is None:
+        return "NULL"
+    if value.__class__ is int:
+        return str(value)
+    if value.__class__ is bool:
+        return "1" if value else "0"
+    if value.__class__ is Decimal and value.is_finite():
+        return format(value, "f")
+    params.append(_sql(value))
+    return "%s"
 
 
 def _marks(values: Sequence[Any]) -> str:

@@ -368,7 +368,9 @@ def test_an_import_changes_the_catalog_and_reports_each_row(catalog_under_test, 
     write_csv(ctx, "a.csv", ["sku", "title", "net_price", "stock"], [
         ["A1", "", "1.50", "1"], ["A2", "", "2.00", "2"], ["N1", "New", "3.00", "3"],
         ["A2", "", "x", "2"], ["A1", "", "", "4"]])
-    profile = add_profile(ctx, import_profile(options={"create_missing": True}))
+    # Rows of one key, applied in feed order (a feed with duplicates = "last_wins").
+    profile = add_profile(ctx, import_profile(options={"create_missing": True,
+                                                       "duplicates": "last_wins"}))
     task_id = run_now(ctx, profile.id)
     drain(ctx)
     assert task_of(ctx, task_id).status is TaskStatus.COMPLETED

@@ -54,6 +54,10 @@ class Profile:
     mapping: Mapping[str, str | Rule] = field(default_factory=dict)
     create_missing: bool = False
     skip_unchanged: bool = True
+    duplicates: str = "error"  # a key met again in one feed: "error" (later rows) | "last_wins"
+    # safety limits, checked once the whole feed is queued and before anything is applied
+    min_rows: int | None = None
+    max_drop_percent: int | None = None  # fewer rows than the last completed run, in percent
     # export
     filter_active: bool | None = None
     changed_since_last_export: bool = False
@@ -89,6 +93,11 @@ class Profile:
                 "create_missing": self.create_missing,
                 "skip_unchanged": self.skip_unchanged,
             }
+            if self.duplicates != "error":
+                data["options"]["duplicates"] = self.duplicates
+            limits = {"min_rows": self.min_rows, "max_drop_percent": self.max_drop_percent}
+            if any(value is not None for value in limits.values()):
+                data["limits"] = {k: v for k, v in limits.items() if v is not None}
         else:
             filt: dict[str, Any] = {"changed_since_last_export": self.changed_since_last_export}
             if self.filter_active is not None:
@@ -98,6 +107,11 @@ class Profile:
             if self.destination:
                 data["destination"] = {"location": self.destination}
         return data
+
+    @property
+    def has_limits(self) -> bool:
+        """Does an import of this profile wait for its whole feed before applying it?"""
+        return self.min_rows is not None or self.max_drop_percent is not None
 
     @property
     def feed_fields(self) -> list[str]:
@@ -116,7 +130,8 @@ def feed_fields(match_feed: str, mapping: Mapping[str, Any]) -> list[str]:
 
 
 _TOP = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "id"}
-_IMPORT_SECTIONS = {"source", "match", "mapping", "options"}
+_IMPORT_SECTIONS = {"source", "match", "mapping", "options", "limits"}
+DUPLICATES = ("error", "last_wins")
 _EXPORT_SECTIONS = {"filter", "fields", "destination"}
 _SOURCE_KEYS = {
     "location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet",
@@ -276,15 +291,41 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
     if not mapping and not c.errors:
         c.add("mapping", "maps no field: add at least one 'catalog field = feed field' line")
     options = c.table(data, "options")
-    c.unknown(options, {"create_missing", "skip_unchanged"}, "options.")
+    c.unknown(options, {"create_missing", "skip_unchanged", "duplicates"}, "options.")
     create_missing = c.flag(options, "create_missing", "options.create_missing", False)
     if create_missing and match_catalog == "id":
         c.add("options.create_missing", "cannot create products matched by id")
+    duplicates = c.text(options, "duplicates", "options.duplicates", required=False) or "error"
+    if duplicates not in DUPLICATES:
+        c.add("options.duplicates", f"'{duplicates}' is not one of {', '.join(DUPLICATES)}")
+        duplicates = "error"
+    limits = c.table(data, "limits")
+    c.unknown(limits, {"min_rows", "max_drop_percent"}, "limits.")
     return Profile(
         **common, source=source, match_feed=match_feed, match_catalog=match_catalog,
         mapping=mapping, create_missing=create_missing,
         skip_unchanged=c.flag(options, "skip_unchanged", "options.skip_unchanged", True),
+        duplicates=duplicates,
+        min_rows=_whole(c, limits, "min_rows", 1, 10**9),
+        max_drop_percent=_whole(c, limits, "max_drop_percent", 1, 100),
     )
+
+
+def _whole(c: _Collector, data: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
+    """An optional whole number between `low` and `high` (a blank form field is none)."""
+    value = data.get(key)
+    where = f"limits.{key}"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | Decimal) or value != int(value):
+        c.add(where, f"must be a whole number, not {value!r}")
+        return None
+    if not low <= int(value) <= high:
+        c.add(where, f"must be between {low:,} and {high:,}, not {value}")
+        return None
+    return int(value)
 
 
 def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]) -> Profile:

@@ -200,3 +200,17 @@ def item_rows_after(
         (task_id, after, limit),
     )
     return list(cur.fetchall())
+
+
+def failed_seqs(conn: Connection, task_id: int, *, cancelled: bool) -> list[int]:
+    """The numbers of a final task's items that ended in error (and, with `cancelled`,
+    those cancelled: a final task's pending items are), in feed order."""
+    outcomes = [int(ItemOutcome.ERROR)]
+    if cancelled:
+        outcomes += [int(ItemOutcome.CANCELLED), int(ItemOutcome.PENDING)]
+    query = (
+        sa.select(items.c.seq)
+        .where(items.c.task_id == task_id, items.c.outcome.in_(outcomes))
+        .order_by(items.c.seq)
+    )
+    return [int(seq) for seq in conn.execute(query).scalars()]

@@ -96,7 +96,8 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
                                               "source hold no whole row: the preview reads no "
                                               "further (a task reads the whole feed)")
     plan = ImportPlan.from_spec(spec)
-    return Preview(columns=columns, rows=_compare(ctx, plan, columns, records),
+    return Preview(columns=columns, rows=_compare(ctx, plan, columns, records,
+                                                            profile.duplicates == "error"),
                    computed=[name for name, *_, rule in plan.readers if rule is not None])
 
 
@@ -115,11 +116,11 @@ def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path
     return target, cut
 
 
-def _compare(ctx: Context, plan: ImportPlan, columns: list[str], records: list[Any]
-             ) -> list[PreviewRow]:
+def _compare(ctx: Context, plan: ImportPlan, columns: list[str], records: list[Any],
+             once: bool = True) -> list[PreviewRow]:
     """Each record's outcome, decided as a task decides it: queued by the same checks,
     joined with its product by `Catalog.fetch`, then `process.decide_batch`."""
-    queued, _, _ = item_rows(records, 0)
+    queued, _, _ = item_rows(records, 0, {} if once else None)
     keys = [key for _, key, _, outcome, _ in queued if key is not None and outcome == PENDING]
     with read_tx(ctx.db) as conn:
         found = ctx.catalog.fetch(conn, plan.match, list(dict.fromkeys(keys)),

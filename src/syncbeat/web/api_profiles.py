@@ -38,6 +38,7 @@ EXAMPLE = {
                           "steps": [{"multiply": 1.35}, {"add": 0.5}, {"round": "0.99"}]},
                 "quantity": "stock"},
     "options": {"create_missing": False, "skip_unchanged": True},
+    "limits": {"min_rows": 100, "max_drop_percent": 30},
 }
 _TEXT = {"type": "string", "minLength": 1}
 _NAMES = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -86,7 +87,23 @@ PROFILE_SCHEMA: dict[str, Any] = {
                     "description": "import only: catalog field = feed field, or a rule "
                                    "computing it (see Transforms in docs/profiles.md)"},
         "options": {"type": "object", "description": "import only",
-                    "properties": {"create_missing": _FLAG, "skip_unchanged": _FLAG}},
+                    "properties": {"create_missing": _FLAG, "skip_unchanged": _FLAG,
+                                   "duplicates": {
+                                       "enum": ["error", "last_wins"],
+                                       "description": "a key met again in one feed: its "
+                                                      "later rows are errors (default), or "
+                                                      "each row applies in feed order"}}},
+        "limits": {"type": "object", "additionalProperties": False,
+                   "description": "import only: safety limits, checked once the whole feed "
+                                  "is read and before anything is changed",
+                   "properties": {
+                       "min_rows": {"type": "integer", "minimum": 1,
+                                    "description": "the feed must have at least this many "
+                                                   "rows"},
+                       "max_drop_percent": {"type": "integer", "minimum": 1, "maximum": 100,
+                                            "description": "at most this many percent fewer "
+                                                           "rows than the profile's last "
+                                                           "completed run"}}},
         "filter": {"type": "object", "description": "export only",
                    "properties": {"active": _FLAG, "changed_since_last_export": _FLAG}},
         "fields": {**_NAMES, "description": "export only: output field = catalog field"},
@@ -203,10 +220,14 @@ def disable(request: Request, ref: ProfileRef) -> dict[str, Any]:
 
 @router.post("/profiles/{ref}/run", status_code=201, summary="Run a profile now",
              responses={**ERRORS, **responses(409, _409="A task of it was just created")})
-def run(request: Request, ref: ProfileRef) -> dict[str, Any]:
+def run(
+    request: Request, ref: ProfileRef,
+    force: Annotated[bool, Query(description="Run it anyway, whatever its safety limits "
+                                             "say")] = False,
+) -> dict[str, Any]:
     """A pending task, due now: the next heartbeat starts it."""
     ctx = context(request)
-    task_id = run_now(ctx, profile_or_404(ctx, ref).id or 0)
+    task_id = run_now(ctx, profile_or_404(ctx, ref).id or 0, force=force)
     return {"task": task_json(task_or_404(ctx, task_id), ctx.clock())}
 
 

@@ -66,6 +66,11 @@ def form_to_data(form: FormData) -> dict[str, Any]:
     data["mapping"] = _pairs(form, "map_catalog", "map_feed")
     data["options"] = {"create_missing": form.get("options.create_missing") == "on",
                        "skip_unchanged": form.get("options.skip_unchanged") == "on"}
+    if _text(form, "options.duplicates"):
+        data["options"]["duplicates"] = _text(form, "options.duplicates")
+    limits = {key: _text(form, f"limits.{key}") for key in ("min_rows", "max_drop_percent")}
+    if any(limits.values()):
+        data["limits"] = {key: value for key, value in limits.items() if value}
     return data
 
 
@@ -98,7 +103,7 @@ def form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]
     placed = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "mapping",
               "fields", "destination", "filter"}
     loose = {k: v for k, v in errors.items()
-             if k not in placed and not k.startswith(("source.", "match.", "options.",
+             if k not in placed and not k.startswith(("source.", "match.", "options.", "limits.",
                                                       "mapping.", "fields.", "filter.",
                                                       "destination."))}
     return {

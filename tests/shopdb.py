@@ -176,6 +176,38 @@ class ShopDatabase:
                          "price": c.price, "default": 1 if n == 0 else None})
                     self._stock(conn, t, product_id, attribute_id, shop, c.quantity)
 
+    def add_simple(self, prefix: str, products: list[Product]) -> None:
+        """Many simple products at once (ids from 1, one shop, names in every language), as
+        `add_products` stores them, in a few multi-row statements."""
+        t = _Tables(prefix)
+        ids = range(1, len(products) + 1)
+        with self.engine.begin() as conn:
+            raw = conn.connection.cursor()
+            raw.executemany(
+                f"INSERT INTO {t.product} (id_product, id_category_default, id_tax_rules_group, "
+                "reference, ean13, price, active, date_add, date_upd, product_type) VALUES "
+                "(%s, 2, 1, %s, %s, %s, %s, %s, %s, 'standard')",
+                [(i, p.reference, p.ean13, p.price, p.active, NOW, NOW)
+                 for i, p in zip(ids, products, strict=True)])
+            raw.executemany(f"INSERT INTO {t.category_product} VALUES (2, %s, 0)",
+                            [(i,) for i in ids])
+            raw.executemany(
+                f"INSERT INTO {t.product_shop} (id_product, id_shop, id_category_default, "
+                "id_tax_rules_group, price, active, date_add, date_upd) VALUES "
+                "(%s, 1, 2, 1, %s, %s, %s, %s)",
+                [(i, p.price, p.active, NOW, NOW) for i, p in zip(ids, products, strict=True)])
+            raw.executemany(
+                f"INSERT INTO {t.product_lang} (id_product, id_shop, id_lang, name, "
+                "link_rewrite) VALUES (%s, 1, %s, %s, %s)",
+                [(i, lang, name, name.lower().replace(" ", "-"))
+                 for i, p in zip(ids, products, strict=True) for lang in LANGS
+                 for name in [p.names.get(lang) or p.names.get(1) or p.reference]])
+            raw.executemany(
+                f"INSERT INTO {t.stock_available} (id_product, id_product_attribute, id_shop, "
+                "id_shop_group, quantity, physical_quantity, reserved_quantity, out_of_stock) "
+                "VALUES (%s, 0, 1, 0, %s, %s, 0, 2)",
+                [(i, p.quantity, p.quantity) for i, p in zip(ids, products, strict=True)])
+
     @staticmethod
     def _stock(conn: sa.Connection, t: _Tables, product_id: int, attribute_id: int,
                shop: int, quantity: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from syncbeat.catalog.opening import open_catalog
 from syncbeat.config import Settings
 from syncbeat.engine.context import Context, sqlite_file
 from syncbeat.feeds.reach import Reach
@@ -17,4 +18,5 @@ def open_context(settings: Settings, *, check: bool = True) -> Context:
     data_dir = settings.data_dir.resolve()
     reach = Reach.create(data_dir=data_dir, allowed_paths=settings.allowed_paths,
                          hosts=settings.allowed_hosts, database=sqlite_file(db))
-    return Context(db=db, data_dir=data_dir, reach=reach)
+    return Context(db=db, data_dir=data_dir, reach=reach,
+                   catalog=open_catalog(settings.catalog))

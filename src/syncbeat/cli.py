@@ -59,10 +59,10 @@ class State:
         """Give the database connections back when the command ends."""
         if self._ctx is not None:
             self._ctx.close()
+            self._ctx.catalog.close()
             self._ctx.db.dispose()
 
     def ctx(self, check: bool = True) -> Context:
-        self.refuse_shop_catalog()
         if self._ctx is None:
             try:
                 self._ctx = open_context(self.settings, check=check)
@@ -72,13 +72,13 @@ class State:
 
 
     def refuse_shop_catalog(self) -> None:
-        """Until the PrestaShop catalog exists, a command that would use the catalog stops
-        instead of quietly working on the built-in one."""
+        """A command that reads the built-in catalog's table stops on a shop's catalog
+        instead of quietly showing the built-in one."""
         location = self.settings.catalog
         if isinstance(location, PrestashopLocation):
-            fail(f"`{_command_words()}` cannot use the PrestaShop catalog {location.shown} "
-                 "yet: only `syncbeat catalog check` supports it so far. Unset "
-                 "SYNCBEAT_CATALOG (or --catalog) to work on the built-in catalog.")
+            fail(f"`{_command_words()}` cannot read the PrestaShop catalog {location.shown} "
+                 "yet: look at the shop in its own back office. Imports, exports and "
+                 "`syncbeat catalog check` work on it.")
 
 
 def _command_words() -> str:
@@ -187,7 +187,7 @@ def _defaults(ctx: Context) -> dict[str, Any]:
     with read_tx(ctx.db) as conn:
         settings = load_settings(conn)
     return {"default_batch_size": settings.default_batch_size,
-            "default_timezone": settings.timezone}
+            "default_timezone": settings.timezone, "known": ctx.catalog.known}
 
 
 @profile.command("add")
@@ -676,6 +676,7 @@ def catalog_list(state: State, limit: int, search: str | None, as_json: bool) ->
     """List products by reference."""
     from syncbeat.store.catalog_queries import list_products
 
+    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
         found = list_products(conn, search=search, limit=limit)
@@ -694,6 +695,7 @@ def catalog_show(state: State, key: str) -> None:
     """Show a product by reference (or id)."""
     from syncbeat.store.catalog_queries import get_product
 
+    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
         found = get_product(conn, key)
@@ -708,6 +710,7 @@ def catalog_count(state: State) -> None:
     """How many products the catalog holds."""
     from syncbeat.store.catalog_queries import count_products
 
+    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
         click.echo(f"{count_products(conn):,}")

@@ -222,3 +222,77 @@ def test_a_worker_killed_at_random_moments_loses_nothing_and_applies_nothing_twi
     assert len(re.findall(r" started: read feeds/crash\.csv ", log)) == 1
     assert len(re.findall(rf" queued {ROWS:,} items ", log)) == 1
     assert len(re.findall(r" completed: ", log)) == 1
+
+
+def _prepare_shop(cli, shop_db, prefix: str, catalog, rows) -> tuple[Any, list[str]]:
+    """A PrestaShop shop holding the catalog (under `prefix`), the feed; the command that
+    adds the profile, on the shop."""
+    from shopdb import Product
+
+    shop_db.install(prefix)
+    shop_db.add_simple(prefix, [
+        Product(reference=ref, names={1: name}, price=Decimal(price), quantity=quantity)
+        for ref, (name, price, quantity) in catalog.items()])
+    cli.feed("crash.csv", HEADER, rows)
+    profile = cli.profile_file(import_toml("Crash", "crash.csv", batch_size=BATCH,
+                                           create_missing=True))
+    return (cli, ["profile", "add", str(profile)])
+
+
+def _shop_products(url: str, references: list[str]) -> dict[str, tuple[str, str, int]]:
+    """reference -> (name, price, quantity) as the shop holds them."""
+    from syncbeat.catalog.location import PrestashopLocation, parse_catalog
+    from syncbeat.catalog.prestashop.catalog import PrestashopCatalog
+
+    location = parse_catalog(url)
+    assert isinstance(location, PrestashopLocation)
+    shop = PrestashopCatalog(location)
+    try:
+        found = shop.fetch(None, "reference", references,  # type: ignore[arg-type]
+                           ["name", "price", "quantity"])
+    finally:
+        shop.close()
+    return {ref: (p.values["name"], f"{p.values['price']:.2f}", p.values["quantity"])
+            for ref, p in found.items()}
+
+
+@pytest.mark.slow
+def test_on_a_prestashop_shop_a_killed_worker_applies_nothing_twice(
+    sb, other, probe, shop_db
+):
+    """The same ordeal with the catalog in a shop's MariaDB database: five SIGKILLs, and the
+    shop, the counters and the report end as an uninterrupted run's on another shop."""
+    rng = random.Random(SEED + 8)
+    catalog = _catalog(rng)
+    rows, expected_catalog, expected_outcomes = _feed(rng, catalog)
+    crashed_url, reference_url = shop_db.url("cr_"), shop_db.url("ref_")
+    sb = sb.with_env(SYNCBEAT_CATALOG=crashed_url)
+    other = other.with_env(SYNCBEAT_CATALOG=reference_url)
+    side_by_side(_prepare_shop(sb, shop_db, "cr_", catalog, rows),
+                 _prepare_shop(other, shop_db, "ref_", catalog, rows),
+                 (sb, ["settings", "lease_seconds=1", "tick_interval_seconds=0.1"]))
+
+    with other.popen("run", "Crash", "--wait") as reference:
+        kills = _ordeal(sb, probe, rng)
+        assert reference.wait(timeout=180) == 0, reference.output()
+    assert reference.out.splitlines() == ["task 1 completed"], reference.output()
+
+    reads = (["task", "show", "1", "--json"], ["task", "report", "1"])
+    crashed_task, crashed_report, crashed_log, reference_task, reference_report = side_by_side(
+        *((sb, args) for args in reads), (sb, ["task", "log", "1"]),
+        *((other, args) for args in reads))
+    crashed_task, reference_task = crashed_task.json(), reference_task.json()
+    assert crashed_task["status"] == reference_task["status"] == "completed", kills
+    assert reference_task["progress"] == {
+        "total": ROWS, "pending": 0, "processed": expected_outcomes.count("processed"),
+        "skipped": expected_outcomes.count("skipped"), "cancelled": 0,
+        "error": expected_outcomes.count("error")}
+    assert crashed_task["progress"] == reference_task["progress"], kills
+    assert crashed_report.out == reference_report.out, kills
+    assert [row[2] for row in crashed_report.csv()[1:]] == expected_outcomes
+
+    references = list(expected_catalog)
+    assert _shop_products(reference_url, references) == expected_catalog
+    assert _shop_products(crashed_url, references) == expected_catalog, kills
+    numbers = [int(n) for n in re.findall(r" batch (\d+): items ", crashed_log.out)]
+    assert numbers == list(range(1, ROWS // BATCH + 1)), kills

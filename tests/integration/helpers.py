@@ -33,7 +33,7 @@ def import_profile(**overrides: Any) -> dict[str, Any]:
 
 def add_profile(ctx: Context, data: dict[str, Any]) -> Profile:
     with write_tx(ctx.db) as conn:
-        return insert_profile(conn, parse_profile(data), ctx.clock())
+        return insert_profile(conn, parse_profile(data, known=ctx.catalog.known), ctx.clock())
 
 
 def add_products(ctx: Context, *rows: tuple[str, str, int]) -> None:

@@ -276,7 +276,7 @@ def test_queued_with_products_is_the_join_of_the_items_with_fetch(catalog_under_
     task_id = queued_task(ctx, [*key_of, "nowhere", *key_of])
     plan = ImportPlan.from_spec({**import_profile(match={"feed": "sku", "catalog": match}),
                                  "mapping": {"price": "net_price", "quantity": "stock",
-                                             "active": "title"}})
+                                             "active": "title"}}, catalog.known)
     with read_tx(ctx.db) as conn:
         joined = catalog.queued_with_products(conn, task_id, 1, 3, match, plan.fetch_fields)
         queued = read_batch(conn, task_id, 1, 3)

@@ -20,11 +20,14 @@ Decimal, a quantity an int, active a bool, text a str, a free attribute as store
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.engine import Connection
 
+from syncbeat.catalog.location import CatalogLocation
+from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.missing import Scope
 
 Values = dict[str, Any]
@@ -109,16 +112,70 @@ class Refused(ValueError):
         super().__init__("; ".join([*refusals.updates.values(), *refusals.creates.values()]))
 
 
+class BatchMark(NamedTuple):
+    """One batch of an import, as a catalog in another database keeps it beside its writes."""
+
+    store: str  # the store's id (`store.settings.store_identity`)
+    task: int
+    first: int  # the batch's first seq
+    last: int  # its last seq
+
+
+class BatchUnit(Protocol):
+    """A batch's writes to the catalog, as one unit with what the batch did.
+
+    A catalog in the store's database commits with the store: nothing to keep. A catalog in
+    another database commits first, and keeps the batch's record in the same transaction as
+    its writes: a worker killed between that commit and the store's finds the record when
+    the batch is tried again, and applies nothing twice (docs/design.md, "Exactly once")."""
+
+    done: tuple[int, bytes] | None  # (last seq, record) of an earlier attempt that landed
+    keeps: bool  # does `keep` keep anything (else the engine need not make a record)?
+
+    def keep(self, last: int, record: bytes) -> None:
+        """Keep the record of the batch's items up to `last`, with its writes."""
+        ...
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A savepoint for one product's writes (the product-by-product retry)."""
+        ...
+
+
+class InStore:
+    """The unit of a catalog in the store's database: the store's transaction is the unit."""
+
+    done: tuple[int, bytes] | None = None
+    keeps = False
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def keep(self, last: int, record: bytes) -> None:
+        """Nothing to keep: the batch's writes commit with its outcomes."""
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A savepoint in the store's transaction."""
+        return self.conn.begin_nested()
+
+
 class Catalog(Protocol):
     """A shop's products. Calls run inside the engine's transaction `conn` on the store; a
     catalog in another database works in its own transaction and ignores `conn`.
 
-    `fields` are the catalog's own fields (name -> how feed text reads as its value) for a
-    profile's [mapping], [filter] and [fields], and `match_fields` those a [match] may use;
-    the built-in catalog's are `domain.catalog_fields`' (plus its free attributes)."""
+    `known` are the catalog's own fields, as a profile's [mapping], [filter], [fields] and
+    [match] name them, each with how feed text reads as its value; the built-in catalog's
+    are `domain.catalog_fields.BUILTIN_FIELDS`."""
 
-    fields: Mapping[str, Converter]
-    match_fields: tuple[str, ...]
+    known: KnownFields
+
+    @property
+    def location(self) -> CatalogLocation:
+        """Where it is, as SYNCBEAT_CATALOG says (`shown` for people)."""
+        ...
+
+    def close(self) -> None:
+        """Give back the connections the catalog holds (a catalog in another database)."""
+        ...
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
@@ -127,6 +184,11 @@ class Catalog(Protocol):
         """Which of these products `apply` would refuse, and why, known before writing (a
         value the catalog cannot hold): the engine may mark those items error and apply
         the others, instead of retrying the batch product by product."""
+        ...
+
+    def batch(self, conn: Connection, mark: BatchMark) -> AbstractContextManager[BatchUnit]:
+        """The unit of one import batch's writes: every `apply` made inside is committed
+        (with what `keep` keeps) when the block ends, or rolled back when it raises."""
         ...
 
     def fetch(
@@ -171,15 +233,16 @@ class Catalog(Protocol):
         """The next products after `after_id`, by id, at most `limit`, that `scope` holds
         (None: every product) and that have a value of `match` (not empty); their values
         hold `match` and `fields`. A scope field the catalog does not have raises
-        `ScopeError`."""
+        `MissingError`."""
         ...
 
     def apply_missing(
         self, conn: Connection, mode: str, ids: Sequence[int], now: datetime
-    ) -> None:
+    ) -> dict[int, str]:
         """Do `mode` to these products: "zero_stock" sets quantity 0, "disable" sets active
         false, "delete" removes them; a changed product's changed time becomes `now`. Doing
-        it again changes nothing more (a retried step may)."""
+        it again changes nothing more (a retried step may). Returns the products it left,
+        each with why (as `refusals` says it); a mode it does not do raises `MissingError`."""
         ...
 
     # The fast paths: None is "not for this call", and the engine uses the methods above.
@@ -226,8 +289,9 @@ class Catalog(Protocol):
         ...
 
 
-class ScopeError(ValueError):
-    """A [scope] the catalog cannot apply (a field it does not have); str(e) says why."""
+class MissingError(ValueError):
+    """What a catalog cannot do for the products missing from a feed (a [scope] field it
+    cannot test, a mode it does not do); str(e) says why, naming the setting."""
 
 
 class PlainCatalog:

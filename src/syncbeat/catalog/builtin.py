@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -20,8 +21,10 @@ from syncbeat.catalog.base import (
     NO_REFUSALS,
     PRODUCT_ID,
     SEQ,
-    Converter,
+    BatchMark,
+    BatchUnit,
     ExportTable,
+    InStore,
     Joined,
     JoinedBatch,
     Listed,
@@ -31,7 +34,8 @@ from syncbeat.catalog.base import (
     Refusals,
     Values,
 )
-from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, CATALOG_FIELDS, MATCH_FIELDS
+from syncbeat.catalog.location import BuiltinLocation, CatalogLocation
+from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.missing import Scope
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
@@ -86,8 +90,16 @@ def _add(found: dict[str, Product], key: str, product_id: int, values: Values) -
 class BuiltinCatalog:
     """Reads and writes the products table with plain statements: this is the hot path."""
 
-    fields: Mapping[str, Converter] = CATALOG_FIELDS
-    match_fields: tuple[str, ...] = MATCH_FIELDS
+    known: KnownFields = BUILTIN_FIELDS
+    location: CatalogLocation = BuiltinLocation()
+
+    def close(self) -> None:
+        """Nothing held: the catalog uses the store's connections."""
+
+    @contextmanager
+    def batch(self, conn: Connection, mark: BatchMark) -> Iterator[BatchUnit]:
+        """The store's own transaction: a batch's writes commit with its outcomes."""
+        yield InStore(conn)
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
@@ -290,9 +302,10 @@ class BuiltinCatalog:
 
     def apply_missing(
         self, conn: Connection, mode: str, ids: Sequence[int], now: datetime
-    ) -> None:
-        """See `Catalog.apply_missing`."""
+    ) -> dict[int, str]:
+        """See `Catalog.apply_missing`: every product is changed."""
         missing.apply_missing(conn, mode, ids, now)
+        return {}
 
     def export_ids(
         self, conn: Connection, *, active: bool | None, changed_since: datetime | None,

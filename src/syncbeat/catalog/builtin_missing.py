@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import Product, ScopeError
+from syncbeat.catalog.base import MissingError, Product
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX
 from syncbeat.domain.missing import Scope
 from syncbeat.store.tables import items, products
@@ -26,7 +26,7 @@ def _scope_clause(scope: Scope | None) -> Any:
     elif scope.field.startswith(ATTRIBUTE_PREFIX):
         column = products.c.attributes[scope.field.removeprefix(ATTRIBUTE_PREFIX)].as_string()
     else:
-        raise ScopeError(f"scope.field: the built-in catalog tests only {', '.join(TEXT_COLUMNS)}"
+        raise MissingError(f"scope.field: the built-in catalog tests only {', '.join(TEXT_COLUMNS)}"
                          f" or attributes.NAME, not '{scope.field}'")
     if scope.prefix is not None:
         # substr, not LIKE: SQLite's LIKE ignores case, and a prefix may hold % or _.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from syncbeat.domain.catalog_fields import CATALOG_FIELDS, MATCH_FIELDS, is_catalog_field
+from syncbeat.domain.catalog_fields import BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import ConversionError, to_bool
 from syncbeat.domain.missing import MISSING_MODES, Scope
 from syncbeat.domain.schedule import ScheduleError, check_cron, zone
@@ -139,8 +139,6 @@ def feed_fields(match_feed: str, mapping: Mapping[str, Any]) -> list[str]:
 _TOP = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "id"}
 _IMPORT_SECTIONS = {"source", "match", "mapping", "options", "limits", "scope"}
 DUPLICATES = ("error", "last_wins")
-# Fields a scope may name that only some catalogs have (the built-in one refuses them at run).
-SCOPE_ONLY_FIELDS = ("supplier_reference",)
 _EXPORT_SECTIONS = {"filter", "fields", "destination"}
 _SOURCE_KEYS = {
     "location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet",
@@ -192,9 +190,12 @@ class _Collector:
 
 
 def parse_profile(
-    data: Mapping[str, Any], *, default_batch_size: int = 1000, default_timezone: str = "UTC"
+    data: Mapping[str, Any], *, default_batch_size: int = 1000, default_timezone: str = "UTC",
+    known: KnownFields | None = BUILTIN_FIELDS,
 ) -> Profile:
-    """Validate a profile's settings (as read from TOML, a form or JSON) into a Profile."""
+    """Validate a profile's settings (as read from TOML, a form or JSON) into a Profile, its
+    field names against the catalog's `known` fields (None: a profile read back from the
+    store, checked when it was saved and again when a task starts: `field_problems`)."""
     c = _Collector()
     name = c.text(data, "name", "name", required=True) or ""
     kind_word = c.text(data, "kind", "kind", required=True)
@@ -227,6 +228,8 @@ def parse_profile(
     build: Callable[[_Collector, Mapping[str, Any], dict[str, Any]], Profile]
     build = _parse_import if kind is TaskKind.IMPORT else _parse_export
     profile = build(c, data, common)
+    if known is not None:
+        c.errors.extend(field_problems(profile, known))
     if c.errors:
         raise ProfileError(c.errors)
     return profile
@@ -277,17 +280,10 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
     c.unknown(match, {"feed", "catalog"}, "match.")
     match_feed = c.text(match, "feed", "match.feed", required=False) or "reference"
     match_catalog = c.text(match, "catalog", "match.catalog", required=False) or "reference"
-    if match_catalog not in MATCH_FIELDS:
-        c.add("match.catalog", f"'{match_catalog}' is not one of {', '.join(MATCH_FIELDS)}")
     mapping: dict[str, str | Rule] = {}
     for catalog_field, feed_field in c.table(data, "mapping").items():
         where = f"mapping.{catalog_field}"
-        if not is_catalog_field(catalog_field):
-            known = ", ".join(CATALOG_FIELDS)
-            c.add(where, f"no such catalog field (use one of {known}, or attributes.NAME)")
-        elif catalog_field == "id":
-            c.add(where, "the product id is given by the catalog, it cannot be imported")
-        elif isinstance(feed_field, str) and not feed_field.lstrip().startswith("{"):
+        if isinstance(feed_field, str) and not feed_field.lstrip().startswith("{"):
             if not feed_field.strip():
                 c.add(where, "must name a feed field")
             else:
@@ -341,8 +337,6 @@ def _scope(c: _Collector, data: Mapping[str, Any]) -> Scope | None:
         values["field"], values["prefix"] = key.removesuffix("_prefix"), values.pop(key)
     c.unknown(values, {"field", "prefix", "equals"}, "scope.")
     field = c.text(values, "field", "scope.field", required=False) or "reference"
-    if not is_catalog_field(field) and field not in SCOPE_ONLY_FIELDS:
-        c.add("scope.field", f"no such catalog field: '{field}'")
     tests = {}
     for key in ("prefix", "equals"):
         value = values.get(key)
@@ -378,6 +372,36 @@ def _whole(c: _Collector, data: Mapping[str, Any], key: str, low: int, high: int
     return int(value)
 
 
+def field_problems(profile: Profile, known: KnownFields) -> list[tuple[str, str]]:
+    """The catalog fields `profile` names that the catalog does not have, or cannot write,
+    each with the setting that names it."""
+    problems: list[tuple[str, str]] = []
+    if profile.kind is TaskKind.IMPORT:
+        if profile.match_catalog not in known.match:
+            problems.append(("match.catalog", f"'{profile.match_catalog}' is not one of "
+                             f"{', '.join(known.match)}"))
+        for name in profile.mapping:
+            where = f"mapping.{name}"
+            if not known.has(name):
+                problems.append((where, f"no such catalog field in {known.catalog} (use one "
+                                 f"of {known.listed()})"))
+            elif name == "id":
+                problems.append((where, "the product id is given by the catalog, it cannot "
+                                 "be imported"))
+            elif name in known.read_only:
+                problems.append((where, f"{name} is read only in {known.catalog}: it cannot "
+                                 "be imported"))
+        if profile.scope is not None and not known.has(profile.scope.field):
+            problems.append(("scope.field", f"no such catalog field in {known.catalog} (use "
+                             f"one of {known.listed()})"))
+    else:
+        for out_field, name in profile.fields.items():
+            if not known.has(name):
+                problems.append((f"fields.{out_field}", f"'{name}' is no catalog field in "
+                                 f"{known.catalog} (use one of {known.listed()})"))
+    return problems
+
+
 def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]) -> Profile:
     filt = c.table(data, "filter")
     c.unknown(filt, {"active", "changed_since_last_export"}, "filter.")
@@ -385,9 +409,8 @@ def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
     fields: dict[str, str] = {}
     for out_field, catalog_field in c.table(data, "fields").items():
         where = f"fields.{out_field}"
-        if not isinstance(catalog_field, str) or not is_catalog_field(catalog_field):
-            known = ", ".join(CATALOG_FIELDS)
-            c.add(where, f"'{catalog_field}' is no catalog field (use one of {known})")
+        if not isinstance(catalog_field, str) or not catalog_field.strip():
+            c.add(where, f"must name a catalog field, not {catalog_field!r}")
         else:
             fields[out_field] = catalog_field
     if not fields and not c.errors:

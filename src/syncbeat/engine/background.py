@@ -27,9 +27,12 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
+from syncbeat.catalog.location import CatalogLocation
+from syncbeat.catalog.opening import open_catalog
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context, sqlite_file
+from syncbeat.feeds.reach import Reach
 from syncbeat.store.db import WRITE_STATS, WriteStats, share_write_gate
 from syncbeat.store.gate import WriteGate
 
@@ -102,7 +105,8 @@ class Queuer:
                 target=queue_in_child,
                 args=(self.ctx.db.url.render_as_string(hide_password=False),
                       str(self.ctx.data_dir), self.ctx.owner, task.id, lease.total_seconds(),
-                      self.stop, self.said, self.gate, os.getpid()),
+                      self.stop, self.said, self.gate, os.getpid(), self.ctx.catalog.location,
+                      self.ctx.reach),
                 name=f"syncbeat-queue-{task.id}", daemon=True,
             )
             child.start()
@@ -180,7 +184,7 @@ class Queuer:
 
 def queue_in_child(
     url: str, data_dir: str, owner: str, task_id: int, lease_seconds: float, stop: Event,
-    said: Any, gate: Any, parent: int,
+    said: Any, gate: Any, parent: int, catalog: CatalogLocation, reach: Reach,
 ) -> None:
     """The child process: queue the task chunk by chunk until it is queued or let go."""
     _die_with_parent()
@@ -195,7 +199,8 @@ def queue_in_child(
     engine = make_engine(url)
     if gate is not None:
         share_write_gate(engine, gate)
-    ctx = Context(db=engine, data_dir=Path(data_dir), owner=owner)
+    ctx = Context(db=engine, data_dir=Path(data_dir), owner=owner,
+                  catalog=open_catalog(catalog), reach=reach)
     lease = timedelta(seconds=lease_seconds)
     task = None
     try:
@@ -225,6 +230,7 @@ def queue_in_child(
                 said.put(step_failed(ctx, task, "queueing", exc))
     finally:
         ctx.close()
+        ctx.catalog.close()
         engine.dispose()
         with contextlib.suppress(OSError):  # a worker that died no longer listens
             said.put(("ended", peak_rss_kb(), WRITE_STATS))

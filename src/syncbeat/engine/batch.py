@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import INPUT, KEY, OUTCOME, SEQ, Joined, Loader
+from syncbeat.catalog.base import INPUT, KEY, OUTCOME, SEQ, BatchMark, Joined, Loader
 from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
@@ -65,13 +65,27 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
         assert fresh is not None and fresh.spec is not None
         spec: dict[str, Any] = dict(fresh.spec)
         size = int(spec["batch_size"])
-        plan = ImportPlan.from_spec(spec) if fresh.kind is TaskKind.IMPORT else None
+        plan = (ImportPlan.from_spec(spec, ctx.catalog.known)
+                if fresh.kind is TaskKind.IMPORT else None)
         rows, loaders = _read(ctx, conn, fresh, size, plan)
         if not rows:
             return f"task {task.id}: nothing left to work"
+        again = False
         if plan is not None:
-            result = import_batch(conn, ctx.catalog, plan, rows, now, loaders=loaders,
-                                  careful=careful)
+            mark = BatchMark(ctx.store_id(conn), task.id, rows[0][SEQ], rows[-1][SEQ])
+            with ctx.catalog.batch(conn, mark) as unit:
+                if unit.done is not None:
+                    # The catalog committed this batch before the store could: its record
+                    # says what it did, and nothing is applied again.
+                    last, record = unit.done
+                    rows = [row for row in rows if row[SEQ] <= last]
+                    result = BatchResult.unpacked(record)
+                    again = True
+                else:
+                    result = import_batch(conn, ctx.catalog, unit, plan, rows, now,
+                                          loaders=loaders, careful=careful)
+                    if unit.keeps:
+                        unit.keep(rows[-1][SEQ], result.packed())
         else:
             result = _export_batch(ctx, conn, fresh, spec, rows)
         first, last = rows[0][SEQ], rows[-1][SEQ]
@@ -80,7 +94,8 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
         counts = count_outcomes(o for _, o, _ in result.outcomes)
         finish_batch(conn, task.id, cursor=last, done=len(result.outcomes), counts=counts,
                      seconds=seconds, export_size=result.export_size)
-        line = _batch_line(fresh.batches + 1, first, last, counts, len(rows), seconds, result)
+        line = _batch_line(fresh.batches + 1, first, last, counts, len(rows), seconds, result,
+                           again=again)
         add_log(conn, task.id, now, line, "error" if result.errors else "info")
     return f"task {task.id}: {line.splitlines()[0]}"
 
@@ -173,7 +188,7 @@ def _export_lines_by_dict(
 
 def _batch_line(
     number: int, first: int, last: int, counts: dict[str, int], items: int, seconds: float,
-    result: BatchResult,
+    result: BatchResult, *, again: bool = False,
 ) -> str:
     words = ", ".join(
         f"{counts.get(name, 0):,} {label}"
@@ -183,6 +198,9 @@ def _batch_line(
     speed = items / seconds if seconds > 0 else 0.0
     lines = [f"batch {number}: items {first:,}-{last:,}: {words} in {seconds:.3f} s "
              f"({speed:,.0f} items/s)"]
+    if again:
+        lines[0] += (": applied to the catalog by an earlier attempt that stopped before "
+                     "recording it, recorded now")
     lines += [f"  changed {line}" for line in result.changed[:20]]
     if len(result.changed) > 20:
         lines.append("  ... and more changed products: the report lists every one")

@@ -17,6 +17,7 @@ from syncbeat.engine.batch import run_batch
 from syncbeat.engine.context import Context
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.finish import finish_task
+from syncbeat.engine.missing import acts_on_missing, missing_step
 from syncbeat.engine.queueing import forget_reader, queue_some, queue_step
 from syncbeat.engine.scheduling import schedule
 from syncbeat.engine.start import start_due
@@ -125,6 +126,8 @@ class Heartbeat:
                 return None
         if task.progress.pending > 0:
             return run_batch(ctx, task, lease)
+        if acts_on_missing(task):
+            return missing_step(ctx, task, lease)
         return finish_task(ctx, task, lease)
 
     def _queue(self, queuer: Queuer, task: Task, deadline: float, lease: timedelta

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,13 +18,15 @@ from syncbeat.catalog.base import (
     ATTRIBUTE_BAG,
     CURRENT,
     KEY,
+    BatchUnit,
     Catalog,
     Joined,
     Loader,
     Product,
+    Refused,
     Values,
 )
-from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, converter
+from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, KnownFields
 from syncbeat.domain.convert import ConversionError
 from syncbeat.domain.diff import describe_changes, diff, show
 from syncbeat.domain.profile import feed_fields
@@ -55,6 +59,19 @@ class BatchResult:
         """How many items got each outcome."""
         return Counter(o for _, o, _ in self.outcomes)
 
+    def packed(self) -> bytes:
+        """The result as a catalog keeps it (`base.BatchUnit.keep`): compressed JSON."""
+        return zlib.compress(json.dumps(
+            {"outcomes": self.outcomes, "changed": self.changed, "errors": self.errors},
+            separators=(",", ":")).encode(), 1)
+
+    @classmethod
+    def unpacked(cls, data: bytes) -> BatchResult:
+        """A result `packed` made."""
+        kept = json.loads(zlib.decompress(data))
+        return cls(outcomes=[(int(s), int(o), d) for s, o, d in kept["outcomes"]],
+                   changed=list(kept["changed"]), errors=list(kept["errors"]))
+
 
 @dataclass(frozen=True)
 class ImportPlan:
@@ -75,8 +92,9 @@ class ImportPlan:
         return any(name.startswith(ATTRIBUTE_PREFIX) for name in self.fields)
 
     @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> ImportPlan:
-        """Read the profile spec the task started with."""
+    def from_spec(cls, spec: dict[str, Any], known: KnownFields) -> ImportPlan:
+        """Read the profile spec the task started with, for a catalog with `known` fields."""
+        converter = known.converter
         read = feed_fields(spec["match"]["feed"], spec["mapping"])
         match = spec["match"]["catalog"]
         fetch_fields = list(dict.fromkeys([*spec["mapping"], match]))
@@ -131,19 +149,32 @@ class Decision(NamedTuple):
 
 
 def import_batch(
-    conn: Connection, catalog: Catalog, plan: ImportPlan, rows: Sequence[Joined],
-    now: datetime, *, loaders: Sequence[Loader] | None = None, careful: bool = False,
+    conn: Connection, catalog: Catalog, unit: BatchUnit, plan: ImportPlan,
+    rows: Sequence[Joined], now: datetime, *, loaders: Sequence[Loader] | None = None,
+    careful: bool = False,
 ) -> BatchResult:
-    """Apply a batch of queued feed rows to the catalog; one bad row only marks that row error.
+    """Apply a batch of queued feed rows to the catalog, in `unit` (`Catalog.batch`); one
+    bad row only marks that row error, and so does a product the catalog refuses.
 
     `careful` applies each product in a savepoint of its own: the retry of a batch that failed
     as a whole, so the product the database refuses is found and only it is marked error.
     """
     result, updates, creates = decide_batch(plan, rows, loaders)
     if careful:
-        _apply_one_by_one(conn, catalog, plan, result, updates, creates, rows, now)
-    else:
+        _apply_one_by_one(conn, catalog, unit, plan, result, updates, creates, rows, now)
+        return result
+    try:
         catalog.apply(conn, plan.fields, updates, list(creates.values()), now)
+    except Refused as refused:
+        # Nothing was written: the refused products' items become errors, the others are
+        # written as they were, without trying the batch product by product.
+        keys = list(creates)
+        by_product = {i: _REFUSED + why for i, why in refused.refusals.updates.items()}
+        by_key = {keys[at]: _REFUSED + why for at, why in refused.refusals.creates.items()}
+        catalog.apply(conn, plan.fields,
+                      {i: v for i, v in updates.items() if i not in by_product},
+                      [v for key, v in creates.items() if key not in by_key], now)
+        _mark_refused(result, rows, by_product, by_key)
     return result
 
 
@@ -273,22 +304,31 @@ def _new_product(
 
 
 def _apply_one_by_one(
-    conn: Connection, catalog: Catalog, plan: ImportPlan, result: BatchResult,
-    updates: dict[int, Values], creates: dict[str, Values], rows: Sequence[Joined],
-    now: datetime,
+    conn: Connection, catalog: Catalog, unit: BatchUnit, plan: ImportPlan,
+    result: BatchResult, updates: dict[int, Values], creates: dict[str, Values],
+    rows: Sequence[Joined], now: datetime,
 ) -> None:
     """Apply each product in a savepoint of its own; the items of a product the database
     refuses (every key that reached it: "7" and "007" by id) become errors saying why."""
     by_product: dict[int, str] = {}
     by_key: dict[str, str] = {}
     for product_id, values in updates.items():
-        reason = _refusal(conn, catalog.apply, conn, plan.fields, {product_id: values}, [], now)
+        reason = _refusal(unit, catalog.apply, conn, plan.fields, {product_id: values}, [], now)
         if reason is not None:
             by_product[product_id] = reason
     for key, values in creates.items():
-        reason = _refusal(conn, catalog.apply, conn, plan.fields, {}, [values], now)
+        reason = _refusal(unit, catalog.apply, conn, plan.fields, {}, [values], now)
         if reason is not None:
             by_key[key] = reason
+    _mark_refused(result, rows, by_product, by_key)
+
+
+def _mark_refused(
+    result: BatchResult, rows: Sequence[Joined], by_product: dict[int, str],
+    by_key: dict[str, str],
+) -> None:
+    """The items of products the catalog refused (by product id; a new one by its key)
+    become errors saying why, and leave the log's changed lines."""
     if not by_product and not by_key:
         return
     why: dict[int, tuple[str, str]] = {}  # seq -> (key, reason)
@@ -307,18 +347,21 @@ def _apply_one_by_one(
         _note(result.errors, f"item {seq} ({key}): {reason}")
 
 
-def _refusal(conn: Connection, work: Callable[..., None], *args: Any) -> str | None:
+def _refusal(unit: BatchUnit, work: Callable[..., None], *args: Any) -> str | None:
     """Run `work` in a savepoint; why the database refused it, or None."""
-    savepoint = conn.begin_nested()
     try:
-        work(*args)
+        with unit.savepoint():
+            work(*args)
+    except Refused as exc:  # known before writing: the catalog's own words
+        return _REFUSED + str(exc)
     except Exception as exc:  # the database refused this one product: say why, go on
         if is_outage(exc):
             raise  # not the product's fault: the worker waits for the database
-        savepoint.rollback()
-        return f"the catalog refused the change: {_in_words(exc)}"
-    savepoint.commit()
+        return _REFUSED + _in_words(exc)
     return None
+
+
+_REFUSED = "the catalog refused the change: "
 
 
 def _in_words(exc: Exception) -> str:

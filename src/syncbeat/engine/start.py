@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from syncbeat.domain.profile import Profile, feed_fields
+from syncbeat.domain.profile import Profile, feed_fields, field_problems
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
@@ -58,6 +58,12 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
             ctx, task, now, TaskStatus.MISSED,
             f"task {running[0].id} of this profile was still running",
         )
+    problems = field_problems(profile, ctx.catalog.known)
+    if problems:  # saved for another catalog than the one syncbeat works on now
+        said = "; ".join(f"{name}: {message}" for name, message in problems)
+        return _fail(ctx, task, now, TaskStatus.ERROR,
+                     f"the profile does not fit the catalog {ctx.catalog.location.shown}: "
+                     f"{said}")
     spec: dict[str, Any] = profile.to_dict()
     spec["id"] = profile.id
     # What the task was created with ("run anyway", "re-run what failed") stays with it.

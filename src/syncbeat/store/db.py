@@ -61,7 +61,18 @@ def is_outage(exc: BaseException) -> bool:
         state = orig.sqlstate
         # No SQLSTATE: the connection failed or was lost, with no answer from a server.
         return state is None or state.startswith("08") or state in _PG_OUTAGES
+    if type(orig).__module__.startswith("pymysql"):
+        # A shop's MySQL/MariaDB (the PrestaShop catalog): judged by the error's number.
+        code = orig.args[0] if orig.args and isinstance(orig.args[0], int) else None
+        return type(orig).__name__ == "InterfaceError" or code in _MYSQL_OUTAGES
     return False
+
+
+# MySQL's client and server errors of a server out of reach: cannot connect (2002, 2003),
+# gone away or lost (2006, 2013, 2055), shutting down (1053, 1077, 1078, 1079, 3169), too
+# many connections (1040, 1203), a full disk (1021).
+_MYSQL_OUTAGES = frozenset({2002, 2003, 2006, 2013, 2055, 1053, 1077, 1078, 1079, 3169, 1040,
+                            1203, 1021})
 
 
 def make_engine(url: str) -> Engine:

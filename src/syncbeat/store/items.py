@@ -214,3 +214,22 @@ def failed_seqs(conn: Connection, task_id: int, *, cancelled: bool) -> list[int]
         .order_by(items.c.seq)
     )
     return [int(seq) for seq in conn.execute(query).scalars()]
+
+
+def keyless_rows(conn: Connection, task_id: int, last_seq: int) -> int:
+    """How many of a task's first `last_seq` items have no key (a row without one, or one
+    that could not be read)."""
+    query = sa.select(sa.func.count()).select_from(items).where(
+        items.c.task_id == task_id, items.c.seq <= last_seq, items.c.key.is_(None))
+    return int(conn.execute(query).scalar_one())
+
+
+def item_keys(conn: Connection, task_id: int, after: int, limit: int) -> list[tuple[int, str]]:
+    """A page of a task's (seq, key) after seq `after`, keys only (no key: left out)."""
+    query = (
+        sa.select(items.c.seq, items.c.key)
+        .where(items.c.task_id == task_id, items.c.seq > after)
+        .order_by(items.c.seq)
+        .limit(limit)
+    )
+    return [(int(seq), str(key)) for seq, key in conn.execute(query) if key is not None]

@@ -408,3 +408,21 @@ def note_failure(conn: Connection, task_id: int) -> int:
     )
     value = conn.execute(sa.select(tasks.c.failures).where(tasks.c.id == task_id)).scalar()
     return int(value or 0)
+
+
+def add_worked(
+    conn: Connection, task_id: int, *, expected_total: int, processed: int, skipped: int,
+    errors: int, seconds: float,
+) -> bool:
+    """Count items queued already worked (products missing from the feed), if nobody else
+    added items since `expected_total` and the task still runs; False if not."""
+    result = conn.execute(
+        sa.update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.total == expected_total,
+               tasks.c.status == str(TaskStatus.RUNNING))
+        .values(total=tasks.c.total + processed + skipped + errors,
+                processed=tasks.c.processed + processed, skipped=tasks.c.skipped + skipped,
+                errors=tasks.c.errors + errors,
+                work_seconds=tasks.c.work_seconds + seconds, failures=0)
+    )
+    return result.rowcount == 1

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
-from syncbeat.domain.catalog_fields import MATCH_FIELDS
 from syncbeat.domain.profile import FORMATS, MAX_BATCH_SIZE, Profile, ProfileError, parse_profile
 from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
 from syncbeat.domain.statuses import TaskKind
@@ -82,7 +81,11 @@ PROFILE_SCHEMA: dict[str, Any] = {
                                   "quotechar": {"type": "string"}, "encoding": _TEXT,
                                   "header": _FLAG, "item": _TEXT, "sheet": _TEXT}},
         "match": {"type": "object", "description": "import only",
-                  "properties": {"feed": _TEXT, "catalog": {"enum": list(MATCH_FIELDS)}}},
+                  "properties": {"feed": _TEXT, "catalog": {
+                      "type": "string", "description": "a field of the catalog that may "
+                      "match: reference, ean13 or id on the built-in catalog; on a PrestaShop "
+                      "shop also supplier_reference, upc, isbn, mpn and combination.reference, "
+                      "combination.ean13, combination.supplier_reference"}}},
         "mapping": {"type": "object", "additionalProperties": {"anyOf": [_TEXT, _RULE]},
                     "description": "import only: catalog field = feed field, or a rule "
                                    "computing it (see Transforms in docs/profiles.md)"},
@@ -129,7 +132,7 @@ def parse_with_defaults(ctx: Context, data: dict[str, Any]) -> Profile:
         settings = load_settings(conn)
     clean = {k: v for k, v in data.items() if k != "id"}
     return parse_profile(clean, default_batch_size=settings.default_batch_size,
-                         default_timezone=settings.timezone)
+                         default_timezone=settings.timezone, known=ctx.catalog.known)
 
 
 def save_profile(ctx: Context, data: dict[str, Any], profile_id: int | None) -> Profile:

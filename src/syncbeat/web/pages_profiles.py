@@ -61,7 +61,7 @@ def _form(request: Request, who: Principal, data: dict[str, Any], *, profile_id:
     return page(request, who, "profile_form.html", active="profiles", profile_id=profile_id,
                 preview=preview, next_runs=runs, cron_words=words, bad_cron=bad_cron,
                 status=status,
-                **form_context(data, errors_by_field(error)))
+                **form_context(data, errors_by_field(error), context(request).catalog.known))
 
 
 @router.get("/profiles/new", response_class=HTMLResponse)

@@ -95,7 +95,7 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
         return Preview(columns=columns, error=f"the first {PREVIEW_BYTES >> 20} MiB of the "
                                               "source hold no whole row: the preview reads no "
                                               "further (a task reads the whole feed)")
-    plan = ImportPlan.from_spec(spec)
+    plan = ImportPlan.from_spec(spec, ctx.catalog.known)
     return Preview(columns=columns, rows=_compare(ctx, plan, columns, records,
                                                             profile.duplicates == "error"),
                    computed=[name for name, *_, rule in plan.readers if rule is not None])

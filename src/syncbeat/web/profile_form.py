@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 
 from starlette.datastructures import FormData
 
-from syncbeat.domain.catalog_fields import CATALOG_FIELDS, MATCH_FIELDS
+from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.profile import FORMATS, ProfileError
 from syncbeat.domain.transforms import inline_toml
 
@@ -98,8 +98,9 @@ def errors_by_field(exc: ProfileError | None) -> dict[str, str]:
     return found
 
 
-def form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    """What the form template needs besides the values."""
+def form_context(data: dict[str, Any], errors: dict[str, str],
+                 known: KnownFields) -> dict[str, Any]:
+    """What the form template needs besides the values (`known`: the catalog's fields)."""
     placed = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "mapping",
               "fields", "destination", "filter"}
     loose = {k: v for k, v in errors.items()
@@ -108,7 +109,11 @@ def form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]
                                                       "destination."))}
     return {
         "values": data, "errors": errors, "other_errors": loose, "formats": FORMATS,
-        "catalog_fields": list(CATALOG_FIELDS), "match_fields": MATCH_FIELDS, "zones": ZONES,
+        # An import's datalist offers what it may write; an export's, every field.
+        "catalog_fields": [f for f in known.converters if data.get("kind") == "export"
+                           or f not in known.read_only],
+        "free_prefix": known.free_prefix,
+        "match_fields": known.match, "zones": ZONES,
         "mapping_rows": _mapping_rows(data.get("mapping") or {}, errors),
         "field_rows": list((data.get("fields") or {}).items()) + [("", "")] * EMPTY_ROWS,
     }

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from syncbeat.catalog.base import (
     AMBIGUOUS,
-    Converter,
+    BatchMark,
+    BatchUnit,
     Listed,
     PlainCatalog,
     Product,
@@ -29,18 +30,19 @@ from syncbeat.catalog.base import (
     Values,
 )
 from syncbeat.catalog.location import PrestashopLocation
-from syncbeat.catalog.prestashop import writes
+from syncbeat.catalog.prestashop import batches, missing, writes
 from syncbeat.catalog.prestashop.fields import (
     COMBINATION_EXPORT,
     COMBINATION_ID,
-    FIELDS,
-    MATCH_FIELDS,
     SHOP_FIELDS,
+    SHOP_KNOWN,
     is_combination_match,
 )
 from syncbeat.catalog.prestashop.refusals import find_refusals
 from syncbeat.catalog.prestashop.shop import Shop, read_shop
+from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.convert import canonical_decimal
+from syncbeat.domain.missing import Scope
 
 CHUNK = 1_000  # keys or ids in one IN (...)
 
@@ -50,8 +52,7 @@ class PrestashopCatalog(PlainCatalog):
     products go (default: the shop's PS_HOME_CATEGORY). A combination found by a
     `combination.` field has the id `fields.COMBINATION_ID` + its id_product_attribute."""
 
-    fields: Mapping[str, Converter] = FIELDS
-    match_fields: tuple[str, ...] = MATCH_FIELDS
+    known: KnownFields = SHOP_KNOWN
 
     def __init__(self, location: PrestashopLocation, *, engine: Engine | None = None,
                  category: int | None = None) -> None:
@@ -60,6 +61,11 @@ class PrestashopCatalog(PlainCatalog):
         self._category = category
         self._shop: Shop | None = None
         self._local = threading.local()  # the shop transaction held open, per thread
+        self._batches_ready = False  # is the batch record table known to be there?
+
+    def close(self) -> None:
+        """Close the connections to the shop's database."""
+        self.engine.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -75,6 +81,17 @@ class PrestashopCatalog(PlainCatalog):
                 yield conn
             finally:
                 self._local.conn = None
+
+    @contextmanager
+    def batch(self, conn: Connection, mark: BatchMark) -> Iterator[BatchUnit]:
+        """See `Catalog.batch`: one shop transaction, holding the batch's record
+        (`batches`). The record table is created the first time."""
+        table = self.table(batches.TABLE)
+        if not self._batches_ready:
+            batches.create_table(self.engine, table)
+            self._batches_ready = True
+        with self.transaction() as shop_conn:
+            yield batches.ShopBatch(shop_conn, table, mark)
 
     def shop(self, conn: Connection) -> Shop:
         """The shop worked on, read once."""
@@ -168,6 +185,22 @@ class PrestashopCatalog(PlainCatalog):
             if refused:
                 raise Refused(refused)
             writes.apply(self, shop_conn, list(fields), updates, creates, now)
+
+    # products missing from a feed (`missing`)
+
+    def scope_products(
+        self, conn: Connection, *, match: str, scope: Scope | None, fields: Sequence[str],
+        after_id: int, limit: int,
+    ) -> list[Product]:
+        """See `Catalog.scope_products`."""
+        return missing.scope_products(self, match=match, scope=scope, fields=fields,
+                                      after_id=after_id, limit=limit)
+
+    def apply_missing(
+        self, conn: Connection, mode: str, ids: Sequence[int], now: datetime
+    ) -> dict[int, str]:
+        """See `Catalog.apply_missing`."""
+        return missing.apply_missing(self, conn, mode, ids, now)
 
     # export
 

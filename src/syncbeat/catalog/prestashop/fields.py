@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from syncbeat.catalog.base import Converter
+from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.convert import to_bool, to_decimal, to_int, to_text
 
 COMBINATION = "combination."  # the prefix of the fields that match combinations
@@ -65,6 +66,7 @@ FIELDS: Mapping[str, Converter] = MappingProxyType(
     {name: f.convert for name, f in SHOP_FIELDS.items()})
 MATCH_FIELDS = tuple(name for name, f in SHOP_FIELDS.items() if f.match)
 READ_ONLY = ("id", "date_upd", "combinations")
+SHOP_KNOWN = KnownFields("the PrestaShop catalog", FIELDS, MATCH_FIELDS, READ_ONLY)
 # The combination's own values, as an export's "combinations" lists them.
 COMBINATION_EXPORT = ("id", "reference", "supplier_reference", "ean13", "price",
                       "wholesale_price", "weight", "quantity")

@@ -124,3 +124,46 @@ def test_rerun_failed_from_the_page_and_the_api(web, api, ctx):
     assert done["rerun_of"] is None and done["failed_limit"] is False
     refused = api.post(f"/api/tasks/{first}9/rerun")
     assert refused.status_code == 404
+
+
+def test_missing_and_scope_through_the_api_the_openapi_document_and_the_form(api, web, ctx):
+    made = api.post("/api/profiles", json=import_data(
+        options={"missing": "disable"}, scope={"reference_prefix": "P"}))
+    assert made.status_code == 201, made.text
+    assert made.json()["options"]["missing"] == "disable"
+    assert made.json()["scope"] == {"field": "reference", "prefix": "P"}
+    refused = api.post("/api/profiles", json=import_data(
+        name="Bad", options={"missing": "purge"}, scope={"field": "colour", "equals": "x"}))
+    assert refused.status_code == 422
+    fields = {e["field"] for e in refused.json()["errors"]}
+    assert fields == {"options.missing", "scope.field"}
+
+    schema = api.get("/api/openapi.json").json()
+    body = schema["paths"]["/api/profiles"]["post"]["requestBody"]["content"]
+    props = body["application/json"]["schema"]["properties"]
+    assert props["options"]["properties"]["missing"]["enum"] == [
+        "leave", "zero_stock", "disable", "delete"]
+    assert set(props["scope"]["properties"]) == {"field", "prefix", "equals"}
+
+    profile_id = made.json()["id"]
+    page = web.get(f"/profiles/{profile_id}/edit").text
+    assert re.search(r'<option value="disable" selected>', page)
+    assert re.search(r'name="scope.value" value="P"', page)
+    form = {"csrf_token": csrf_of(page), "kind": "import", "name": "Supplier A",
+            "batch_size": "3", "timezone": "UTC", "enabled": "on",
+            "source.location": "feeds/a.csv", "source.format": "csv", "source.delimiter": ";",
+            "source.header": "on", "match.feed": "sku", "match.catalog": "reference",
+            "map_catalog": ["price", ""], "map_feed": ["net_price", ""],
+            "options.skip_unchanged": "on", "options.missing": "zero_stock",
+            "scope.field": "name", "scope.test": "equals", "scope.value": "Product 1"}
+    saved = web.post(f"/profiles/{profile_id}/edit", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    with read_tx(ctx.db) as conn:
+        again = get_profile(conn, profile_id)
+    assert again is not None and again.missing == "zero_stock"
+    assert again.to_dict()["scope"] == {"field": "name", "equals": "Product 1"}
+
+    form["scope.field"] = "colour"
+    refused_page = web.post(f"/profiles/{profile_id}/edit", data=form)
+    assert refused_page.status_code == 422
+    assert 'data-error-for="scope.field"' in refused_page.text

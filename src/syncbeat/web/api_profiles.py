@@ -91,11 +91,23 @@ PROFILE_SCHEMA: dict[str, Any] = {
                                    "computing it (see Transforms in docs/profiles.md)"},
         "options": {"type": "object", "description": "import only",
                     "properties": {"create_missing": _FLAG, "skip_unchanged": _FLAG,
+                                   "missing": {
+                                       "enum": ["leave", "zero_stock", "disable", "delete"],
+                                       "description": "catalog products of the scope that "
+                                                      "the feed did not list, when the "
+                                                      "import completes"},
                                    "duplicates": {
                                        "enum": ["error", "last_wins"],
                                        "description": "a key met again in one feed: its "
                                                       "later rows are errors (default), or "
                                                       "each row applies in feed order"}}},
+        "scope": {"type": "object",
+                  "description": "import only: the catalog products the feed speaks for "
+                                 "(options.missing acts on these only); a field with prefix "
+                                 "or equals, or NAME_prefix, e.g. "
+                                 '{"supplier_reference_prefix": "ACME-"}',
+                  "properties": {"field": _TEXT, "prefix": _TEXT, "equals": _TEXT},
+                  "additionalProperties": {"type": "string"}},
         "limits": {"type": "object", "additionalProperties": False,
                    "description": "import only: safety limits, checked once the whole feed "
                                   "is read and before anything is changed",

@@ -216,3 +216,30 @@ def test_a_task_without_failures_or_still_running_is_not_rerun(ctx):
         rerun_failed(ctx, pending)
     with pytest.raises(ActionError, match="no task 999"):
         rerun_failed(ctx, 999)
+
+
+def test_keys_met_again_across_chunks_and_after_the_reader_starts_over(ctx, monkeypatch):
+    from syncbeat.engine import queueing
+
+    monkeypatch.setattr(queueing, "CHUNK", 2)
+    add_products(ctx, ("R1", "1.00", 0), ("R2", "1.00", 0))
+    write_csv(ctx, "a.csv", HEADER, [["R1", "2.00", "1", "a"], ["R2", "2.00", "1", "b"],
+                                     ["R3", "2.00", "1", "c"], ["R2", "3.00", "1", "d"],
+                                     ["R1", "3.00", "1", "e"]])
+    task_id = run_now(ctx, add_profile(ctx, import_profile()).id)
+    heartbeat = Heartbeat(ctx)
+    heartbeat.tick()  # started
+    task = task_of(ctx, task_id)
+    queueing.queue_some(ctx, task, ctx.clock(), float("inf"), heartbeat_lease(), chunks=1)
+    queueing.forget_reader(ctx, task_id)  # as if another process read on
+    drain(ctx, heartbeat)
+    assert [r[2] for r in report(ctx, task_id)][3:] == [
+        "key R2 also on row 2", "key R1 also on row 1"]
+    assert product(ctx, "R1")["name"] == "a"
+    assert not list((ctx.data_dir).rglob("seen-*.sqlite"))  # gone with the reader
+
+
+def heartbeat_lease():
+    from datetime import timedelta
+
+    return timedelta(minutes=5)

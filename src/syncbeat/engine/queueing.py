@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +21,7 @@ from syncbeat.domain.task import Task
 from syncbeat.engine.codec import encode
 from syncbeat.engine.context import Context
 from syncbeat.engine.rerun import RERUN_OF, only_failed, wanted_seqs
+from syncbeat.engine.seen import Seen, SeenKeys
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
 from syncbeat.store.db import read_tx, write_tx
@@ -52,12 +55,15 @@ class _Open:
     position: int  # items queued from it so far
     reader: Any = None
     last_id: int = 0  # exports: the last product id queued
-    # imports whose later rows of a key are errors: each key read so far -> its row
-    seen: dict[str, int] | None = None
+    # imports whose later rows of a key are errors: each key read so far, with its row
+    seen: SeenKeys | None = None
+    keys_marked: bool = False  # by the records' own reader (a re-run's `only_failed`)
 
     def close(self) -> None:
         if self.reader is not None:
             self.reader.close()
+        if self.seen is not None:
+            self.seen.close()
 
 
 def queue_step(ctx: Context, task: Task, now: datetime, deadline: float, lease: timedelta) -> str:
@@ -142,17 +148,25 @@ def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
         reader = open_feed(ctx.task_dir(task.id) / spec["_snapshot"], feed_spec(spec), fields)
         rows = reader.records()
         last_wins = spec.get("options", {}).get("duplicates") == "last_wins"
-        seen: dict[str, int] | None = None if last_wins else {}
-        # After a crash (or in another process) the feed is read again and the queued rows
-        # skipped: the snapshot never changes, so the same rows get the same seq numbers.
-        if spec.get(RERUN_OF):
-            rows = only_failed(rows, wanted_seqs(ctx, spec), seen)
-            seen = None  # only_failed saw every row of the feed
-        if seen is None:
-            next(itertools.islice(rows, skip, skip), None)
-        else:
-            item_rows(itertools.islice(rows, skip), 0, seen)  # the keys they had
+        # A file of its own per process: a worker and its queueing process never share one.
+        seen = None if last_wins else SeenKeys(
+            ctx.task_dir(task.id) / f"seen-{os.getpid()}-{uuid.uuid4().hex[:8]}.sqlite")
         opened = _Open(rows=rows, position=skip, reader=reader, seen=seen)
+        try:
+            if spec.get(RERUN_OF):
+                opened.rows = only_failed(rows, wanted_seqs(ctx, spec), seen)
+                opened.keys_marked = True
+            # After a crash (or in another process) the feed is read again and the queued
+            # rows skipped: the snapshot never changes, so the same rows get the same seqs.
+            if opened.seen is None or opened.keys_marked:
+                next(itertools.islice(opened.rows, skip, skip), None)
+            else:
+                for start in range(0, skip, CHUNK):  # recording the keys they had
+                    item_rows(itertools.islice(opened.rows, min(CHUNK, skip - start)), start,
+                              opened.seen)
+        except BaseException:
+            opened.close()
+            raise
     else:
         opened = _Open(rows=iter(()), position=skip, last_id=_last_queued_id(ctx, task))
     ctx.readers[task.id] = opened
@@ -160,20 +174,22 @@ def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
 
 
 def _import_rows(source: _Open, total: int) -> tuple[list[ItemRow], int, int]:
-    return item_rows(itertools.islice(source.rows, CHUNK), total, source.seen)
+    return item_rows(itertools.islice(source.rows, CHUNK), total,
+                     None if source.keys_marked else source.seen)
 
 
 def item_rows(
-    records: Iterable[Any], total: int, seen: dict[str, int] | None = None
+    records: Iterable[Any], total: int, seen: Seen | None = None
 ) -> tuple[list[ItemRow], int, int]:
     """Feed records as items (seq from `total` + 1): pending with their input, or error with
     why they cannot be used; and how many are pending, how many error. The preview queues
-    its rows with it too. With `seen` (each key met so far -> its row), a key met again is
-    an error of the later row."""
+    its rows with it too. With `seen` (the keys met so far), a key met again is an error of
+    the later row."""
     rows: list[ItemRow] = []
     errors = 0
     dumps = encode
     seq = total
+    keyed: list[tuple[str, int]] = []
     for record in records:
         seq += 1
         if isinstance(record, RowError):
@@ -193,13 +209,15 @@ def item_rows(
             rows.append((seq, key[:MAX_KEY], None, _ERROR, f"the row cannot be used: {problem}"))
             errors += 1
             continue
-        if seen is not None:
-            first = seen.setdefault(key, seq)
-            if first != seq:
-                rows.append((seq, key, stored, _ERROR, f"key {key} also on row {first:,}"))
-                errors += 1
-                continue
         rows.append((seq, key, stored, _PENDING, None))
+        if seen is not None:
+            keyed.append((key, seq))
+    if keyed and seen is not None:
+        for again, first in seen.first_rows(keyed).items():
+            at = again - total - 1
+            key = rows[at][1]
+            rows[at] = (again, key, rows[at][2], _ERROR, f"key {key} also on row {first:,}")
+            errors += 1
     return rows, len(rows) - errors, errors
 
 

@@ -4,6 +4,7 @@ the profile as it is now (its mapping fixed, say)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from array import array
@@ -17,6 +18,7 @@ from syncbeat.domain.statuses import TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError
 from syncbeat.engine.context import Context
+from syncbeat.engine.seen import Seen
 from syncbeat.feeds import FeedError, RowError
 from syncbeat.feeds.base import Record
 from syncbeat.store.db import read_tx, write_tx
@@ -25,6 +27,7 @@ from syncbeat.store.logs import add_log
 from syncbeat.store.profiles import get_profile
 from syncbeat.store.tasks import create_task, get_task
 
+CHUNK = 20_000  # feed rows read between two looks at the keys met
 RERUN_OF = "_rerun_of"  # in a task's spec: the task whose failed items it re-runs
 RERUN_CANCELLED = "_rerun_cancelled"  # ... and its cancelled items too
 
@@ -107,24 +110,30 @@ def _feed_rows(conn: Connection, task_id: int, cancelled: bool) -> array[int]:
 
 
 def only_failed(
-    records: Iterator[Record], wanted: array[int], seen: dict[str, int] | None
+    records: Iterator[Record], wanted: array[int], seen: Seen | None
 ) -> Iterator[Record]:
     """The records of the wanted rows. With `seen`, a wanted row whose key an earlier row of
     the whole feed had is an error again, as it was in the first run."""
-    if not wanted:
-        return
     position = 0
-    for seq, record in enumerate(records, start=1):
-        key = None
-        if seen is not None and not isinstance(record, RowError) and record[0]:
-            key = record[0].strip()
-            first = seen.setdefault(key, seq) if key else seq
-        if seq != wanted[position]:
-            continue
-        if key and seen is not None and first != seq:
-            yield RowError(line=seq, key=key, message=f"key {key} also on row {first:,}")
-        else:
-            yield record
-        position += 1
-        if position == len(wanted):
+    seq = 0
+    while position < len(wanted):
+        chunk = list(itertools.islice(records, CHUNK))
+        if not chunk:
             return
+        again: dict[int, int] = {}
+        if seen is not None:
+            keyed = [(record[0].strip(), n)
+                     for n, record in enumerate(chunk, start=seq + 1)
+                     if not isinstance(record, RowError) and record[0] and record[0].strip()]
+            again = seen.first_rows(keyed)
+        for record in chunk:
+            seq += 1
+            if position == len(wanted) or seq != wanted[position]:
+                continue
+            position += 1
+            first = again.get(seq)
+            if first is not None and not isinstance(record, RowError):
+                key = (record[0] or "").strip()
+                yield RowError(line=seq, key=key, message=f"key {key} also on row {first:,}")
+            else:
+                yield record

@@ -23,6 +23,7 @@ from syncbeat.engine.context import Context
 from syncbeat.engine.process import CREATED, ImportPlan, decide_batch, join_found
 from syncbeat.engine.profiles import check_profile_reach
 from syncbeat.engine.queueing import item_rows
+from syncbeat.engine.seen import SeenInMemory
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
 from syncbeat.feeds.sources import head
@@ -120,7 +121,7 @@ def _compare(ctx: Context, plan: ImportPlan, columns: list[str], records: list[A
              once: bool = True) -> list[PreviewRow]:
     """Each record's outcome, decided as a task decides it: queued by the same checks,
     joined with its product by `Catalog.fetch`, then `process.decide_batch`."""
-    queued, _, _ = item_rows(records, 0, {} if once else None)
+    queued, _, _ = item_rows(records, 0, SeenInMemory() if once else None)
     keys = [key for _, key, _, outcome, _ in queued if key is not None and outcome == PENDING]
     with read_tx(ctx.db) as conn:
         found = ctx.catalog.fetch(conn, plan.match, list(dict.fromkeys(keys)),

@@ -105,6 +105,9 @@ class ShopDatabase:
                     f"INSERT INTO {t.shop} (id_shop, id_shop_group, name, id_category, "
                     "theme_name, active, deleted) VALUES (:id, 1, :name, 2, 'classic', 1, 0)"),
                     {"id": shop, "name": "Main shop" if shop == 1 else f"Shop {shop}"})
+                for category in (1, 2):  # Root and Home, as PrestaShop installs them
+                    conn.execute(sa.text(f"INSERT INTO {t.category_shop} VALUES (:c, :s, 0)"),
+                                 {"c": category, "s": shop})
             for id_lang, (name, iso) in LANGS.items():
                 conn.execute(sa.text(
                     f"INSERT INTO {t.lang} (id_lang, name, active, iso_code, language_code, "

@@ -17,6 +17,7 @@ import click
 
 from syncbeat import __version__
 from syncbeat.app import open_context
+from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.catalog.location import BUILTIN, ENV_CATALOG, PrestashopLocation
 from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings, SettingsError
 from syncbeat.domain.ids import parse_id
@@ -27,14 +28,21 @@ from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.context import Context
-from syncbeat.engine.failures import reason_of
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.heartbeat import Heartbeat
 from syncbeat.engine.profiles import save_profile, shown_settings
 from syncbeat.engine.rerun import rerun_failed
 from syncbeat.engine.worker import run_worker, stop_on_signals
 from syncbeat.store import profiles as profile_store
-from syncbeat.store.db import SchemaError, is_outage, make_engine, read_tx, upgrade, write_tx
+from syncbeat.store.db import (
+    SchemaError,
+    is_outage,
+    make_engine,
+    read_tx,
+    reason_of,
+    upgrade,
+    write_tx,
+)
 from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
 from syncbeat.store.tasks import TaskFilter, get_task, list_tasks, release_leases
 
@@ -71,27 +79,6 @@ class State:
         return self._ctx
 
 
-    def refuse_shop_catalog(self) -> None:
-        """A command that reads the built-in catalog's table stops on a shop's catalog
-        instead of quietly showing the built-in one."""
-        location = self.settings.catalog
-        if isinstance(location, PrestashopLocation):
-            fail(f"`{_command_words()}` cannot read the PrestaShop catalog {location.shown} "
-                 "yet: look at the shop in its own back office. Imports, exports and "
-                 "`syncbeat catalog check` work on it.")
-
-
-def _command_words() -> str:
-    """The running command as the docs name it ("syncbeat catalog list"), however the
-    program was started."""
-    names: list[str] = []
-    ctx: click.Context | None = click.get_current_context()
-    while ctx is not None and ctx.parent is not None:
-        names.append(ctx.info_name or "")
-        ctx = ctx.parent
-    return " ".join(["syncbeat", *reversed(names)])
-
-
 pass_state = click.make_pass_decorator(State)
 
 
@@ -100,9 +87,12 @@ class Commands(click.Group):
     """The command group: the database out of reach is one line, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; an outage of the database ends it with exit code 3."""
+        """Run the command; an outage of the database (or the shop's) ends it with exit code
+        3, a shop that refuses syncbeat's user with 1."""
         try:
             return super().invoke(ctx)
+        except CatalogUnusable as exc:  # the shop's database, said in words already
+            fail(f"the shop's catalog: {exc}", 3 if is_outage(exc) else 1)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -165,6 +155,10 @@ def demo(state: State) -> None:
     from syncbeat.demo import load_demo
 
     ctx = state.ctx()
+    if isinstance(state.settings.catalog, PrestashopLocation):
+        fail(f"the demo loads 500 products into the built-in catalog, never into a shop: "
+             f"unset SYNCBEAT_CATALOG (or --catalog {BUILTIN}) to load it; "
+             f"{state.settings.catalog.shown} is left as it is")
     for line in load_demo(ctx):
         click.echo(line)
 
@@ -645,7 +639,7 @@ def _file_chunks(path: Path, size: int = 1 << 20) -> Iterable[bytes]:
 # ---------------------------------------------------------------- catalog, settings
 @main.group()
 def catalog() -> None:
-    """Check the catalog; look at the built-in catalog."""
+    """Check the catalog; look at its products."""
 
 
 @catalog.command("check")
@@ -674,12 +668,9 @@ def catalog_check(state: State) -> None:
 @pass_state
 def catalog_list(state: State, limit: int, search: str | None, as_json: bool) -> None:
     """List products by reference."""
-    from syncbeat.store.catalog_queries import list_products
-
-    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
-        found = list_products(conn, search=search, limit=limit)
+        found = ctx.catalog.browse(conn, search=search, limit=limit, offset=0).products
     if as_json:
         _json(found)
         return
@@ -693,12 +684,9 @@ def catalog_list(state: State, limit: int, search: str | None, as_json: bool) ->
 @pass_state
 def catalog_show(state: State, key: str) -> None:
     """Show a product by reference (or id)."""
-    from syncbeat.store.catalog_queries import get_product
-
-    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
-        found = get_product(conn, key)
+        found = ctx.catalog.show(conn, key)
     if found is None:
         fail(f"no product '{key}'")
     _json(found)
@@ -708,12 +696,9 @@ def catalog_show(state: State, key: str) -> None:
 @pass_state
 def catalog_count(state: State) -> None:
     """How many products the catalog holds."""
-    from syncbeat.store.catalog_queries import count_products
-
-    state.refuse_shop_catalog()
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
-        click.echo(f"{count_products(conn):,}")
+        click.echo(f"{ctx.catalog.browse(conn, search=None, limit=0, offset=0).total:,}")
 
 
 @main.command("settings")

@@ -1,5 +1,5 @@
 """`syncbeat catalog check` as an operator runs it: what it prints, its exit code, the password
-never shown; and every other command refusing a PrestaShop catalog until it exists."""
+never shown; and the commands that read the catalog reading the shop."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ def test_a_good_shop_is_described_and_exits_0(sb, shop):
         "language: 1 (en)",
         "products: 3",
         "combinations: 3",
+        "batch records: ps_syncbeat_batch (made by the first import: the user needs CREATE on "
+        "the database once)",
         "the catalog is usable",
     ]
 
@@ -84,15 +86,39 @@ def test_an_unknown_database_exits_1(sb, shop):
     assert "the database 'sb_test_gone' does not exist" in result.err
 
 
-@pytest.mark.parametrize("args", [("catalog", "count"), ("catalog", "list"),
-                                  ("catalog", "show", "P1")])
-def test_the_catalog_commands_that_read_the_built_in_table_refuse_a_shop(sb, args):
-    url = f"prestashop://shop:{PASSWORD}@127.0.0.1:3306/shop?prefix=ps_"
-    result = sb.with_env(SYNCBEAT_CATALOG=url).fails(*args)
+def test_catalog_count_list_and_show_read_the_shop(sb, shop):
+    on_shop = sb.with_env(SYNCBEAT_CATALOG=shop.url())
+    assert on_shop("catalog", "count").lines == ["3"]
+    listed = on_shop.json("catalog", "list", "--json")
+    assert [(p["reference"], p["name"], p["price"], p["quantity"], p["active"])
+            for p in listed] == [("CAP-1", "Cap", "15.00", 0, True),
+                                 ("MUG-1", "Mug", "8.90", 12, True),
+                                 ("TEE-1", "T-shirt", "19.90", 8, True)]
+    assert [p["reference"] for p in on_shop.json("catalog", "list", "--json", "--search",
+                                                 "mug")] == ["MUG-1"]
+    shown = on_shop("catalog", "show", "TEE-1").json()
+    assert [(c["reference"], c["quantity"], c["price"]) for c in shown["combinations"]] == [
+        ("TEE-1-S", 3, "0.00"), ("TEE-1-M", 5, "0.00"), ("TEE-1-L", 0, "1.50")]
+    french = sb.with_env(SYNCBEAT_CATALOG=shop.url(lang=2))
+    assert french("catalog", "show", "CAP-1").json()["name"] == "Casquette"
+    missing = on_shop.fails("catalog", "show", "NOPE-1")
+    assert missing.err_lines == ["syncbeat: no product 'NOPE-1'"]
+
+
+def test_a_shop_that_refuses_the_user_is_one_line_exit_1(sb, shop):
+    result = sb.with_env(SYNCBEAT_CATALOG=shop.url(password=PASSWORD)).fails("catalog", "count")
     assert result.err_lines == [
-        f"syncbeat: `syncbeat {' '.join(args[:2])}` cannot read the PrestaShop catalog "
-        "prestashop://shop:***@127.0.0.1:3306/shop?prefix=ps_ yet: look at the shop in its "
-        "own back office. Imports, exports and `syncbeat catalog check` work on it."]
+        f"syncbeat: the shop's catalog: the server at {shop.hostport} refused the user 'root' "
+        "with this password (access denied): check the user and password in the catalog URL"]
+    _secret_free(result)
+
+
+def test_a_shop_out_of_reach_is_one_line_exit_3(sb):
+    url = f"prestashop://shop:{PASSWORD}@127.0.0.1:1/shop?prefix=ps_"
+    result = sb.with_env(SYNCBEAT_CATALOG=url).fails("catalog", "list", code=3)
+    assert result.err_lines == [
+        "syncbeat: the shop's catalog: cannot reach the database server at 127.0.0.1:1: the "
+        "connection was refused"]
     _secret_free(result)
 
 
@@ -111,3 +137,25 @@ def test_a_mistaken_catalog_url_exits_2_naming_the_problem(sb):
         "shop is a whole number, its id in PrestaShop (e.g. shop=1), or leave it out for the "
         "shop's default"]
     _secret_free(result)
+
+
+def test_a_shop_or_prefix_the_url_names_wrongly_is_one_line(sb, shop):
+    wrong_shop = sb.with_env(SYNCBEAT_CATALOG=shop.url(shop=99)).fails("catalog", "list")
+    assert wrong_shop.err_lines == ["syncbeat: the shop's catalog: the shop 99 is not in ps_shop"]
+    wrong_prefix = sb.with_env(SYNCBEAT_CATALOG=shop.url("nope_")).fails("catalog", "count")
+    assert len(wrong_prefix.err_lines) == 1, str(wrong_prefix)
+    assert wrong_prefix.err_lines[0].startswith(
+        "syncbeat: the shop's catalog: the shop's database lacks a table syncbeat uses "
+        f"(Table '{shop.name}.nope_")
+    assert wrong_prefix.err_lines[0].endswith(
+        "check the prefix in the catalog URL, and run `syncbeat catalog check`")
+
+
+def test_the_demo_never_loads_into_a_shop(sb, shop):
+    on_shop = sb.with_env(SYNCBEAT_CATALOG=shop.url())
+    refused = on_shop.fails("demo")
+    assert refused.err_lines == [
+        "syncbeat: the demo loads 500 products into the built-in catalog, never into a shop: "
+        "unset SYNCBEAT_CATALOG (or --catalog builtin) to load it; "
+        f"prestashop://root@{shop.hostport}/{shop.name}?prefix=ps_ is left as it is"]
+    assert on_shop("catalog", "count").lines == ["3"]

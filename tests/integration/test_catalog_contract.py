@@ -44,7 +44,7 @@ from syncbeat.catalog.base import (
 )
 from syncbeat.catalog.builtin import BuiltinCatalog
 from syncbeat.catalog.location import PrestashopLocation
-from syncbeat.domain.catalog_fields import MATCH_FIELDS
+from syncbeat.domain.catalog_fields import BUILTIN_FIELDS
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import run_now
@@ -138,7 +138,7 @@ def export_rows(ctx: Any, catalog: Catalog, ids: list[int], fields: Sequence[str
 
 # fetch
 
-@pytest.mark.parametrize("match", MATCH_FIELDS)
+@pytest.mark.parametrize("match", BUILTIN_FIELDS.match)
 def test_fetch_finds_products_by_each_match_field(catalog_under_test, ctx, match):
     catalog = catalog_under_test.catalog
     made = [product("A1", "10.50", 3, ean13="4006381333931"),
@@ -214,6 +214,33 @@ def test_a_refused_product_raises(catalog_under_test, ctx):
 
 # export_ids and export_rows
 
+def test_browse_and_show_give_products_as_people_see_them(catalog_under_test, ctx):
+    catalog = catalog_under_test.catalog
+    ids = create(ctx, catalog, product("B-2", "10.50", 3, name="Blue mug"),
+                 product("A-1", "0.99", 0, name="Red cap", ean13="4006381333931",
+                         active=False), product("C_3", name="Green 100% cotton"))
+    with read_tx(ctx.db) as conn:
+        everything = catalog.browse(conn, search=None, limit=50, offset=0)
+        second = catalog.browse(conn, search=None, limit=1, offset=1)
+        searched = [catalog.browse(conn, search=text, limit=50, offset=0)
+                    for text in ("MUG", "a-1", "100%", "_", "nothing")]
+        shown = catalog.show(conn, "A-1")
+        by_id = catalog.show(conn, str(ids[0]))
+        missing = catalog.show(conn, "Z-9")
+    assert [p["reference"] for p in everything.products] == ["A-1", "B-2", "C_3"]
+    assert everything.total == 3
+    assert ([p["reference"] for p in second.products], second.total) == (["B-2"], 3)
+    assert [[p["reference"] for p in page.products] for page in searched] == [
+        ["B-2"], ["A-1"], ["C_3"], ["C_3"], []]
+    assert shown is not None
+    assert {k: shown[k] for k in ("id", "reference", "ean13", "name", "price", "quantity",
+                                  "active")} == {
+        "id": ids[1], "reference": "A-1", "ean13": "4006381333931", "name": "Red cap",
+        "price": "0.99", "quantity": 0, "active": False}
+    assert by_id is not None and by_id["reference"] == "B-2" and by_id["price"] == "10.50"
+    assert missing is None
+
+
 def test_export_ids_filter_by_active_and_changed_time_and_page(catalog_under_test, ctx, clock):
     catalog = catalog_under_test.catalog
     ids = create(ctx, catalog, *[product(f"P{i}", active=i % 3 != 0) for i in range(1, 8)])
@@ -265,7 +292,7 @@ def queued_task(ctx: Any, keys: list[str]) -> int:
     return task_id
 
 
-@pytest.mark.parametrize("match", MATCH_FIELDS)
+@pytest.mark.parametrize("match", BUILTIN_FIELDS.match)
 def test_queued_with_products_is_the_join_of_the_items_with_fetch(catalog_under_test, ctx,
                                                                    match):
     catalog = catalog_under_test.catalog

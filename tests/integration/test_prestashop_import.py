@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
+import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from helpers import add_profile, drain, import_profile, task_of, write_csv
 
 from shopdb import sample_products
 from syncbeat.catalog.location import PrestashopLocation, parse_catalog
+from syncbeat.catalog.prestashop import batches
 from syncbeat.catalog.prestashop.catalog import PrestashopCatalog
+from syncbeat.catalog.prestashop.fields import SHOP_KNOWN
+from syncbeat.domain.profile import ProfileError, parse_profile
 from syncbeat.domain.statuses import TaskStatus
-from syncbeat.engine.actions import run_now
+from syncbeat.engine.actions import delete_task, kill_task, run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
+from syncbeat.web.preview import preview_import
 
 
 def test_a_value_the_shop_cannot_hold_is_one_items_error(shop_db, ctx):
@@ -153,3 +160,215 @@ def test_products_missing_from_the_feed_on_a_shop(shop_db, ctx):
                                    "is not done on a PrestaShop shop")
     assert catalog.fetch(None, "reference", ["MUG-1"], [])  # type: ignore[arg-type]
     catalog.engine.dispose()
+def test_created_products_go_in_the_profiles_category_which_must_be_the_shops(shop_db, ctx):
+    shop_db.install("cat_", products=sample_products())
+    shop_db.execute("INSERT INTO cat_category_shop VALUES (7, 1, 0)")
+    location = parse_catalog(shop_db.url("cat_"))
+    assert isinstance(location, PrestashopLocation)
+    ctx.catalog = catalog = PrestashopCatalog(location)
+    write_csv(ctx, "a.csv", ["sku", "net_price", "stock", "code"], [
+        ["NEW-7", "3.00", "4", ""], ["MUG-1", "9.00", "12", ""]])
+    in_seven = add_profile(ctx, import_profile(
+        name="Into 7", mapping={"price": "net_price", "quantity": "stock"},
+        options={"create_missing": True, "category": 7}))
+    nowhere = add_profile(ctx, import_profile(
+        name="Into 9", mapping={"price": "net_price", "quantity": "stock"},
+        options={"create_missing": True, "category": 9}))
+    task_id = run_now(ctx, nowhere.id)
+    drain(ctx)
+    rows = list(csv.DictReader(io.StringIO("".join(report_lines(ctx.db, task_of(ctx, task_id))))))
+    assert [(r["key"], r["outcome"], r["detail"]) for r in rows] == [
+        ("NEW-7", "error", "the catalog refused the change: category 9 is not a category of "
+         "the shop 1 (cat_category_shop): check [options] category"),
+        ("MUG-1", "processed", "price: 8.90 -> 9.00")]  # the rest of the batch is written
+    task_id = run_now(ctx, in_seven.id)
+    drain(ctx)
+    assert task_of(ctx, task_id).progress.processed == 1
+    with shop_db.engine.connect() as conn:
+        made = conn.exec_driver_sql(
+            "SELECT p.id_category_default, ps.id_category_default, p.product_type, "
+            "(SELECT GROUP_CONCAT(id_category) FROM cat_category_product c "
+            "WHERE c.id_product = p.id_product) FROM cat_product p JOIN cat_product_shop ps "
+            "ON ps.id_product = p.id_product WHERE p.reference = 'NEW-7'").one()
+    assert tuple(made) == (7, 7, "standard", "7")
+    catalog.close()
+
+
+def test_a_category_is_refused_on_the_built_in_catalog_when_saved(ctx):
+    with pytest.raises(ProfileError) as refused:
+        parse_profile(import_profile(options={"category": 7}), known=ctx.catalog.known)
+    assert refused.value.errors == [
+        ("options.category", "the built-in catalog has no categories: leave it out")]
+    with pytest.raises(ProfileError) as refused:
+        parse_profile(import_profile(options={"category": "home"}), known=SHOP_KNOWN)
+    assert refused.value.errors == [
+        ("options.category", "must be a category's id (a whole number, 1 or more), not 'home'")]
+
+
+def test_a_profile_that_would_have_every_row_refused_is_refused_when_saved():
+    """Matching combinations, a profile may write only a combination's own fields, and
+    cannot create what it does not find: said when it is saved, not on every row."""
+    with pytest.raises(ProfileError) as refused:
+        parse_profile(import_profile(
+            match={"feed": "sku", "catalog": "combination.reference"},
+            mapping={"quantity": "stock", "name": "title", "combination.ean13": "code"},
+            options={"create_missing": True}), known=SHOP_KNOWN)
+    assert refused.value.errors == [
+        ("mapping.name", "matching by combination.reference, a profile writes only price, "
+         "wholesale_price, weight, quantity, combination.reference, "
+         "combination.supplier_reference, combination.ean13"),
+        ("options.create_missing", "the PrestaShop catalog cannot create what "
+         "combination.reference matches (syncbeat creates simple products): turn it off")]
+    with pytest.raises(ProfileError) as refused:
+        parse_profile(import_profile(mapping={"combination.ean13": "code"}), known=SHOP_KNOWN)
+    assert [name for name, _ in refused.value.errors] == ["mapping.combination.ean13"]
+
+
+def _shop_catalog(shop_db, ctx, prefix: str) -> PrestashopCatalog:
+    shop_db.install(prefix, products=sample_products())
+    location = parse_catalog(shop_db.url(prefix))
+    assert isinstance(location, PrestashopLocation)
+    ctx.catalog = catalog = PrestashopCatalog(location)
+    return catalog
+
+
+@contextmanager
+def _store_commit_fails_once_after_the_shops(ctx, catalog, error):  # type: ignore[no-untyped-def]
+    """The store's next commit after the shop's first batch commit raises `error`."""
+    shop_commits: list[str] = []
+    real_batch = catalog.batch
+
+    @contextmanager
+    def watched(conn, mark):  # type: ignore[no-untyped-def]
+        with real_batch(conn, mark) as unit:
+            yield unit
+        shop_commits.append(f"{mark.first}-{mark.last}")
+
+    failed: list[int] = []
+
+    def store_commit(conn) -> None:  # type: ignore[no-untyped-def]
+        if shop_commits and not failed:
+            failed.append(1)
+            raise error
+
+    catalog.batch = watched
+    sa.event.listen(ctx.db, "commit", store_commit)
+    try:
+        yield shop_commits
+    finally:
+        sa.event.remove(ctx.db, "commit", store_commit)
+        del catalog.batch
+    assert failed
+
+
+def _report(ctx, task_id):  # type: ignore[no-untyped-def]
+    lines = "".join(report_lines(ctx.db, task_of(ctx, task_id)))
+    return [(r["key"], r["outcome"], r["detail"]) for r in csv.DictReader(io.StringIO(lines))]
+
+
+def test_a_task_killed_after_the_shop_committed_its_batch_reports_what_the_shop_has(
+    shop_db, ctx
+):
+    """The store goes out of reach right after the shop's commit; the operator kills the
+    task: the batch the shop has is recorded as processed, not cancelled."""
+    catalog = _shop_catalog(shop_db, ctx, "kill_")
+    write_csv(ctx, "a.csv", ["sku", "net_price", "stock"], [
+        ["MUG-1", "33.00", "12"], ["CAP-1", "15.00", "0"], ["NEW-1", "1.00", "1"]])
+    profile = add_profile(ctx, import_profile(mapping={"price": "net_price", "quantity": "stock"},
+                                              batch_size=10))
+    outage = sa.exc.OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
+    task_id = run_now(ctx, profile.id)
+    with _store_commit_fails_once_after_the_shops(ctx, catalog, outage), \
+            pytest.raises(sa.exc.OperationalError):
+        drain(ctx)
+    assert task_of(ctx, task_id).progress.pending == 3  # the store has nothing of it
+    assert kill_task(ctx, task_id).cancelled == 0
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.KILLED
+    assert (task.progress.processed, task.progress.skipped, task.progress.cancelled) == (1, 2, 0)
+    assert _report(ctx, task_id) == [
+        ("MUG-1", "processed", "price: 8.90 -> 33.00"), ("CAP-1", "skipped", "no change"),
+        ("NEW-1", "skipped", "not in the catalog and create_missing is off")]
+    log = "".join(log_lines(ctx.db, task))
+    assert "recorded when the task was killed" in log
+    found = catalog.fetch(None, "reference", ["MUG-1"], ["price"])  # type: ignore[arg-type]
+    assert found["MUG-1"].values["price"] == Decimal("33.00")
+    catalog.close()
+
+
+def test_a_task_id_used_again_never_reads_another_runs_record(shop_db, ctx):
+    """A run's last record stays in the shop for days; a new task with the same id (SQLite
+    gives a deleted newest task's id again) works its own batch."""
+    catalog = _shop_catalog(shop_db, ctx, "again_")
+    write_csv(ctx, "a.csv", ["sku", "net_price"], [["MUG-1", "11.00"]])
+    profile = add_profile(ctx, import_profile(mapping={"price": "net_price"}, batch_size=10))
+    first = run_now(ctx, profile.id)
+    drain(ctx)
+    assert _report(ctx, first) == [("MUG-1", "processed", "price: 8.90 -> 11.00")]
+    delete_task(ctx, first)
+    write_csv(ctx, "a.csv", ["sku", "net_price"], [["MUG-1", "22.00"]])
+    second = run_now(ctx, profile.id)
+    drain(ctx)
+    assert _report(ctx, second) == [("MUG-1", "processed", "price: 11.00 -> 22.00")]
+    found = catalog.fetch(None, "reference", ["MUG-1"], ["price"])  # type: ignore[arg-type]
+    assert found["MUG-1"].values["price"] == Decimal("22.00")
+    catalog.close()
+
+
+def test_a_user_without_create_works_once_the_record_table_is_made(shop_db, ctx):
+    """The shop's user may read and write products but not CREATE: the first import says
+    what to do, in one line; once someone makes the table, imports run."""
+    shop_db.install("priv_", products=sample_products())
+    user = f"sb_test_u_{uuid.uuid4().hex[:8]}"
+    for host in ("%%", "localhost"):  # '%%': the driver's escape of %
+        shop_db.execute(f"CREATE USER '{user}'@'{host}' IDENTIFIED BY 'pw'")
+        shop_db.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{shop_db.name}`.* "
+                        f"TO '{user}'@'{host}'")
+    try:
+        url = shop_db.url("priv_").replace("prestashop://root@", f"prestashop://{user}:pw@")
+        location = parse_catalog(url)
+        assert isinstance(location, PrestashopLocation)
+        ctx.catalog = catalog = PrestashopCatalog(location)
+        write_csv(ctx, "a.csv", ["sku", "net_price"], [["MUG-1", "12.00"]])
+        profile = add_profile(ctx, import_profile(mapping={"price": "net_price"}))
+        refused = run_now(ctx, profile.id)
+        drain(ctx)
+        task = task_of(ctx, refused)
+        assert task.status is TaskStatus.ERROR
+        assert task.message is not None and task.message.endswith(
+            "the shop's database user may not create the table priv_syncbeat_batch, where "
+            "syncbeat keeps each batch's record so that nothing is applied twice: grant it "
+            "CREATE once, or have the table made with the statement in syncbeat's "
+            "catalog/prestashop/batches.py")
+        assert "pw" not in task.message
+        shop_db.execute(batches.DDL.format(table="`priv_syncbeat_batch`"))
+        catalog.close()
+        ctx.catalog = catalog = PrestashopCatalog(location)
+        done = run_now(ctx, profile.id)
+        drain(ctx)
+        assert _report(ctx, done) == [("MUG-1", "processed", "price: 8.90 -> 12.00")]
+        catalog.close()
+    finally:
+        for host in ("%%", "localhost"):
+            shop_db.execute(f"DROP USER IF EXISTS '{user}'@'{host}'")
+
+
+def test_the_preview_on_a_shop_shows_what_the_shop_would_refuse(shop_db, ctx):
+    catalog = _shop_catalog(shop_db, ctx, "prev_")
+    write_csv(ctx, "a.csv", ["sku", "net_price", "code"], [
+        ["MUG-1", "9.10", "12345"], ["CAP-1", "16.00", ""], ["NEW-1", "1.00", "4006381333948"]])
+    data = import_profile(mapping={"price": "net_price", "ean13": "code"},
+                          options={"create_missing": True, "category": 9})
+    preview = preview_import(ctx, parse_profile(data, known=catalog.known))
+    assert preview.error is None
+    shown = [(r.key, r.as_dict()["item_outcome"], r.detail) for r in preview.rows]
+    profile = add_profile(ctx, data)
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    assert shown == _report(ctx, task_id) == [
+        ("MUG-1", "error", "the catalog refused the change: ean13: 13 digits in PrestaShop "
+         "(or empty), not '12345'"),
+        ("CAP-1", "processed", "price: 15.00 -> 16.00"),
+        ("NEW-1", "error", "the catalog refused the change: category 9 is not a category of "
+         "the shop 1 (prev_category_shop): check [options] category")]
+    catalog.close()

@@ -270,3 +270,10 @@ CREATE TABLE `PREFIX_category_product` (
   INDEX (`id_product`),
   INDEX (`id_category`, `position`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+
+CREATE TABLE `PREFIX_category_shop` (
+  `id_category` int(11) unsigned NOT NULL,
+  `id_shop` int(11) unsigned NOT NULL,
+  `position` int(11) unsigned NOT NULL DEFAULT '0',
+  PRIMARY KEY (`id_category`, `id_shop`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;

@@ -112,10 +112,17 @@ class Refused(ValueError):
         super().__init__("; ".join([*refusals.updates.values(), *refusals.creates.values()]))
 
 
+class CatalogUnusable(Exception):
+    """The catalog cannot be worked with as it is set up (its database unreachable, a shop
+    or table the URL names missing, a privilege lacking): one line for the operator, never
+    with a password. Raised from the driver's error when there is one, which says whether it
+    is an outage (`store.db.is_outage`): waited out, not the task's failure."""
+
+
 class BatchMark(NamedTuple):
     """One batch of an import, as a catalog in another database keeps it beside its writes."""
 
-    store: str  # the store's id (`store.settings.store_identity`)
+    run: str  # this run of the task (a token made when it started: task ids may be reused)
     task: int
     first: int  # the batch's first seq
     last: int  # its last seq
@@ -158,6 +165,19 @@ class InStore:
         return self.conn.begin_nested()
 
 
+# A product as people see it (`catalog list`, the Catalog tab, /api/products): id, reference,
+# ean13, name, price (text), quantity, active, updated_at (ISO text), and what else the
+# catalog shows (the built-in catalog's free attributes).
+Shown = dict[str, Any]
+
+
+class Page(NamedTuple):
+    """A page of products by reference, and how many match."""
+
+    products: list[Shown]
+    total: int
+
+
 class Catalog(Protocol):
     """A shop's products. Calls run inside the engine's transaction `conn` on the store; a
     catalog in another database works in its own transaction and ignores `conn`.
@@ -179,7 +199,7 @@ class Catalog(Protocol):
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values],
+        creates: Sequence[Values], *, category: int | None = None,
     ) -> Refusals:
         """Which of these products `apply` would refuse, and why, known before writing (a
         value the catalog cannot hold): the engine may mark those items error and apply
@@ -201,10 +221,11 @@ class Catalog(Protocol):
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values], now: datetime,
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
     ) -> None:
         """Write changed products (id -> every one of `fields`) and create new ones (each
-        with a reference); their changed time becomes `now`. A refusal raises: the engine
+        with a reference), in `category` when the catalog has categories (None: its
+        default); their changed time becomes `now`. A refusal raises: the engine
         retries the batch product by product to find which product it was. A product
         `refusals` names raises `Refused` before anything is written."""
         ...
@@ -243,6 +264,16 @@ class Catalog(Protocol):
         false, "delete" removes them; a changed product's changed time becomes `now`. Doing
         it again changes nothing more (a retried step may). Returns the products it left,
         each with why (as `refusals` says it); a mode it does not do raises `MissingError`."""
+        ...
+
+    # For people: the faces' lists and lookups.
+
+    def browse(self, conn: Connection, *, search: str | None, limit: int, offset: int) -> Page:
+        """Products by reference, those whose reference or name holds `search` (any case)."""
+        ...
+
+    def show(self, conn: Connection, key: str) -> Shown | None:
+        """A product by reference, or by id when `key` is a number no reference matches."""
         ...
 
     # The fast paths: None is "not for this call", and the engine uses the methods above.

@@ -29,15 +29,18 @@ from syncbeat.catalog.base import (
     JoinedBatch,
     Listed,
     Loader,
+    Page,
     Product,
     Queued,
     Refusals,
+    Shown,
     Values,
 )
 from syncbeat.catalog.location import BuiltinLocation, CatalogLocation
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.missing import Scope
+from syncbeat.store.catalog_queries import count_products, get_product, list_products
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
 
@@ -96,6 +99,15 @@ class BuiltinCatalog:
     def close(self) -> None:
         """Nothing held: the catalog uses the store's connections."""
 
+    def browse(self, conn: Connection, *, search: str | None, limit: int, offset: int) -> Page:
+        """See `Catalog.browse`."""
+        return Page(list_products(conn, search=search, limit=limit, offset=offset),
+                    count_products(conn, search=search))
+
+    def show(self, conn: Connection, key: str) -> Shown | None:
+        """See `Catalog.show`."""
+        return get_product(conn, key)
+
     @contextmanager
     def batch(self, conn: Connection, mark: BatchMark) -> Iterator[BatchUnit]:
         """The store's own transaction: a batch's writes commit with its outcomes."""
@@ -103,7 +115,7 @@ class BuiltinCatalog:
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values],
+        creates: Sequence[Values], *, category: int | None = None,
     ) -> Refusals:
         """None known before writing: the database's own refusals (a reference taken) raise
         from `apply`."""
@@ -177,9 +189,10 @@ class BuiltinCatalog:
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values], now: datetime,
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
     ) -> None:
-        """Write changed products (id -> all `fields`) and create new ones."""
+        """Write changed products (id -> all `fields`) and create new ones (no categories
+        here: profiles cannot name one)."""
         columns, attrs = _split(fields)
         columns = [c for c in columns if c != "id"]
         if updates and conn.dialect.name == "postgresql":

@@ -27,6 +27,7 @@ class CatalogReport:
     products: int | None = None
     combinations: int | None = None
     missing: tuple[str, ...] = ()  # "ps_product" (a table) or "ps_product.mpn" (a column)
+    records: str | None = None  # the shop's batch record table, and whether it is there
 
     @property
     def usable(self) -> bool:
@@ -51,6 +52,8 @@ class CatalogReport:
             found.append(("products", f"{self.products:,}"))
         if self.combinations is not None:
             found.append(("combinations", f"{self.combinations:,}"))
+        if self.records is not None:
+            found.append(("batch records", self.records))
         return found
 
 

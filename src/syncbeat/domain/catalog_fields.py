@@ -30,6 +30,10 @@ class KnownFields(NamedTuple):
     match: tuple[str, ...]  # the fields a [match] may use
     read_only: tuple[str, ...]  # fields an import cannot write
     free_prefix: str | None = None  # free attributes ("attributes.NAME"), where there are
+    categories: bool = False  # may a profile say which category new products go in?
+    # match field -> the fields a profile matching by it may write (absent: any of them)
+    writes_by_match: Mapping[str, tuple[str, ...]] = {}
+    no_create: tuple[str, ...] = ()  # match fields whose missing keys cannot be created
 
     def has(self, name: str) -> bool:
         """Is `name` one of these fields (a free attribute included)?"""

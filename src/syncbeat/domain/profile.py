@@ -61,6 +61,7 @@ class Profile:
     # safety limits, checked once the whole feed is queued and before anything is applied
     min_rows: int | None = None
     max_drop_percent: int | None = None  # fewer rows than the last completed run, in percent
+    category: int | None = None  # where new products go (a catalog with categories)
     # export
     filter_active: bool | None = None
     changed_since_last_export: bool = False
@@ -105,6 +106,8 @@ class Profile:
             limits = {"min_rows": self.min_rows, "max_drop_percent": self.max_drop_percent}
             if any(value is not None for value in limits.values()):
                 data["limits"] = {k: v for k, v in limits.items() if v is not None}
+            if self.category is not None:
+                data["options"]["category"] = self.category
         else:
             filt: dict[str, Any] = {"changed_since_last_export": self.changed_since_last_export}
             if self.filter_active is not None:
@@ -296,8 +299,9 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
     if not mapping and not c.errors:
         c.add("mapping", "maps no field: add at least one 'catalog field = feed field' line")
     options = c.table(data, "options")
-    c.unknown(options, {"create_missing", "skip_unchanged", "duplicates", "missing"},
-              "options.")
+    c.unknown(options, {"create_missing", "skip_unchanged", "category", "duplicates",
+                        "missing"}, "options.")
+    category = _category(c, options.get("category"))
     create_missing = c.flag(options, "create_missing", "options.create_missing", False)
     if create_missing and match_catalog == "id":
         c.add("options.create_missing", "cannot create products matched by id")
@@ -321,6 +325,7 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         duplicates=duplicates, missing=missing, scope=scope,
         min_rows=_whole(c, limits, "min_rows", 1, 10**9),
         max_drop_percent=_whole(c, limits, "max_drop_percent", 1, 100),
+        category=category,
     )
 
 
@@ -372,6 +377,18 @@ def _whole(c: _Collector, data: Mapping[str, Any], key: str, low: int, high: int
     return int(value)
 
 
+def _category(c: _Collector, value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isdecimal():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**32:
+        c.add("options.category", f"must be a category's id (a whole number, 1 or more), not "
+              f"{value!r}")
+        return None
+    return value
+
+
 def field_problems(profile: Profile, known: KnownFields) -> list[tuple[str, str]]:
     """The catalog fields `profile` names that the catalog does not have, or cannot write,
     each with the setting that names it."""
@@ -394,6 +411,19 @@ def field_problems(profile: Profile, known: KnownFields) -> list[tuple[str, str]
         if profile.scope is not None and not known.has(profile.scope.field):
             problems.append(("scope.field", f"no such catalog field in {known.catalog} (use "
                              f"one of {known.listed()})"))
+        allowed = known.writes_by_match.get(profile.match_catalog)
+        for name in profile.mapping:
+            if allowed is not None and known.has(name) and name not in known.read_only \
+                    and name not in allowed:
+                problems.append((f"mapping.{name}", f"matching by {profile.match_catalog}, "
+                                 f"a profile writes only {', '.join(allowed)}"))
+        if profile.create_missing and profile.match_catalog in known.no_create:
+            problems.append(("options.create_missing", f"{known.catalog} cannot create what "
+                             f"{profile.match_catalog} matches (syncbeat creates simple "
+                             "products): turn it off"))
+        if profile.category is not None and not known.categories:
+            problems.append(("options.category", f"{known.catalog} has no categories: leave "
+                             "it out"))
     else:
         for out_field, name in profile.fields.items():
             if not known.has(name):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from syncbeat.domain.limits import FORCE_FLAG
 from syncbeat.domain.statuses import ACTIVE_STATUSES, TaskStatus
 from syncbeat.engine.context import Context
+from syncbeat.engine.recording import record_kept
 from syncbeat.engine.tidy import remove_task
 from syncbeat.store.db import write_tx
 from syncbeat.store.logs import add_log
@@ -56,6 +57,9 @@ def kill_task(ctx: Context, task_id: int, by: str = "a user") -> KillResult:
         if task.status not in ACTIVE_STATUSES:
             raise ActionError(f"task {task_id} is {task.status}: only a pending or running "
                               "task can be killed", 409)
+        if record_kept(ctx, conn, task, now, "when the task was killed"):
+            task = get_task(conn, task_id)  # its pending count went down
+            assert task is not None
         if not move_task(conn, task_id, TaskStatus.KILLED, now=now, message=f"killed by {by}"):
             raise ActionError(f"task {task_id} ended before it could be killed", 409)
         pending = task.progress.pending

@@ -25,13 +25,13 @@ from syncbeat.engine.process import (
     import_batch,
     join_found,
 )
+from syncbeat.engine.recording import EARLIER, record_batch, run_of
 from syncbeat.feeds import ExportWriter
 from syncbeat.feeds.export import product_lines
 from syncbeat.feeds.jsonvalues import dumps
 from syncbeat.store.db import is_outage, write_tx
-from syncbeat.store.items import count_outcomes, read_batch, record_outcomes
-from syncbeat.store.logs import add_log
-from syncbeat.store.tasks import claim, finish_batch, get_task
+from syncbeat.store.items import read_batch
+from syncbeat.store.tasks import claim, get_task
 
 log = logging.getLogger(__name__)
 PROCESSED = int(ItemOutcome.PROCESSED)
@@ -64,15 +64,21 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
         fresh = get_task(conn, task.id)
         assert fresh is not None and fresh.spec is not None
         spec: dict[str, Any] = dict(fresh.spec)
+        on = spec.get("_catalog")
+        if on is not None and on != ctx.catalog.location.shown:
+            raise CatalogMismatch(
+                f"the task started on the catalog {on}, and this worker works on "
+                f"{ctx.catalog.location.shown}: give every syncbeat process the same "
+                "SYNCBEAT_CATALOG")
         size = int(spec["batch_size"])
         plan = (ImportPlan.from_spec(spec, ctx.catalog.known)
                 if fresh.kind is TaskKind.IMPORT else None)
         rows, loaders = _read(ctx, conn, fresh, size, plan)
         if not rows:
             return f"task {task.id}: nothing left to work"
-        again = False
+        why = ""
         if plan is not None:
-            mark = BatchMark(ctx.store_id(conn), task.id, rows[0][SEQ], rows[-1][SEQ])
+            mark = BatchMark(run_of(fresh), task.id, rows[0][SEQ], rows[-1][SEQ])
             with ctx.catalog.batch(conn, mark) as unit:
                 if unit.done is not None:
                     # The catalog committed this batch before the store could: its record
@@ -80,7 +86,7 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
                     last, record = unit.done
                     rows = [row for row in rows if row[SEQ] <= last]
                     result = BatchResult.unpacked(record)
-                    again = True
+                    why = f"{EARLIER}, recorded now"
                 else:
                     result = import_batch(conn, ctx.catalog, unit, plan, rows, now,
                                           loaders=loaders, careful=careful)
@@ -88,16 +94,13 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
                         unit.keep(rows[-1][SEQ], result.packed())
         else:
             result = _export_batch(ctx, conn, fresh, spec, rows)
-        first, last = rows[0][SEQ], rows[-1][SEQ]
-        record_outcomes(conn, task.id, first, last, result.outcomes)
-        seconds = time.perf_counter() - started
-        counts = count_outcomes(o for _, o, _ in result.outcomes)
-        finish_batch(conn, task.id, cursor=last, done=len(result.outcomes), counts=counts,
-                     seconds=seconds, export_size=result.export_size)
-        line = _batch_line(fresh.batches + 1, first, last, counts, len(rows), seconds, result,
-                           again=again)
-        add_log(conn, task.id, now, line, "error" if result.errors else "info")
+        line = record_batch(conn, fresh, rows[0][SEQ], rows[-1][SEQ], result, now=now,
+                            seconds=time.perf_counter() - started, items=len(rows), why=why)
     return f"task {task.id}: {line.splitlines()[0]}"
+
+
+class CatalogMismatch(Exception):
+    """A worker set up with another catalog than the one its task started on."""
 
 
 def _read(
@@ -184,29 +187,3 @@ def _export_lines_by_dict(
         lines.append(dumps(export_values(values, fields)))
         result.outcomes.append((seq, PROCESSED, None))
     return lines
-
-
-def _batch_line(
-    number: int, first: int, last: int, counts: dict[str, int], items: int, seconds: float,
-    result: BatchResult, *, again: bool = False,
-) -> str:
-    words = ", ".join(
-        f"{counts.get(name, 0):,} {label}"
-        for name, label in (("processed", "processed"), ("skipped", "skipped"),
-                            ("errors", "error"))
-    )
-    speed = items / seconds if seconds > 0 else 0.0
-    lines = [f"batch {number}: items {first:,}-{last:,}: {words} in {seconds:.3f} s "
-             f"({speed:,.0f} items/s)"]
-    if again:
-        lines[0] += (": applied to the catalog by an earlier attempt that stopped before "
-                     "recording it, recorded now")
-    lines += [f"  changed {line}" for line in result.changed[:20]]
-    if len(result.changed) > 20:
-        lines.append("  ... and more changed products: the report lists every one")
-    lines += [f"  error {line}" for line in result.errors[:20]]
-    if len(result.errors) > 20:
-        lines.append("  ... and more errors: the report lists every one")
-    return "\n".join(lines)
-
-

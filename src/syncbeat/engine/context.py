@@ -12,13 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from syncbeat.catalog.base import Catalog
 from syncbeat.catalog.builtin import BuiltinCatalog
 from syncbeat.domain.lease import Machine, owner_name
 from syncbeat.feeds.reach import Reach
-from syncbeat.store.settings import store_identity
 
 
 def utcnow() -> datetime:
@@ -76,17 +75,10 @@ class Context:
     readers: dict[int, Any] = field(default_factory=dict)
     # The files and hosts feeds may touch; by default the data folder only, public hosts only.
     reach: Reach = None  # type: ignore[assignment]  # set by __post_init__
-    _store_id: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.reach is None:
             self.reach = Reach.create(data_dir=self.data_dir, database=sqlite_file(self.db))
-
-    def store_id(self, conn: Connection) -> str:
-        """This store's id (`store.settings.store_identity`), read once."""
-        if self._store_id is None:
-            self._store_id = store_identity(conn)
-        return self._store_id
 
     def task_dir(self, task_id: int) -> Path:
         """The folder of a task's files."""

@@ -8,17 +8,12 @@ from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
 from syncbeat.engine.queueing import forget_reader
-from syncbeat.store.db import is_outage, write_tx
+from syncbeat.engine.recording import record_kept
+from syncbeat.store.db import is_outage, reason_of, write_tx
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import move_task, note_failure
 
 MAX_FAILURES = 5
-
-
-def reason_of(exc: BaseException) -> str:
-    """The first line of what went wrong, without the driver's wrapping."""
-    text = str(getattr(exc, "orig", None) or exc) or exc.__class__.__name__
-    return text.splitlines()[0]
 
 
 def step_failed(ctx: Context, task: Task, what: str, exc: BaseException) -> str:
@@ -38,6 +33,7 @@ def step_failed(ctx: Context, task: Task, what: str, exc: BaseException) -> str:
                     f"and will be retried: {reason}", "warning")
             return f"task {task.id}: {what} failed, will retry: {reason}"
         message = f"{what} failed {failures} times: {reason}"
+        record_kept(ctx, conn, task, now, "when the task ended in error")
         if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=message):
             add_log(conn, task.id, now, f"error: {message}", "error")
     return f"task {task.id} error: {message}"

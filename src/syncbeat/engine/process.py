@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
@@ -23,6 +24,7 @@ from syncbeat.catalog.base import (
     Joined,
     Loader,
     Product,
+    Refusals,
     Refused,
     Values,
 )
@@ -33,8 +35,7 @@ from syncbeat.domain.profile import feed_fields
 from syncbeat.domain.statuses import ItemOutcome
 from syncbeat.domain.transforms import Bound, TransformError, parse_rule
 from syncbeat.engine.codec import decode
-from syncbeat.engine.failures import reason_of
-from syncbeat.store.db import is_outage
+from syncbeat.store.db import is_outage, loses_transaction, reason_of
 
 PROCESSED = int(ItemOutcome.PROCESSED)
 SKIPPED = int(ItemOutcome.SKIPPED)
@@ -85,6 +86,7 @@ class ImportPlan:
     fetch_fields: list[str]  # the catalog fields read to compare: the written ones and the key
     create_missing: bool
     skip_unchanged: bool
+    category: int | None = None  # where new products go ([options] category)
 
     @property
     def attributes(self) -> bool:
@@ -111,6 +113,7 @@ class ImportPlan:
             fetch_fields=fetch_fields,
             create_missing=bool(options.get("create_missing", False)),
             skip_unchanged=bool(options.get("skip_unchanged", True)),
+            category=options.get("category"),
         )
 
 
@@ -164,18 +167,30 @@ def import_batch(
         _apply_one_by_one(conn, catalog, unit, plan, result, updates, creates, rows, now)
         return result
     try:
-        catalog.apply(conn, plan.fields, updates, list(creates.values()), now)
+        catalog.apply(conn, plan.fields, updates, list(creates.values()), now,
+                      category=plan.category)
     except Refused as refused:
         # Nothing was written: the refused products' items become errors, the others are
         # written as they were, without trying the batch product by product.
-        keys = list(creates)
-        by_product = {i: _REFUSED + why for i, why in refused.refusals.updates.items()}
-        by_key = {keys[at]: _REFUSED + why for at, why in refused.refusals.creates.items()}
+        by_product, by_key = mark_refusals(result, rows, refused.refusals, creates)
         catalog.apply(conn, plan.fields,
                       {i: v for i, v in updates.items() if i not in by_product},
-                      [v for key, v in creates.items() if key not in by_key], now)
-        _mark_refused(result, rows, by_product, by_key)
+                      [v for key, v in creates.items() if key not in by_key], now,
+                      category=plan.category)
     return result
+
+
+def mark_refusals(
+    result: BatchResult, rows: Sequence[Joined], refusals: Refusals,
+    creates: dict[str, Values],
+) -> tuple[dict[int, str], dict[str, str]]:
+    """The items of the products a catalog refuses (`Catalog.refusals`; a new one by its
+    position in `creates`) become errors saying why; the refused product ids and keys."""
+    keys = list(creates)
+    by_product = {i: _REFUSED + why for i, why in refusals.updates.items()}
+    by_key = {keys[at]: _REFUSED + why for at, why in refusals.creates.items()}
+    _mark_refused(result, rows, by_product, by_key)
+    return by_product, by_key
 
 
 def decide_batch(
@@ -313,11 +328,13 @@ def _apply_one_by_one(
     by_product: dict[int, str] = {}
     by_key: dict[str, str] = {}
     for product_id, values in updates.items():
-        reason = _refusal(unit, catalog.apply, conn, plan.fields, {product_id: values}, [], now)
+        reason = _refusal(unit, partial(catalog.apply, category=plan.category), conn,
+                          plan.fields, {product_id: values}, [], now)
         if reason is not None:
             by_product[product_id] = reason
     for key, values in creates.items():
-        reason = _refusal(unit, catalog.apply, conn, plan.fields, {}, [values], now)
+        reason = _refusal(unit, partial(catalog.apply, category=plan.category), conn,
+                          plan.fields, {}, [values], now)
         if reason is not None:
             by_key[key] = reason
     _mark_refused(result, rows, by_product, by_key)
@@ -355,8 +372,8 @@ def _refusal(unit: BatchUnit, work: Callable[..., None], *args: Any) -> str | No
     except Refused as exc:  # known before writing: the catalog's own words
         return _REFUSED + str(exc)
     except Exception as exc:  # the database refused this one product: say why, go on
-        if is_outage(exc):
-            raise  # not the product's fault: the worker waits for the database
+        if is_outage(exc) or loses_transaction(exc):
+            raise  # not the product's fault: the batch is tried again, or waits
         return _REFUSED + _in_words(exc)
     return None
 

@@ -68,6 +68,8 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
     spec["id"] = profile.id
     # What the task was created with ("run anyway", "re-run what failed") stays with it.
     spec.update({k: v for k, v in (task.spec or {}).items() if k.startswith("_")})
+    spec["_run"] = uuid.uuid4().hex  # this run: what a catalog keeps is keyed by it
+    spec["_catalog"] = ctx.catalog.location.shown  # every batch works on this catalog
     first_line: str
     if profile.kind is TaskKind.IMPORT:
         try:

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from types import FrameType
 
 from syncbeat.engine.context import Context
-from syncbeat.engine.failures import reason_of
 from syncbeat.engine.heartbeat import Heartbeat, TickReport
-from syncbeat.store.db import is_outage, read_tx, write_tx
+from syncbeat.store.db import is_outage, read_tx, reason_of, write_tx
 from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import release_leases
 

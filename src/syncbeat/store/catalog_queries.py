@@ -22,9 +22,10 @@ def _as_dict(row: Any) -> dict[str, Any]:
 
 
 def _search(query: Any, search: str | None) -> Any:
-    if search:
-        like = f"%{search.strip()}%"
-        query = query.where(sa.or_(products.c.reference.ilike(like), products.c.name.ilike(like)))
+    if search:  # `%` and `_` in what people type are themselves, not wildcards
+        text = search.strip()
+        query = query.where(sa.or_(products.c.reference.icontains(text, autoescape=True),
+                                   products.c.name.icontains(text, autoescape=True)))
     return query
 
 

@@ -40,12 +40,20 @@ _SQLITE_OUTAGES = ("disk is full", "disk i/o error", "unable to open")
 _PG_OUTAGES = ("57P01", "57P02", "57P03", "53100", "53300")
 
 
+def reason_of(exc: BaseException) -> str:
+    """The first line of what went wrong, without the driver's wrapping."""
+    text = str(getattr(exc, "orig", None) or exc) or exc.__class__.__name__
+    return text.splitlines()[0]
+
+
 def is_outage(exc: BaseException) -> bool:
     """Is `exc` the database being out of reach (a dropped connection, a server restarting
     or refusing connections, a full disk), not a fault of the work? Such a failure is waited
     out and retried; it never counts against a task. A statement timeout, a deadlock or a
     value out of range is the work's own failure, not an outage. Driver errors are judged
     bare too: the fast paths use the driver's cursor directly."""
+    if not isinstance(exc, sa.exc.DBAPIError) and isinstance(exc.__cause__, sa.exc.DBAPIError):
+        return is_outage(exc.__cause__)  # a driver's error said in words (a shop unreachable)
     orig: BaseException = exc
     if isinstance(exc, sa.exc.DBAPIError):
         if exc.connection_invalidated or isinstance(exc, sa.exc.InterfaceError):
@@ -69,10 +77,27 @@ def is_outage(exc: BaseException) -> bool:
 
 
 # MySQL's client and server errors of a server out of reach: cannot connect (2002, 2003),
-# gone away or lost (2006, 2013, 2055), shutting down (1053, 1077, 1078, 1079, 3169), too
-# many connections (1040, 1203), a full disk (1021).
-_MYSQL_OUTAGES = frozenset({2002, 2003, 2006, 2013, 2055, 1053, 1077, 1078, 1079, 3169, 1040,
-                            1203, 1021})
+# gone away or lost (2006, 2013, 2014, 2045, 2055, 1927, 4031), shutting down (1053, 1077,
+# 1078, 1079, 3169), too many connections (1040, 1203), a full disk (1021).
+_MYSQL_OUTAGES = frozenset({2002, 2003, 2006, 2013, 2014, 2045, 2055, 1053, 1077, 1078, 1079,
+                            1927, 3169, 4031, 1040, 1203, 1021})
+
+
+# MySQL errors that end the whole transaction, not one statement: a deadlock (1213), a lock
+# wait timeout (1205: the whole transaction with innodb_rollback_on_timeout), a savepoint
+# gone because of one of them (1305).
+_MYSQL_LOST = frozenset({1213, 1205, 1305})
+
+
+def loses_transaction(exc: BaseException) -> bool:
+    """Did `exc` end the whole transaction (a deadlock in MySQL), so that rolling back to a
+    savepoint cannot undo just the one product? The batch is then tried again whole, and no
+    product is blamed for it."""
+    orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    if not type(orig).__module__.startswith("pymysql"):
+        return False
+    args: tuple[object, ...] = tuple(getattr(orig, "args", ()))
+    return bool(args) and args[0] in _MYSQL_LOST
 
 
 def make_engine(url: str) -> Engine:

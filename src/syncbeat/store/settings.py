@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -48,7 +47,6 @@ class RuntimeSettings:
 
 SETTING_NAMES = tuple(f.name for f in fields(RuntimeSettings))
 _HEARTBEAT_KEY = "heartbeat.last_tick"
-_STORE_KEY = "store.id"
 
 
 def coerce(name: str, value: Any) -> Any:
@@ -102,14 +100,3 @@ def last_heartbeat(conn: Connection) -> dict[str, Any] | None:
     ).scalar()
     return dict(value) if value else None
 
-
-def store_identity(conn: Connection) -> str:
-    """This store's id, made once: a catalog in another database keys what it keeps for
-    syncbeat by it, so two stores working on one shop never read each other's batches."""
-    found = conn.execute(sa.select(settings.c.value).where(settings.c.key == _STORE_KEY)).scalar()
-    if found:
-        return str(found)
-    statement = insert_on_conflict(conn, settings).values(key=_STORE_KEY, value=uuid.uuid4().hex)
-    conn.execute(statement.on_conflict_do_nothing(index_elements=[settings.c.key]))
-    return str(conn.execute(
-        sa.select(settings.c.value).where(settings.c.key == _STORE_KEY)).scalar_one())

@@ -1,4 +1,5 @@
-"""/api/products: the built-in catalog, searchable; a product with the tasks that changed it."""
+"""/api/products: the catalog (built-in or a shop's), searchable; a product with the tasks
+that changed it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from syncbeat.domain.ids import MAX_ID
 from syncbeat.engine.context import Context
-from syncbeat.store.catalog_queries import count_products, get_product, list_products
 from syncbeat.store.db import read_tx
 from syncbeat.store.history import Change, tasks_that_changed
 from syncbeat.web.auth import api_user, context
@@ -22,14 +22,14 @@ def product_page(ctx: Context, search: str | None, limit: int, offset: int
                  ) -> tuple[list[dict[str, Any]], int]:
     """A page of products by reference, and how many match."""
     with read_tx(ctx.db) as conn:
-        return (list_products(conn, search=search, limit=limit, offset=offset),
-                count_products(conn, search=search))
+        found = ctx.catalog.browse(conn, search=search, limit=limit, offset=offset)
+    return found.products, found.total
 
 
 def product_history(ctx: Context, key: str) -> tuple[dict[str, Any], list[Change]]:
     """A product and the recent tasks that changed it; 404 if there is no such product."""
     with read_tx(ctx.db) as conn:
-        found = None if "\x00" in key else get_product(conn, key)  # PostgreSQL refuses NUL
+        found = None if "\x00" in key else ctx.catalog.show(conn, key)  # PostgreSQL refuses NUL
         if found is None:
             raise ApiError(404, f"no product '{key}'")
         return found, tasks_that_changed(conn, found)

@@ -91,6 +91,9 @@ PROFILE_SCHEMA: dict[str, Any] = {
                                    "computing it (see Transforms in docs/profiles.md)"},
         "options": {"type": "object", "description": "import only",
                     "properties": {"create_missing": _FLAG, "skip_unchanged": _FLAG,
+                                   "category": {"type": "integer", "minimum": 1,
+                                                "description": "a PrestaShop shop's category "
+                                                "for created products (default: its home)"},
                                    "missing": {
                                        "enum": ["leave", "zero_stock", "disable", "delete"],
                                        "description": "catalog products of the scope that "

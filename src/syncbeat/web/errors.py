@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.domain.profile import ProfileError
 from syncbeat.engine.actions import ActionError
 from syncbeat.store.db import is_outage
@@ -166,6 +167,12 @@ def install(app: FastAPI, render_error: Any) -> None:
         return respond(request, ApiError(
             403, "this form has expired or did not come from syncbeat: reload the page and "
                  "try again"))
+
+    @app.exception_handler(CatalogUnusable)
+    def catalog_unusable(request: Request, exc: CatalogUnusable) -> Response:
+        log.warning("%s %s: the shop's catalog: %s", request.method, request.url.path, exc)
+        return respond(request, ApiError(503, f"the shop's catalog: {exc}"),
+                       {"Retry-After": "5"} if is_outage(exc) else None)
 
     @app.exception_handler(DBAPIError)
     def database_error(request: Request, exc: DBAPIError) -> Response:

@@ -20,7 +20,13 @@ from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.transforms import TransformError
 from syncbeat.engine.context import Context
-from syncbeat.engine.process import CREATED, ImportPlan, decide_batch, join_found
+from syncbeat.engine.process import (
+    CREATED,
+    ImportPlan,
+    decide_batch,
+    join_found,
+    mark_refusals,
+)
 from syncbeat.engine.profiles import check_profile_reach
 from syncbeat.engine.queueing import item_rows
 from syncbeat.engine.seen import SeenInMemory
@@ -128,8 +134,12 @@ def _compare(ctx: Context, plan: ImportPlan, columns: list[str], records: list[A
                                   plan.fetch_fields)
     # As `store.items.read_batch` reads them: (seq, key, input, outcome), without the detail.
     joined = join_found(plan, [row[:4] for row in queued], found)
-    decided = {seq: (outcome, detail)
-               for seq, outcome, detail in decide_batch(plan, joined).result.outcomes}
+    decision = decide_batch(plan, joined)
+    with read_tx(ctx.db) as conn:  # what the catalog would refuse, as a run would find
+        refused = ctx.catalog.refusals(conn, plan.fields, decision.updates,
+                                       list(decision.creates.values()), category=plan.category)
+    mark_refusals(decision.result, joined, refused, decision.creates)
+    decided = {seq: (outcome, detail) for seq, outcome, detail in decision.result.outcomes}
     result = []
     for (seq, key, _, queued_as, why), record in zip(queued, records, strict=True):
         outcome, detail = decided.get(seq, (queued_as, why))

@@ -76,6 +76,9 @@ def form_to_data(form: FormData) -> dict[str, Any]:
     limits = {key: _text(form, f"limits.{key}") for key in ("min_rows", "max_drop_percent")}
     if any(limits.values()):
         data["limits"] = {key: value for key, value in limits.items() if value}
+    category = _text(form, "options.category")
+    if category:
+        data["options"]["category"] = category
     return data
 
 
@@ -117,7 +120,7 @@ def form_context(data: dict[str, Any], errors: dict[str, str],
         # An import's datalist offers what it may write; an export's, every field.
         "catalog_fields": [f for f in known.converters if data.get("kind") == "export"
                            or f not in known.read_only],
-        "free_prefix": known.free_prefix,
+        "free_prefix": known.free_prefix, "categories": known.categories,
         "match_fields": known.match, "zones": ZONES,
         "mapping_rows": _mapping_rows(data.get("mapping") or {}, errors),
         "field_rows": list((data.get("fields") or {}).items()) + [("", "")] * EMPTY_ROWS,

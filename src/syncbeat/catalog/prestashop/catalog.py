@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,15 +22,19 @@ from syncbeat.catalog.base import (
     AMBIGUOUS,
     BatchMark,
     BatchUnit,
+    CatalogUnusable,
     Listed,
+    Page,
     PlainCatalog,
     Product,
     Refusals,
     Refused,
+    Shown,
     Values,
 )
 from syncbeat.catalog.location import PrestashopLocation
 from syncbeat.catalog.prestashop import batches, missing, writes
+from syncbeat.catalog.prestashop.check import ShopUnreachable, connect_problem
 from syncbeat.catalog.prestashop.fields import (
     COMBINATION_EXPORT,
     COMBINATION_ID,
@@ -45,6 +49,7 @@ from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.missing import Scope
 
 CHUNK = 1_000  # keys or ids in one IN (...)
+_NO_TABLE = 1146  # MySQL: the table does not exist
 
 
 class PrestashopCatalog(PlainCatalog):
@@ -75,10 +80,21 @@ class PrestashopCatalog(PlainCatalog):
         if bound is not None:
             yield bound
             return
-        with self.engine.begin() as conn:
+        try:
+            opened = self.engine.connect()
+        except sa.exc.DBAPIError as exc:  # in words, without the password; an outage still
+            raise ShopUnreachable(connect_problem(self.location, exc)) from exc
+        with opened as conn, conn.begin():
             self._local.conn = conn
             try:
                 yield conn
+            except sa.exc.ProgrammingError as exc:
+                args = getattr(exc.orig, "args", ())
+                if not args or args[0] != _NO_TABLE:
+                    raise
+                raise CatalogUnusable(
+                    f"the shop's database lacks a table syncbeat uses ({args[1]}): check the "
+                    "prefix in the catalog URL, and run `syncbeat catalog check`") from exc
             finally:
                 self._local.conn = None
 
@@ -88,7 +104,7 @@ class PrestashopCatalog(PlainCatalog):
         (`batches`). The record table is created the first time."""
         table = self.table(batches.TABLE)
         if not self._batches_ready:
-            batches.create_table(self.engine, table)
+            batches.prepare(self.engine, self.location.table(batches.TABLE))
             self._batches_ready = True
         with self.transaction() as shop_conn:
             yield batches.ShopBatch(shop_conn, table, mark)
@@ -166,25 +182,64 @@ class PrestashopCatalog(PlainCatalog):
 
     def refusals(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values],
+        creates: Sequence[Values], *, category: int | None = None,
     ) -> Refusals:
         """See `Catalog.refusals`: values past PrestaShop's limits (`limits`), a stock
-        written on a product whose stock is its combinations', a reference already taken."""
+        written on a product whose stock is its combinations', a reference already taken,
+        a category not in the shop."""
         with self.transaction() as shop_conn:
-            return find_refusals(self, shop_conn, list(fields), updates, creates)
+            return find_refusals(self, shop_conn, list(fields), updates, creates, category)
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],
-        creates: Sequence[Values], now: datetime,
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
     ) -> None:
         """See `Catalog.apply`: every product written, or none (one shop transaction)."""
         if not updates and not creates:
             return
         with self.transaction() as shop_conn:
-            refused = find_refusals(self, shop_conn, list(fields), updates, creates)
+            refused = find_refusals(self, shop_conn, list(fields), updates, creates, category)
             if refused:
                 raise Refused(refused)
-            writes.apply(self, shop_conn, list(fields), updates, creates, now)
+            writes.apply(self, shop_conn, list(fields), updates, creates, now, category)
+
+    # for people
+
+    def browse(self, conn: Connection, *, search: str | None, limit: int, offset: int) -> Page:
+        """See `Catalog.browse`: the shop's products, names in the catalog's language."""
+        with self.transaction() as shop_conn:
+            s = self.shop(shop_conn)
+            where, params = "", []
+            if search:
+                like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace(
+                    "_", "\\_") + "%"
+                where, params = "WHERE (p.reference LIKE %s OR pl.name LIKE %s)", [like, like]
+            total = shop_conn.exec_driver_sql(
+                f"SELECT COUNT(*) {self._from(False)} {where}", (*self._joins(s), *params)
+            ).scalar_one()
+            rows = shop_conn.exec_driver_sql(
+                f"SELECT {_SHOWN} {self._from(False)} {where} ORDER BY p.reference, "
+                "p.id_product LIMIT %s OFFSET %s", (*self._joins(s), *params, limit, offset))
+            return Page([_shown(row, s) for row in rows], int(total))
+
+    def show(self, conn: Connection, key: str) -> Shown | None:
+        """See `Catalog.show`, with the product's combinations."""
+        with self.transaction() as shop_conn:
+            s = self.shop(shop_conn)
+            row = shop_conn.exec_driver_sql(
+                f"SELECT {_SHOWN} {self._from(False)} WHERE p.reference = %s "
+                "ORDER BY p.id_product LIMIT 1", (*self._joins(s), key)).first()
+            if row is None and key.isdecimal() and len(key) < 10:
+                row = shop_conn.exec_driver_sql(
+                    f"SELECT {_SHOWN} {self._from(False)} WHERE p.id_product = %s",
+                    (*self._joins(s), int(key))).first()
+            if row is None:
+                return None
+            shown = _shown(row, s)
+            shown["combinations"] = [
+                {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in c.items()}
+                for c in self._combinations(shop_conn, s, [shown["id"]]).get(shown["id"], [])]
+            return shown
 
     # products missing from a feed (`missing`)
 
@@ -266,6 +321,23 @@ class PrestashopCatalog(PlainCatalog):
             values.update({n: _value(n, v, s) for n, v in zip(names, row[2:], strict=True)})
             found.setdefault(int(row[0]), []).append(values)
         return found
+
+
+_SHOWN = ("p.id_product, p.reference, p.ean13, pl.name, ps.price, sa.quantity, ps.active, "
+          "ps.date_upd")
+
+
+def _shown(row: Any, s: Shop) -> Shown:
+    """A product as people see it (`base.Shown`)."""
+    product_id, reference, ean13, name, price, quantity, active, changed = row
+    return {"id": int(product_id), "reference": reference or "", "ean13": ean13 or None,
+            "name": name or "", "price": format(canonical_decimal(Decimal(price)), "f"),
+            "quantity": int(quantity or 0), "active": bool(active),
+            "updated_at": _utc(s.aware(changed))}
+
+
+def _utc(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat() if moment is not None else ""
 
 
 def _expr(name: str, combination: bool) -> str:

@@ -11,8 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.catalog.check import CatalogReport
 from syncbeat.catalog.location import PrestashopLocation
+from syncbeat.catalog.prestashop import batches
 from syncbeat.catalog.prestashop.schema import (
     LANG_KEY,
     OLDEST_VERSION,
@@ -25,8 +27,9 @@ CONNECT_TIMEOUT = 5  # seconds: a check answers quickly, even about a server tha
 LISTED = 5  # shops or languages an error lists as the ones that exist
 
 
-class ShopUnreachable(Exception):
-    """The shop's database could not be reached; the message is for the operator."""
+class ShopUnreachable(CatalogUnusable):
+    """The shop's database could not be reached; the message is for the operator. Raised
+    from the driver's error, which says whether it is an outage (`store.db.is_outage`)."""
 
 
 @contextmanager
@@ -39,14 +42,15 @@ def shop_connection(location: PrestashopLocation) -> Iterator[Connection]:
         try:
             conn = engine.connect()
         except sa.exc.DBAPIError as exc:
-            raise ShopUnreachable(_connect_problem(location, exc)) from None
+            raise ShopUnreachable(connect_problem(location, exc)) from None
         with conn, conn.begin():
             yield conn
     finally:
         engine.dispose()
 
 
-def _connect_problem(location: PrestashopLocation, exc: sa.exc.DBAPIError) -> str:
+def connect_problem(location: PrestashopLocation, exc: sa.exc.DBAPIError) -> str:
+    """Why a connection to the shop's database failed, in one line without the password."""
     args: tuple[Any, ...] = tuple(getattr(exc.orig, "args", ()))
     code = args[0] if args and isinstance(args[0], int) else None
     text = str(args[1]) if len(args) > 1 else ""
@@ -112,7 +116,18 @@ def _check(conn: Connection, location: PrestashopLocation, base: dict[str, Any]
             if not problem:
                 counted = [t for t in ("product_shop", "product_attribute_shop") if whole(t)]
                 found.update(_counts(conn, location, shop_id, counted))
-    return CatalogReport(**base, **found, problems=tuple(problems), missing=tuple(missing))
+    return CatalogReport(**base, **found, problems=tuple(problems), missing=tuple(missing),
+                         records=_records(conn, location))
+
+
+def _records(conn: Connection, location: PrestashopLocation) -> str:
+    """Where imports keep each batch's record (`batches`), and whether it is there yet."""
+    name = location.table(batches.TABLE)
+    there = conn.exec_driver_sql(
+        "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_NAME = %s", (name,)).scalar_one()
+    return (f"{name} (there)" if there else f"{name} (made by the first import: the user "
+            "needs CREATE on the database once)")
 
 
 def missing_parts(conn: Connection, location: PrestashopLocation) -> list[str]:

@@ -66,7 +66,6 @@ FIELDS: Mapping[str, Converter] = MappingProxyType(
     {name: f.convert for name, f in SHOP_FIELDS.items()})
 MATCH_FIELDS = tuple(name for name, f in SHOP_FIELDS.items() if f.match)
 READ_ONLY = ("id", "date_upd", "combinations")
-SHOP_KNOWN = KnownFields("the PrestaShop catalog", FIELDS, MATCH_FIELDS, READ_ONLY)
 # The combination's own values, as an export's "combinations" lists them.
 COMBINATION_EXPORT = ("id", "reference", "supplier_reference", "ean13", "price",
                       "wholesale_price", "weight", "quantity")
@@ -82,6 +81,16 @@ COMBINATION_COLUMNS = ("price", "wholesale_price", "weight")  # product_attribut
 # A combination's identifiers, written to product_attribute when the profile maps them.
 COMBINATION_IDS = ("combination.reference", "combination.supplier_reference",
                    "combination.ean13")
+
+
+_COMBINATION_MATCH = tuple(n for n in MATCH_FIELDS if n.startswith(COMBINATION))
+_PRODUCT_WRITES = tuple(n for n in FIELDS if not n.startswith(COMBINATION) and n not in READ_ONLY)
+SHOP_KNOWN = KnownFields(
+    "the PrestaShop catalog", FIELDS, MATCH_FIELDS, READ_ONLY, categories=True,
+    writes_by_match=MappingProxyType({
+        **{n: _PRODUCT_WRITES for n in MATCH_FIELDS if not n.startswith(COMBINATION)},
+        **{n: (*COMBINATION_WRITES, *COMBINATION_IDS) for n in _COMBINATION_MATCH}}),
+    no_create=_COMBINATION_MATCH)
 
 
 def is_combination_match(match: str) -> bool:

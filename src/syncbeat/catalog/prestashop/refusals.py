@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 
 def find_refusals(
     catalog: PrestashopCatalog, conn: Connection, fields: list[str],
-    updates: Mapping[int, Values], creates: Sequence[Values],
+    updates: Mapping[int, Values], creates: Sequence[Values], category: int | None = None,
 ) -> Refusals:
-    """Each refused product with why (`base.Refusals`)."""
+    """Each refused product with why (`base.Refusals`); new ones go in `category` (None:
+    the catalog's)."""
     refused = Refusals({}, {})
     unknown = [f for f in fields if f not in SHOP_FIELDS]
     if unknown:
@@ -45,7 +46,19 @@ def find_refusals(
                 product_id, "quantity: this product's stock is the sum of its combinations' "
                 "in PrestaShop: match by combination.reference to change their stock")
     _create_refusals(catalog, conn, written, creates, refused)
+    if creates and category is not None and not _in_shop(catalog, conn, category):
+        shop = catalog.shop(conn).shop
+        for at in range(len(creates)):
+            refused.creates.setdefault(
+                at, f"category {category} is not a category of the shop {shop} "
+                f"({catalog.location.table('category_shop')}): check [options] category")
     return refused
+
+
+def _in_shop(catalog: PrestashopCatalog, conn: Connection, category: int) -> bool:
+    return conn.exec_driver_sql(
+        f"SELECT 1 FROM {catalog.table('category_shop')} WHERE id_category = %s "
+        "AND id_shop = %s", (category, catalog.shop(conn).shop)).first() is not None
 
 
 def _update_problems(written: list[str], values: Values, combination: bool) -> list[str]:

@@ -34,8 +34,10 @@ TABLES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
                           "wholesale_price", "weight", "default_on"),
     "product_attribute_shop": ("id_product", "id_product_attribute", "id_shop", "price",
                                "wholesale_price", "weight", "default_on"),
-    # A created product goes into the profile's default category.
+    # A created product goes into the profile's category ([options] category), which must
+    # be one of the shop's.
     "category_product": ("id_category", "id_product", "position"),
+    "category_shop": ("id_category", "id_shop"),
     # PS_VERSION_DB, PS_SHOP_DEFAULT, PS_LANG_DEFAULT.
     "configuration": ("id_configuration", "id_shop_group", "id_shop", "name", "value"),
     # The shop used, its group (whether it shares its stock) and its languages.

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Connection
 
+from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.catalog.location import PrestashopLocation
 from syncbeat.catalog.prestashop.schema import LANG_KEY, SHOP_KEY
 
@@ -16,7 +17,7 @@ HOME_KEY = "PS_HOME_CATEGORY"  # where a created product goes, unless the catalo
 TIMEZONE_KEY = "PS_TIMEZONE"  # PrestaShop writes date_add and date_upd in the shop's time
 
 
-class ShopNotUsable(Exception):
+class ShopNotUsable(CatalogUnusable):
     """The shop or language of the catalog URL is not there; `syncbeat catalog check` says
     more."""
 
@@ -30,17 +31,19 @@ class Shop:
     langs: tuple[int, ...]  # the shop's languages (lang_shop): a created product's names
     stock_shop: int  # stock_available.id_shop of the shop's rows: 0 when its group shares
     stock_group: int  # stock_available.id_shop_group: 0 unless the group shares its stock
-    category: int  # a created product's category
+    category: int  # a created product's category, unless the profile says
     zone: tzinfo
+    product_type: bool = False  # has product.product_type (PrestaShop 8): created "standard"
 
     def local(self, moment: datetime) -> datetime:
         """`moment` as PrestaShop writes it in date_upd: the shop's wall-clock time."""
         aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
         return aware.astimezone(self.zone).replace(tzinfo=None, microsecond=0)
 
-    def aware(self, stored: datetime) -> datetime:
-        """A date_upd read from the shop, with its time zone."""
-        return stored.replace(tzinfo=self.zone)
+    def aware(self, stored: object) -> datetime | None:
+        """A date_upd read from the shop, with its time zone; None for a zero date
+        ('0000-00-00 00:00:00', which the driver gives as text)."""
+        return stored.replace(tzinfo=self.zone) if isinstance(stored, datetime) else None
 
 
 def read_shop(conn: Connection, location: PrestashopLocation, category: int | None) -> Shop:
@@ -68,10 +71,13 @@ def read_shop(conn: Connection, location: PrestashopLocation, category: int | No
     if lang_id not in langs:
         raise ShopNotUsable(f"the language {lang_id} is not one of the shop {shop_id}'s")
     home = config.get(HOME_KEY, "")
+    product_type = conn.exec_driver_sql(
+        "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_NAME = %s AND COLUMN_NAME = 'product_type'", (t("product"),)).scalar_one()
     return Shop(shop=shop_id, lang=lang_id, langs=langs,
                 stock_shop=0 if shared else shop_id, stock_group=group if shared else 0,
                 category=category or (int(home) if home.isdigit() else root),
-                zone=_zone(config.get(TIMEZONE_KEY)))
+                zone=_zone(config.get(TIMEZONE_KEY)), product_type=bool(product_type))
 
 
 def _number(value: str | None, key: str) -> int:

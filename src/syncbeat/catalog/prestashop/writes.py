@@ -36,9 +36,12 @@ SLUG_LENGTH = 128  # product_lang.link_rewrite
 def apply(
     catalog: PrestashopCatalog, conn: Connection, fields: list[str],
     updates: Mapping[int, Values], creates: Sequence[Values], now: datetime,
+    category: int | None = None,
 ) -> None:
-    """Write a batch `refusals` let through, in the transaction of `conn`."""
+    """Write a batch `refusals` let through, in the transaction of `conn`; new products go
+    in `category` (None: the catalog's)."""
     w = _Writer(catalog, conn, catalog.shop(conn), catalog.shop(conn).local(now))
+    w.category = category or w.s.category
     written = [f for f in fields if f not in READ_ONLY]
     products = {i: v for i, v in updates.items() if not is_combination_id(i)}
     combinations = {i - COMBINATION_ID: v for i, v in updates.items() if is_combination_id(i)}
@@ -57,6 +60,7 @@ class _Writer:
         self.conn = conn
         self.s = shop
         self.stamp = stamp
+        self.category = shop.category  # where created products go
 
     def products(self, written: list[str], updates: Mapping[int, Values]) -> None:
         ids = list(updates)
@@ -164,10 +168,11 @@ class _Writer:
         s, stamp = self.s, self.stamp
         made = [dict(v) for v in creates]
         product_cols = [c for c in PRODUCT_COLUMNS if c != "active"]
-        rows = [[s.category, s.shop, *(_create_value(v, c) for c in product_cols),
-                 bool(v.get("active")), stamp, stamp] for v in made]
+        kind = ["standard"] if s.product_type else []  # PrestaShop 8's product page reads it
+        rows = [[self.category, s.shop, *(_create_value(v, c) for c in product_cols),
+                 bool(v.get("active")), stamp, stamp, *kind] for v in made]
         names = ["id_category_default", "id_shop_default", *product_cols, "active", "date_add",
-                 "date_upd"]
+                 "date_upd", *(["product_type"] if kind else [])]
         first = self._insert("product", names, rows, extra="id_tax_rules_group, indexed",
                              extra_values="0, 0")
         references = [str(v["reference"]) for v in made]
@@ -178,7 +183,7 @@ class _Writer:
         self._insert("product_shop", [
             "id_product", "id_shop", "id_category_default", "price", "wholesale_price",
             "active", "date_add", "date_upd"],
-            [[i, s.shop, s.category, _create_value(v, "price"),
+            [[i, s.shop, self.category, _create_value(v, "price"),
               _create_value(v, "wholesale_price"), bool(v.get("active")), stamp, stamp]
              for i, v in zip(made_ids, made, strict=True)],
             extra="id_tax_rules_group, indexed", extra_values="0, 0")
@@ -192,9 +197,9 @@ class _Writer:
                                       "description_short", "link_rewrite"], lang_rows)
         position = self.conn.exec_driver_sql(
             f"SELECT COALESCE(MAX(position) + 1, 0) FROM {self.t('category_product')} "
-            "WHERE id_category = %s", (s.category,)).scalar_one()
+            "WHERE id_category = %s", (self.category,)).scalar_one()
         self._insert("category_product", ["id_category", "id_product", "position"],
-                     [[s.category, i, int(position) + n] for n, i in enumerate(made_ids)])
+                     [[self.category, i, int(position) + n] for n, i in enumerate(made_ids)])
         self._stock([(i, 0, int(v.get("quantity") or 0)) for i, v in
                      zip(made_ids, made, strict=True)])
 

@@ -31,6 +31,7 @@ from syncbeat.engine.context import Context
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.heartbeat import Heartbeat
 from syncbeat.engine.profiles import save_profile, shown_settings
+from syncbeat.engine.rerun import rerun_failed
 from syncbeat.engine.worker import run_worker, stop_on_signals
 from syncbeat.store import profiles as profile_store
 from syncbeat.store.db import (
@@ -322,14 +323,20 @@ def profile_delete(state: State, ref: str) -> None:
 @click.argument("profile_ref", metavar="PROFILE")
 @click.option("--wait", is_flag=True,
               help="Work the task here and show its progress until it ends.")
+@click.option("--force", is_flag=True,
+              help="Run it anyway, whatever the profile's safety limits say.")
 @pass_state
-def run(state: State, profile_ref: str, wait: bool) -> None:
+def run(state: State, profile_ref: str, wait: bool, force: bool) -> None:
     """Run a profile now (by id or name)."""
     ctx = state.ctx()
     try:
-        task_id = run_now(ctx, profile_ref)
+        task_id = run_now(ctx, profile_ref, force=force)
     except ActionError as exc:
         fail(str(exc))
+    _created(ctx, task_id, wait)
+
+
+def _created(ctx: Context, task_id: int, wait: bool) -> None:
     if not wait:
         click.echo(f"task {task_id} created; the heartbeat (worker or serve) starts it")
         return
@@ -567,6 +574,28 @@ def task_kill(state: State, task_id: int) -> None:
     except ActionError as exc:
         fail(str(exc))
     click.echo(f"task {task_id} killed; {result.cancelled:,} pending items cancelled")
+
+
+@task.command("rerun")
+@click.argument("task_id", type=TASK_ID)
+@click.option("--errors", "errors_only", is_flag=True,
+              help="Only the items in error, not the cancelled ones.")
+@click.option("--wait", is_flag=True,
+              help="Work the new task here and show its progress until it ends.")
+@pass_state
+def task_rerun(state: State, task_id: int, errors_only: bool, wait: bool) -> None:
+    """Re-run the items of an ended import that ended in error or were cancelled, from the
+    same copy of its feed, as a new task of its profile."""
+    ctx = state.ctx()
+    try:
+        new_id = rerun_failed(ctx, task_id, errors_only=errors_only)
+    except ActionError as exc:
+        fail(str(exc))
+    if not wait:
+        click.echo(f"task {new_id} created: it re-runs what failed in task {task_id}; the "
+                   "heartbeat (worker or serve) starts it")
+        return
+    _created(ctx, new_id, wait)
 
 
 @task.command("delete")

@@ -32,7 +32,9 @@ PROFILES: list[dict[str, Any]] = [
         "source": {"location": "feeds/supplier-stock.csv", "format": "csv", "delimiter": ";"},
         "match": {"feed": "sku", "catalog": "reference"},
         "mapping": {"price": "net_price", "quantity": "stock", "name": "title"},
-        "options": {"create_missing": True, "skip_unchanged": True},
+        # Its feed lists DEMO-0007 again, with a bad price, to show that row's error.
+        "options": {"create_missing": True, "skip_unchanged": True,
+                    "duplicates": "last_wins"},
     },
     {
         "name": "Demo: marketplace prices (JSON lines)",

@@ -105,8 +105,10 @@ def _prepare(cli, catalog, rows) -> tuple[Any, list[str]]:
     """Load the catalog and the feed; the command that adds the profile."""
     _load_catalog(cli.db_url, catalog)
     cli.feed("crash.csv", HEADER, rows)
+    # The feed repeats keys on purpose: each row applies in feed order.
     profile = cli.profile_file(import_toml("Crash", "crash.csv", batch_size=BATCH,
-                                           create_missing=True))
+                                           create_missing=True)
+                               + 'duplicates = "last_wins"\n')
     return (cli, ["profile", "add", str(profile)])
 
 
@@ -234,8 +236,10 @@ def _prepare_shop(cli, shop_db, prefix: str, catalog, rows) -> tuple[Any, list[s
         Product(reference=ref, names={1: name}, price=Decimal(price), quantity=quantity)
         for ref, (name, price, quantity) in catalog.items()])
     cli.feed("crash.csv", HEADER, rows)
+    # The feed repeats keys on purpose: each row applies in feed order.
     profile = cli.profile_file(import_toml("Crash", "crash.csv", batch_size=BATCH,
-                                           create_missing=True))
+                                           create_missing=True)
+                               + 'duplicates = "last_wins"\n')
     return (cli, ["profile", "add", str(profile)])
 
 

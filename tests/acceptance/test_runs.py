@@ -93,3 +93,30 @@ def test_each_heartbeat_from_cron_works_one_batch(sb):
     second = sb("heartbeat")
     assert second.lines[0].startswith(
         "task 1: batch 1: items 1-100: 0 processed, 100 skipped, 0 error in "), str(second)
+
+
+def test_a_feed_under_its_limit_runs_with_force_and_a_rerun_works_what_failed(sb):
+    sb.feed("small.csv", HEADER, [["L-1", "One", "1.50", 1], ["L-2", "Two", "abc", 2],
+                                  ["L-1", "Again", "9.00", 9]])
+    text = import_toml("Small", "small.csv", create_missing=True) + "\n[limits]\nmin_rows = 5\n"
+    sb("profile", "add", str(sb.profile_file(text)))
+
+    refused = sb.fails("run", "Small", "--wait", code=1)
+    assert refused.lines[-1] == (
+        "task 1 error: safety limit: the feed has 3 rows, fewer than limits.min_rows (5); "
+        "nothing was changed (run it anyway to apply it)"), str(refused)
+    assert sb("catalog", "count").out.strip() == "0"
+
+    forced = sb("run", "Small", "--force", "--wait")
+    assert forced.lines == ["task 2 completed"], str(forced)
+    report = sb("task", "report", "2").csv()
+    assert report[1:] == [["1", "L-1", "processed", "created"],
+                          ["2", "L-2", "error", "price 'abc' is not a number"],
+                          ["3", "L-1", "error", "key L-1 also on row 1"]]
+
+    sb("profile", "edit", "Small", "--set", "mapping.price=title")  # a fix, of a sort
+    rerun = sb("task", "rerun", "2", "--errors", "--wait")
+    assert rerun.lines == ["task 3 completed"], str(rerun)
+    shown = sb("task", "show", "3", "--json").json()
+    assert shown["rerun_of"] == 2 and shown["progress"]["total"] == 2
+    assert sb.fails("task", "rerun", "99", code=1).err_lines == ["syncbeat: no task 99"]

@@ -395,7 +395,9 @@ def test_an_import_changes_the_catalog_and_reports_each_row(catalog_under_test, 
     write_csv(ctx, "a.csv", ["sku", "title", "net_price", "stock"], [
         ["A1", "", "1.50", "1"], ["A2", "", "2.00", "2"], ["N1", "New", "3.00", "3"],
         ["A2", "", "x", "2"], ["A1", "", "", "4"]])
-    profile = add_profile(ctx, import_profile(options={"create_missing": True}))
+    # Rows of one key, applied in feed order (a feed with duplicates = "last_wins").
+    profile = add_profile(ctx, import_profile(options={"create_missing": True,
+                                                       "duplicates": "last_wins"}))
     task_id = run_now(ctx, profile.id)
     drain(ctx)
     assert task_of(ctx, task_id).status is TaskStatus.COMPLETED
@@ -430,3 +432,61 @@ def test_an_export_writes_every_product_asked_for(catalog_under_test, ctx):
         {"sku": "A1", "price": Decimal("10.50"), "qty": 3},
         {"sku": "A3", "price": Decimal("7.25"), "qty": 9},
     ]
+
+
+# Products missing from a feed: the scope's products, and what a mode does to them.
+
+def test_scope_products_lists_a_scope_by_id_page_by_page(catalog_under_test, ctx):
+    from syncbeat.domain.missing import Scope
+
+    catalog = catalog_under_test.catalog
+    ids = create(ctx, catalog, product("ACME-1", quantity=3), product("OTHER-1"),
+                 product("ACME-2", name="Special", quantity=0), product("ACME-3", active=False))
+
+    def listed(scope, after_id=0, limit=10, match="reference"):
+        with read_tx(ctx.db) as conn:
+            return catalog.scope_products(conn, match=match, scope=scope,
+                                          fields=["quantity", "active"], after_id=after_id,
+                                          limit=limit)
+
+    acme = Scope(field="reference", prefix="ACME-")
+    found = listed(acme)
+    assert [p.id for p in found] == [ids[0], ids[2], ids[3]]
+    assert [(p.values["reference"], p.values["quantity"], p.values["active"])
+            for p in found] == [("ACME-1", 3, True), ("ACME-2", 0, True), ("ACME-3", 1, False)]
+    assert [p.id for p in listed(acme, limit=2)] == [ids[0], ids[2]]
+    assert [p.id for p in listed(acme, after_id=ids[2])] == [ids[3]]
+    assert [p.id for p in listed(Scope(field="name", equals="Special"))] == [ids[2]]
+    assert len(listed(None)) == 4
+    assert listed(None, match="ean13") == []  # no product has an ean13
+
+
+def test_apply_missing_zeroes_stock_or_disables_and_changes_nothing_twice(
+    catalog_under_test, ctx
+):
+    catalog = catalog_under_test.catalog
+    ids = create(ctx, catalog, product("A1", quantity=3), product("A2", quantity=4))
+    for _ in range(2):
+        with write_tx(ctx.db) as conn:
+            assert catalog.apply_missing(conn, "zero_stock", ids[:1], ctx.clock()) == {}
+            assert catalog.apply_missing(conn, "disable", ids[1:], ctx.clock()) == {}
+    found = fetch(ctx, catalog, "reference", ["A1", "A2"])
+    assert (found["A1"].values["quantity"], found["A1"].values["active"]) == (0, True)
+    assert (found["A2"].values["quantity"], found["A2"].values["active"]) == (4, False)
+
+
+def test_products_missing_from_a_feed_through_the_engine(catalog_under_test, ctx):
+    catalog = catalog_under_test.catalog
+    create(ctx, catalog, product("ACME-1", quantity=3), product("ACME-2", quantity=4),
+           product("OTHER-1", quantity=5))
+    write_csv(ctx, "a.csv", ["sku", "title", "net_price", "stock"], [["acme-1", "", "", "2"]]
+              if not catalog_under_test.fast_paths and not catalog_under_test.attributes
+              else [["ACME-1", "", "", "2"]])  # a shop compares keys without case
+    profile = add_profile(ctx, import_profile(options={"missing": "zero_stock"},
+                                              scope={"reference_prefix": "ACME-"}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    assert task_of(ctx, task_id).status is TaskStatus.COMPLETED
+    assert report(ctx, task_id)[1:] == [("ACME-2", "processed", "not in the feed: stock 4 -> 0")]
+    found = fetch(ctx, catalog, "reference", ["ACME-1", "ACME-2", "OTHER-1"])
+    assert [found[r].values["quantity"] for r in ("ACME-1", "ACME-2", "OTHER-1")] == [2, 0, 5]

@@ -24,6 +24,10 @@ from syncbeat.engine.heartbeat import Heartbeat
 HEADER = ["sku", "title", "net_price", "stock"]
 
 
+# These feeds repeat keys on purpose: each row applies in feed order.
+LAST_WINS = {"duplicates": "last_wins"}
+
+
 def report(ctx, task):
     return list(csv.DictReader(io.StringIO("".join(report_lines(ctx.db, task)))))
 
@@ -38,7 +42,7 @@ def test_import_changes_the_catalog_and_reports_every_row(ctx):
         ["", "No key", "1", "1"],  # no key
         ["A3", "A3 renamed", "7", "8"],  # quantity and name change
     ])
-    profile = add_profile(ctx, import_profile())
+    profile = add_profile(ctx, import_profile(options=LAST_WINS))
     task_id = run_now(ctx, profile.id)
     drain(ctx)
 
@@ -78,7 +82,7 @@ def test_create_missing_creates_products_once_even_when_a_key_repeats(ctx):
         ["N1", "First", "2.00", "1"],  # same new product again in the same batch
         ["N2", "Second", "3.00", "2"],
     ])
-    profile = add_profile(ctx, import_profile(options={"create_missing": True}))
+    profile = add_profile(ctx, import_profile(options={**LAST_WINS, "create_missing": True}))
     task_id = run_now(ctx, profile.id)
     drain(ctx)
 
@@ -163,7 +167,7 @@ def test_a_key_that_repeats_in_a_batch_compares_with_what_the_earlier_row_wrote(
         ["A2", "A2", "5.0", "5"],   # 5.0 is the stored 5.00: no change
         ["A2", "A2", "6.00", "5"],
     ])
-    profile = add_profile(ctx, import_profile(batch_size=10))
+    profile = add_profile(ctx, import_profile(batch_size=10, options=LAST_WINS))
     task_id = run_now(ctx, profile.id)
     drain(ctx)
 

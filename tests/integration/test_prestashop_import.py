@@ -142,6 +142,43 @@ def test_a_batch_the_shop_committed_and_the_store_did_not_is_recorded_not_applie
     catalog.engine.dispose()
 
 
+def test_products_missing_from_the_feed_on_a_shop(shop_db, ctx):
+    """zero_stock on a shop: a product the feed lists in other case is left, one whose stock
+    its combinations keep is that item's error, and delete is refused when the task gets
+    there (a shop's orders refer to its products)."""
+    shop_db.install("miss_", products=sample_products())
+    location = parse_catalog(shop_db.url("miss_"))
+    assert isinstance(location, PrestashopLocation)
+    ctx.catalog = catalog = PrestashopCatalog(location)
+    write_csv(ctx, "a.csv", ["sku", "stock"], [["cap-1", "3"]])
+    profile = add_profile(ctx, import_profile(mapping={"quantity": "stock"},
+                                              options={"missing": "zero_stock"}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.COMPLETED, task.message
+    rows = csv.DictReader(io.StringIO("".join(report_lines(ctx.db, task))))
+    report = [(r["key"], r["outcome"], r["detail"]) for r in rows]
+    assert report[0] == ("cap-1", "processed", "quantity: 0 -> 3")
+    assert report[1] == ("MUG-1", "processed", "not in the feed: stock 12 -> 0")
+    assert report[2][:2] == ("TEE-1", "error")
+    assert task.progress.as_dict() == {"total": 3, "pending": 0, "processed": 2,
+                                       "skipped": 0, "cancelled": 0, "error": 1}
+    found = catalog.fetch(None, "reference", ["MUG-1", "CAP-1"],  # type: ignore[arg-type]
+                          ["quantity"])
+    assert (found["MUG-1"].values["quantity"], found["CAP-1"].values["quantity"]) == (0, 3)
+
+    deleting = add_profile(ctx, import_profile(name="Deleting", mapping={"quantity": "stock"},
+                                               options={"missing": "delete"},
+                                               scope={"reference_prefix": "MUG"}))
+    task_id = run_now(ctx, deleting.id)
+    drain(ctx)
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.ERROR
+    assert task.message.startswith("products missing from the feed: options.missing: 'delete' "
+                                   "is not done on a PrestaShop shop")
+    assert catalog.fetch(None, "reference", ["MUG-1"], [])  # type: ignore[arg-type]
+    catalog.engine.dispose()
 def test_created_products_go_in_the_profiles_category_which_must_be_the_shops(shop_db, ctx):
     shop_db.install("cat_", products=sample_products())
     shop_db.execute("INSERT INTO cat_category_shop VALUES (7, 1, 0)")

@@ -52,7 +52,9 @@ def test_the_preview_gives_every_row_the_outcome_a_run_gives_it(ctx, match):
         ["X" * 300, "long", "1.00", "1"],  # a key no item can hold
         row("P1", "Renamed", "1.00", "5"),
     ])
-    data = import_profile(match={"feed": "sku", "catalog": match})
+    # keys repeat on purpose: each row applies in feed order
+    data = import_profile(match={"feed": "sku", "catalog": match},
+                          options={"duplicates": "last_wins"})
     preview = preview_import(ctx, parse_profile(data))
     assert preview.error is None
     shown = [(r.key or "", r.as_dict()["item_outcome"], r.detail) for r in preview.rows]

@@ -296,7 +296,7 @@ def test_the_rules_in_the_docs_are_valid():
     from pathlib import Path
 
     docs = (Path(__file__).parents[2] / "docs" / "profiles.md").read_text(encoding="utf-8")
-    section = docs.split("### Transforms", 1)[1].split("### Limits", 1)[0]
+    section = docs.split("### Transforms", 1)[1].split("\n### ", 1)[0]
     blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
     assert len(blocks) == 2
     for block in blocks:

@@ -9,6 +9,10 @@ built-in catalog answers them from the store's own database (a join with the que
 INSERT ... SELECT, SQL-built JSON); a catalog in another database (a PrestaShop shop in
 MariaDB) cannot join the store's tables and answers None: `PlainCatalog` does so.
 
+For the products an import's feed did not list (`[options] missing`), every catalog also
+lists the products of a scope (`scope_products`) and acts on those missing (`apply_missing`);
+a fifth fast path, `unlisted_products`, finds them with one anti-join with the items.
+
 Values are field values as the domain reads them (`domain.catalog_fields`): a price is a
 Decimal, a quantity an int, active a bool, text a str, a free attribute as stored in the bag.
 """
@@ -24,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.location import CatalogLocation
 from syncbeat.domain.catalog_fields import KnownFields
+from syncbeat.domain.missing import Scope
 
 Values = dict[str, Any]
 AMBIGUOUS = -1  # the product id `fetch` gives a key that several products share
@@ -240,6 +245,27 @@ class Catalog(Protocol):
         more fields than asked: the engine reads only `fields`)."""
         ...
 
+    # Products missing from the feed ([options] missing, [scope]): every catalog has these.
+
+    def scope_products(
+        self, conn: Connection, *, match: str, scope: Scope | None, fields: Sequence[str],
+        after_id: int, limit: int,
+    ) -> list[Product]:
+        """The next products after `after_id`, by id, at most `limit`, that `scope` holds
+        (None: every product) and that have a value of `match` (not empty); their values
+        hold `match` and `fields`. A scope field the catalog does not have raises
+        `MissingError`."""
+        ...
+
+    def apply_missing(
+        self, conn: Connection, mode: str, ids: Sequence[int], now: datetime
+    ) -> dict[int, str]:
+        """Do `mode` to these products: "zero_stock" sets quantity 0, "disable" sets active
+        false, "delete" removes them; a changed product's changed time becomes `now`. Doing
+        it again changes nothing more (a retried step may). Returns the products it left,
+        each with why (as `refusals` says it); a mode it does not do raises `MissingError`."""
+        ...
+
     # For people: the faces' lists and lookups.
 
     def browse(self, conn: Connection, *, search: str | None, limit: int, offset: int) -> Page:
@@ -251,6 +277,15 @@ class Catalog(Protocol):
         ...
 
     # The fast paths: None is "not for this call", and the engine uses the methods above.
+
+    def unlisted_products(
+        self, conn: Connection, task_id: int, *, match: str, scope: Scope | None,
+        fields: Sequence[str], limit: int,
+    ) -> list[Product] | None:
+        """The first `limit` products, by id, that `scope_products` would list and whose
+        `match` value is the key of no item of `task_id`: one anti-join with the items. Only
+        a catalog in the store's database can."""
+        ...
 
     def queued_with_products(
         self, conn: Connection, task_id: int, after: int, limit: int, match: str,
@@ -285,8 +320,20 @@ class Catalog(Protocol):
         ...
 
 
+class MissingError(ValueError):
+    """What a catalog cannot do for the products missing from a feed (a [scope] field it
+    cannot test, a mode it does not do); str(e) says why, naming the setting."""
+
+
 class PlainCatalog:
     """The fast paths of a catalog that has none: every one answers None."""
+
+    def unlisted_products(
+        self, conn: Connection, task_id: int, *, match: str, scope: Scope | None,
+        fields: Sequence[str], limit: int,
+    ) -> list[Product] | None:
+        """Not here: the engine walks `scope_products` and looks their keys up."""
+        return None
 
     def queued_with_products(
         self, conn: Connection, task_id: int, after: int, limit: int, match: str,

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from syncbeat.catalog import builtin_missing as missing
 from syncbeat.catalog.base import (
     AMBIGUOUS,
     ATTRIBUTE_BAG,
@@ -38,6 +39,7 @@ from syncbeat.catalog.base import (
 from syncbeat.catalog.location import BuiltinLocation, CatalogLocation
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import canonical_decimal
+from syncbeat.domain.missing import Scope
 from syncbeat.store.catalog_queries import count_products, get_product, list_products
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
@@ -294,6 +296,29 @@ class BuiltinCatalog:
         for name in attrs:
             bag[name] = values.get(ATTRIBUTE_PREFIX + name)
         return json.dumps(bag, ensure_ascii=False)
+
+    def scope_products(
+        self, conn: Connection, *, match: str, scope: Scope | None, fields: Sequence[str],
+        after_id: int, limit: int,
+    ) -> list[Product]:
+        """See `Catalog.scope_products`."""
+        return missing.scope_products(conn, match=match, scope=scope, fields=fields,
+                                      after_id=after_id, limit=limit)
+
+    def unlisted_products(
+        self, conn: Connection, task_id: int, *, match: str, scope: Scope | None,
+        fields: Sequence[str], limit: int,
+    ) -> list[Product] | None:
+        """See `Catalog.unlisted_products`."""
+        return missing.unlisted_products(conn, task_id, match=match, scope=scope,
+                                         fields=fields, limit=limit)
+
+    def apply_missing(
+        self, conn: Connection, mode: str, ids: Sequence[int], now: datetime
+    ) -> dict[int, str]:
+        """See `Catalog.apply_missing`: every product is changed."""
+        missing.apply_missing(conn, mode, ids, now)
+        return {}
 
     def export_ids(
         self, conn: Connection, *, active: bool | None, changed_since: datetime | None,

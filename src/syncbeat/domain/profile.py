@@ -9,6 +9,7 @@ from typing import Any
 
 from syncbeat.domain.catalog_fields import BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import ConversionError, to_bool
+from syncbeat.domain.missing import MISSING_MODES, Scope
 from syncbeat.domain.schedule import ScheduleError, check_cron, zone
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.domain.transforms import Rule, columns_of, parse_rule
@@ -54,6 +55,12 @@ class Profile:
     mapping: Mapping[str, str | Rule] = field(default_factory=dict)
     create_missing: bool = False
     skip_unchanged: bool = True
+    duplicates: str = "error"  # a key met again in one feed: "error" (later rows) | "last_wins"
+    missing: str = "leave"  # catalog products the feed did not list: `domain.missing` modes
+    scope: Scope | None = None  # the products the feed speaks for (None: all)
+    # safety limits, checked once the whole feed is queued and before anything is applied
+    min_rows: int | None = None
+    max_drop_percent: int | None = None  # fewer rows than the last completed run, in percent
     category: int | None = None  # where new products go (a catalog with categories)
     # export
     filter_active: bool | None = None
@@ -90,6 +97,15 @@ class Profile:
                 "create_missing": self.create_missing,
                 "skip_unchanged": self.skip_unchanged,
             }
+            if self.duplicates != "error":
+                data["options"]["duplicates"] = self.duplicates
+            if self.missing != "leave":
+                data["options"]["missing"] = self.missing
+            if self.scope is not None:
+                data["scope"] = self.scope.as_dict()
+            limits = {"min_rows": self.min_rows, "max_drop_percent": self.max_drop_percent}
+            if any(value is not None for value in limits.values()):
+                data["limits"] = {k: v for k, v in limits.items() if v is not None}
             if self.category is not None:
                 data["options"]["category"] = self.category
         else:
@@ -101,6 +117,11 @@ class Profile:
             if self.destination:
                 data["destination"] = {"location": self.destination}
         return data
+
+    @property
+    def has_limits(self) -> bool:
+        """Does an import of this profile wait for its whole feed before applying it?"""
+        return self.min_rows is not None or self.max_drop_percent is not None
 
     @property
     def feed_fields(self) -> list[str]:
@@ -119,7 +140,8 @@ def feed_fields(match_feed: str, mapping: Mapping[str, Any]) -> list[str]:
 
 
 _TOP = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "id"}
-_IMPORT_SECTIONS = {"source", "match", "mapping", "options"}
+_IMPORT_SECTIONS = {"source", "match", "mapping", "options", "limits", "scope"}
+DUPLICATES = ("error", "last_wins")
 _EXPORT_SECTIONS = {"filter", "fields", "destination"}
 _SOURCE_KEYS = {
     "location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet",
@@ -277,17 +299,82 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
     if not mapping and not c.errors:
         c.add("mapping", "maps no field: add at least one 'catalog field = feed field' line")
     options = c.table(data, "options")
-    c.unknown(options, {"create_missing", "skip_unchanged", "category"}, "options.")
+    c.unknown(options, {"create_missing", "skip_unchanged", "category", "duplicates",
+                        "missing"}, "options.")
     category = _category(c, options.get("category"))
     create_missing = c.flag(options, "create_missing", "options.create_missing", False)
     if create_missing and match_catalog == "id":
         c.add("options.create_missing", "cannot create products matched by id")
+    duplicates = c.text(options, "duplicates", "options.duplicates", required=False) or "error"
+    if duplicates not in DUPLICATES:
+        c.add("options.duplicates", f"'{duplicates}' is not one of {', '.join(DUPLICATES)}")
+        duplicates = "error"
+    missing = c.text(options, "missing", "options.missing", required=False) or "leave"
+    if missing not in MISSING_MODES:
+        c.add("options.missing", f"'{missing}' is not one of {', '.join(MISSING_MODES)}")
+        missing = "leave"
+    if missing != "leave" and match_catalog == "id":
+        c.add("options.missing", "needs products matched by reference or ean13, not by id")
+    scope = _scope(c, c.table(data, "scope"))
+    limits = c.table(data, "limits")
+    c.unknown(limits, {"min_rows", "max_drop_percent"}, "limits.")
     return Profile(
         **common, source=source, match_feed=match_feed, match_catalog=match_catalog,
         mapping=mapping, create_missing=create_missing,
         skip_unchanged=c.flag(options, "skip_unchanged", "options.skip_unchanged", True),
+        duplicates=duplicates, missing=missing, scope=scope,
+        min_rows=_whole(c, limits, "min_rows", 1, 10**9),
+        max_drop_percent=_whole(c, limits, "max_drop_percent", 1, 100),
         category=category,
     )
+
+
+def _scope(c: _Collector, data: Mapping[str, Any]) -> Scope | None:
+    """[scope]: field with prefix or equals; `NAME_prefix = "..."` is field NAME's prefix."""
+    if not data:
+        return None
+    values = dict(data)
+    shorthand = [k for k in values if k.endswith("_prefix")]
+    for key in shorthand:
+        if "field" in values or "prefix" in values:
+            c.add(f"scope.{key}", "give either NAME_prefix or field and prefix, not both")
+            return None
+        values["field"], values["prefix"] = key.removesuffix("_prefix"), values.pop(key)
+    c.unknown(values, {"field", "prefix", "equals"}, "scope.")
+    field = c.text(values, "field", "scope.field", required=False) or "reference"
+    tests = {}
+    for key in ("prefix", "equals"):
+        value = values.get(key)
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            if value is not None:
+                c.add(f"scope.{key}", f"must be text, not {value!r}")
+            continue
+        if str(value) == "":
+            c.add(f"scope.{key}", "must not be empty")
+            continue
+        tests[key] = str(value)
+    if len(tests) != 1:
+        c.add("scope", "give exactly one of prefix and equals (for example "
+                       'supplier_reference_prefix = "ACME-", or field = "name", equals = "X")')
+        return None
+    return Scope(field=field, **tests)
+
+
+def _whole(c: _Collector, data: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
+    """An optional whole number between `low` and `high` (a blank form field is none)."""
+    value = data.get(key)
+    where = f"limits.{key}"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | Decimal) or value != int(value):
+        c.add(where, f"must be a whole number, not {value!r}")
+        return None
+    if not low <= int(value) <= high:
+        c.add(where, f"must be between {low:,} and {high:,}, not {value}")
+        return None
+    return int(value)
 
 
 def _category(c: _Collector, value: Any) -> int | None:
@@ -321,6 +408,9 @@ def field_problems(profile: Profile, known: KnownFields) -> list[tuple[str, str]
             elif name in known.read_only:
                 problems.append((where, f"{name} is read only in {known.catalog}: it cannot "
                                  "be imported"))
+        if profile.scope is not None and not known.has(profile.scope.field):
+            problems.append(("scope.field", f"no such catalog field in {known.catalog} (use "
+                             f"one of {known.listed()})"))
         allowed = known.writes_by_match.get(profile.match_catalog)
         for name in profile.mapping:
             if allowed is not None and known.has(name) and name not in known.read_only \

@@ -110,7 +110,20 @@ class Task:
             "finished_at": iso(self.finished_at),
             "duration_seconds": round(duration.total_seconds(), 3) if duration else None,
             "message": self.message,
+            "rerun_of": self.rerun_of,
+            "failed_limit": self.failed_limit,
         }
+
+    @property
+    def rerun_of(self) -> int | None:
+        """The task whose failed items this task re-runs, if it is a re-run."""
+        value = (self.spec or {}).get("_rerun_of")
+        return int(value) if value else None
+
+    @property
+    def failed_limit(self) -> bool:
+        """Did it end in error on a safety limit (so it may be run anyway)?"""
+        return bool((self.spec or {}).get("_failed_limit"))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

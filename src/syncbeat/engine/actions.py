@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from syncbeat.domain.limits import FORCE_FLAG
 from syncbeat.domain.statuses import ACTIVE_STATUSES, TaskStatus
 from syncbeat.engine.context import Context
 from syncbeat.engine.recording import record_kept
@@ -22,17 +23,20 @@ class ActionError(Exception):
         self.code = code
 
 
-def run_now(ctx: Context, profile_ref: int | str) -> int:
-    """A pending task of the profile, due now; the heartbeat starts it."""
+def run_now(ctx: Context, profile_ref: int | str, *, force: bool = False) -> int:
+    """A pending task of the profile, due now; the heartbeat starts it. `force` runs it
+    whatever its safety limits say ("run anyway")."""
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
         profile = get_profile(conn, profile_ref)
         if profile is None:
             raise ActionError(f"no profile '{profile_ref}'", 404)
-        task_id = create_task(conn, profile, scheduled_at=now, trigger="manual", now=now)
+        task_id = create_task(conn, profile, scheduled_at=now, trigger="manual", now=now,
+                              flags={FORCE_FLAG: True} if force else None)
         if task_id is None:
             raise ActionError("a task of this profile was just created; try again", 409)
-        add_log(conn, task_id, now, "run now: queued by a user")
+        add_log(conn, task_id, now, "run now: queued by a user" + (
+            ", to run anyway whatever its safety limits say" if force else ""))
     return task_id
 
 

@@ -175,8 +175,9 @@ def _end_line(task: Task, message: str | None, now: datetime) -> str:
 
 
 def _drop_snapshot(ctx: Context, task: Task) -> None:
-    # The snapshot served resuming after a crash; a completed task needs it no more.
+    # The snapshot served resuming after a crash; a completed task needs it no more, unless
+    # some of its items failed: re-running them reads it again (it goes with the task).
     name = (task.spec or {}).get("_snapshot")
-    if name:
+    if name and not (task.progress.errors or task.progress.cancelled):
         (ctx.task_dir(task.id) / name).unlink(missing_ok=True)
     (ctx.task_dir(task.id) / "export.parts").unlink(missing_ok=True)

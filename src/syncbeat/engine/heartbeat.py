@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from syncbeat.domain.limits import FORCE_FLAG
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.background import Queuer
@@ -16,6 +17,7 @@ from syncbeat.engine.batch import run_batch
 from syncbeat.engine.context import Context
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.finish import finish_task
+from syncbeat.engine.missing import acts_on_missing, missing_step
 from syncbeat.engine.queueing import forget_reader, queue_some, queue_step
 from syncbeat.engine.scheduling import schedule
 from syncbeat.engine.start import start_due
@@ -127,10 +129,12 @@ class Heartbeat:
                 return queue_step(ctx, task, ctx.clock(), deadline, lease)
             if not self.queuer.alive(task.id):
                 return self._queue(self.queuer, task, deadline, lease)
-            if task.progress.pending <= 0:
+            if task.progress.pending <= 0 or waits_for_whole_feed(task):
                 return None
         if task.progress.pending > 0:
             return run_batch(ctx, task, lease)
+        if acts_on_missing(task):
+            return missing_step(ctx, task, lease)
         return finish_task(ctx, task, lease)
 
     def _queue(self, queuer: Queuer, task: Task, deadline: float, lease: timedelta
@@ -176,6 +180,13 @@ class Heartbeat:
             with write_tx(ctx.db) as conn:
                 record_heartbeat(conn, ctx.clock(), {"worker": ctx.owner,
                                                      "worked": report.worked})
+
+
+def waits_for_whole_feed(task: Task) -> bool:
+    """Is the task an import whose safety limits need its whole feed counted before a batch
+    may apply anything? (A one-shot tick queues a feed whole before any batch anyway.)"""
+    spec = task.spec or {}
+    return bool(spec.get("limits")) and not spec.get("_rerun_of") and not spec.get(FORCE_FLAG)
 
 
 def has_work(ctx: Context, now: object) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,17 +14,28 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.base import INPUT
+from syncbeat.domain.limits import FORCE_FLAG, LIMIT_FLAG, broken_limit
 from syncbeat.domain.profile import feed_fields
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.codec import encode
 from syncbeat.engine.context import Context
+from syncbeat.engine.rerun import RERUN_OF, only_failed, wanted_seqs
+from syncbeat.engine.seen import Seen, SeenKeys
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.items import ItemRow, insert_items, read_batch
 from syncbeat.store.logs import add_log
-from syncbeat.store.tasks import add_queued, claim, get_task, mark_queued, move_task
+from syncbeat.store.tasks import (
+    add_queued,
+    claim,
+    get_task,
+    last_feed_rows,
+    mark_queued,
+    move_task,
+    update_task,
+)
 
 MAX_KEY = 200  # the items table's key column
 CHUNK = 20_000  # rows per write transaction: tens of milliseconds, so other writers barely wait
@@ -42,10 +55,15 @@ class _Open:
     position: int  # items queued from it so far
     reader: Any = None
     last_id: int = 0  # exports: the last product id queued
+    # imports whose later rows of a key are errors: each key read so far, with its row
+    seen: SeenKeys | None = None
+    keys_marked: bool = False  # by the records' own reader (a re-run's `only_failed`)
 
     def close(self) -> None:
         if self.reader is not None:
             self.reader.close()
+        if self.seen is not None:
+            self.seen.close()
 
 
 def queue_step(ctx: Context, task: Task, now: datetime, deadline: float, lease: timedelta) -> str:
@@ -129,10 +147,26 @@ def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
         fields = feed_fields(spec["match"]["feed"], spec["mapping"])
         reader = open_feed(ctx.task_dir(task.id) / spec["_snapshot"], feed_spec(spec), fields)
         rows = reader.records()
-        # After a crash (or in another process) the feed is read again and the queued rows
-        # skipped: the snapshot never changes, so the same rows get the same seq numbers.
-        next(itertools.islice(rows, skip, skip), None)
-        opened = _Open(rows=rows, position=skip, reader=reader)
+        last_wins = spec.get("options", {}).get("duplicates") == "last_wins"
+        # A file of its own per process: a worker and its queueing process never share one.
+        seen = None if last_wins else SeenKeys(
+            ctx.task_dir(task.id) / f"seen-{os.getpid()}-{uuid.uuid4().hex[:8]}.sqlite")
+        opened = _Open(rows=rows, position=skip, reader=reader, seen=seen)
+        try:
+            if spec.get(RERUN_OF):
+                opened.rows = only_failed(rows, wanted_seqs(ctx, spec), seen)
+                opened.keys_marked = True
+            # After a crash (or in another process) the feed is read again and the queued
+            # rows skipped: the snapshot never changes, so the same rows get the same seqs.
+            if opened.seen is None or opened.keys_marked:
+                next(itertools.islice(opened.rows, skip, skip), None)
+            else:
+                for start in range(0, skip, CHUNK):  # recording the keys they had
+                    item_rows(itertools.islice(opened.rows, min(CHUNK, skip - start)), start,
+                              opened.seen)
+        except BaseException:
+            opened.close()
+            raise
     else:
         opened = _Open(rows=iter(()), position=skip, last_id=_last_queued_id(ctx, task))
     ctx.readers[task.id] = opened
@@ -140,17 +174,22 @@ def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
 
 
 def _import_rows(source: _Open, total: int) -> tuple[list[ItemRow], int, int]:
-    return item_rows(itertools.islice(source.rows, CHUNK), total)
+    return item_rows(itertools.islice(source.rows, CHUNK), total,
+                     None if source.keys_marked else source.seen)
 
 
-def item_rows(records: Iterable[Any], total: int) -> tuple[list[ItemRow], int, int]:
+def item_rows(
+    records: Iterable[Any], total: int, seen: Seen | None = None
+) -> tuple[list[ItemRow], int, int]:
     """Feed records as items (seq from `total` + 1): pending with their input, or error with
     why they cannot be used; and how many are pending, how many error. The preview queues
-    its rows with it too."""
+    its rows with it too. With `seen` (the keys met so far), a key met again is an error of
+    the later row."""
     rows: list[ItemRow] = []
     errors = 0
     dumps = encode
     seq = total
+    keyed: list[tuple[str, int]] = []
     for record in records:
         seq += 1
         if isinstance(record, RowError):
@@ -171,6 +210,14 @@ def item_rows(records: Iterable[Any], total: int) -> tuple[list[ItemRow], int, i
             errors += 1
             continue
         rows.append((seq, key, stored, _PENDING, None))
+        if seen is not None:
+            keyed.append((key, seq))
+    if keyed and seen is not None:
+        for again, first in seen.first_rows(keyed).items():
+            at = again - total - 1
+            key = rows[at][1]
+            rows[at] = (again, key, rows[at][2], _ERROR, f"key {key} also on row {first:,}")
+            errors += 1
     return rows, len(rows) - errors, errors
 
 
@@ -238,7 +285,34 @@ def _queued_all(ctx: Context, task: Task, now: datetime, total: int, lease: time
         unread_text = f" ({unread:,} could not be read)" if unread else ""
         add_log(conn, task.id, now,
                 f"queued {total:,} items{unread_text} in {fresh.queue_seconds:.2f} s")
+        refused = _check_limits(conn, fresh, now)
+    if refused:
+        return f"task {task.id} error: {refused}"
     return f"task {task.id}: queued {total:,} items"
+
+
+def _check_limits(conn: Connection, task: Task, now: datetime) -> str | None:
+    """Record the feed's row count; put the task in error (nothing applied yet: a task with
+    limits works no batch before it is queued whole) when it breaks a safety limit."""
+    spec = dict(task.spec or {})
+    if task.kind is not TaskKind.IMPORT or spec.get(RERUN_OF):
+        return None
+    spec["_feed_rows"] = task.progress.total
+    limits = spec.get("limits") or {}
+    reason = None
+    if limits and not spec.get(FORCE_FLAG) and task.profile_id is not None:
+        reason = broken_limit(
+            task.progress.total, last_feed_rows(conn, task.profile_id, task.id),
+            min_rows=limits.get("min_rows"), max_drop_percent=limits.get("max_drop_percent"),
+        )
+    if reason is None:
+        update_task(conn, task.id, spec=spec)
+        return None
+    spec[LIMIT_FLAG] = True
+    reason = f"safety limit: {reason}; nothing was changed (run it anyway to apply it)"
+    if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=reason, spec=spec):
+        add_log(conn, task.id, now, f"error: {reason}", "error")
+    return reason
 
 
 def _broken(ctx: Context, task: Task, now: datetime, exc: FeedError) -> str:

@@ -7,10 +7,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from syncbeat.domain.profile import Profile, field_problems
+from syncbeat.domain.profile import Profile, feed_fields, field_problems
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
+from syncbeat.engine.rerun import RERUN_OF, reuse_snapshot
 from syncbeat.feeds import FeedError, FeedSpec, open_feed, snapshot
 from syncbeat.feeds.urls import shown_url
 from syncbeat.store.db import read_tx, write_tx
@@ -65,12 +66,18 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
                      f"{said}")
     spec: dict[str, Any] = profile.to_dict()
     spec["id"] = profile.id
+    # What the task was created with ("run anyway", "re-run what failed") stays with it.
+    spec.update({k: v for k, v in (task.spec or {}).items() if k.startswith("_")})
     spec["_run"] = uuid.uuid4().hex  # this run: what a catalog keeps is keyed by it
     spec["_catalog"] = ctx.catalog.location.shown  # every batch works on this catalog
     first_line: str
     if profile.kind is TaskKind.IMPORT:
         try:
-            spec["_snapshot"], first_line = _open_source(ctx, task, profile)
+            if spec.get(RERUN_OF):
+                spec["_snapshot"], first_line = reuse_snapshot(ctx, task, spec)
+                _check_opens(ctx, task, spec)
+            else:
+                spec["_snapshot"], first_line = _open_source(ctx, task, profile)
         except FeedError as exc:
             return _fail(ctx, task, now, TaskStatus.ERROR, str(exc))
         except Exception as exc:  # a reader's own fault must not leave the task pending forever
@@ -137,6 +144,16 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
         f"{profile.source.format}), batch size {profile.batch_size}"
     )
     return name, line
+
+
+def _check_opens(ctx: Context, task: Task, spec: dict[str, Any]) -> None:
+    path = ctx.task_dir(task.id) / spec["_snapshot"]
+    try:
+        with open_feed(path, feed_spec(spec), feed_fields(spec["match"]["feed"], spec["mapping"])):
+            pass
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _size(n: int) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any, TypeAlias
 
-from syncbeat.feeds.errors import RowError
+from syncbeat.feeds.errors import FeedError, RowError
 
 FORMATS = ("csv", "json", "jsonl", "xml", "xlsx")
 
@@ -77,3 +77,17 @@ class FileFeedReader(FeedReader):
 
     def _records(self) -> Iterator[Record]:
         raise NotImplementedError
+
+
+def column_positions(columns: Sequence[str], fields: Sequence[str]) -> dict[str, int]:
+    """Each column name's position; a FeedError when a column the profile reads is named
+    twice (which of the two is meant cannot be guessed)."""
+    position: dict[str, int] = {}
+    for index, name in enumerate(columns):
+        if name in position and name in fields:
+            raise FeedError(
+                f"the feed has two columns named {name!r} (columns {position[name] + 1} and "
+                f"{index + 1}): rename one, so the profile reads the one it means"
+            )
+        position.setdefault(name, index)
+    return position

@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import IO, Any
 
 from syncbeat.feeds import limits
-from syncbeat.feeds.base import FeedReader, FeedSpec, Record, Values
+from syncbeat.feeds.base import FeedReader, FeedSpec, Record, Values, column_positions
 from syncbeat.feeds.csvquotes import line_breaks, runaway
 from syncbeat.feeds.errors import FeedError, RowError
 from syncbeat.feeds.textio import EncodingError, codec_name, decode_error
@@ -280,9 +280,7 @@ def _picker(
     columns: list[str], fields: Sequence[str], delimiter: str
 ) -> tuple[Callable[[list[str]], Values], int]:
     """An itemgetter for `fields` (always returning a tuple) and the key field's position."""
-    position: dict[str, int] = {}
-    for index, name in enumerate(columns):
-        position.setdefault(name, index)  # with duplicate names, the first column wins
+    position = column_positions(columns, fields)
     missing = [field for field in fields if field not in position]
     if missing:
         names = ", ".join(repr(field) for field in missing)

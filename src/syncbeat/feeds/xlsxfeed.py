@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils.exceptions import InvalidFileException
 
 from syncbeat.feeds import limits
-from syncbeat.feeds.base import FeedReader, FeedSpec, Record
+from syncbeat.feeds.base import FeedReader, FeedSpec, Record, column_positions
 from syncbeat.feeds.errors import FeedError, RowError
 
 _ERRORS = frozenset(ERROR_CODES)
@@ -130,9 +130,7 @@ class XlsxFeed(FeedReader):
 
 
 def _indexes(columns: list[str], fields: Sequence[str]) -> list[int]:
-    position: dict[str, int] = {}
-    for index, name in enumerate(columns):
-        position.setdefault(name, index)
+    position = column_positions(columns, fields)
     missing = [field for field in fields if field not in position]
     if missing:
         noun = "column" if len(missing) == 1 else "columns"

@@ -200,3 +200,36 @@ def item_rows_after(
         (task_id, after, limit),
     )
     return list(cur.fetchall())
+
+
+def failed_seqs(conn: Connection, task_id: int, *, cancelled: bool) -> list[int]:
+    """The numbers of a final task's items that ended in error (and, with `cancelled`,
+    those cancelled: a final task's pending items are), in feed order."""
+    outcomes = [int(ItemOutcome.ERROR)]
+    if cancelled:
+        outcomes += [int(ItemOutcome.CANCELLED), int(ItemOutcome.PENDING)]
+    query = (
+        sa.select(items.c.seq)
+        .where(items.c.task_id == task_id, items.c.outcome.in_(outcomes))
+        .order_by(items.c.seq)
+    )
+    return [int(seq) for seq in conn.execute(query).scalars()]
+
+
+def keyless_rows(conn: Connection, task_id: int, last_seq: int) -> int:
+    """How many of a task's first `last_seq` items have no key (a row without one, or one
+    that could not be read)."""
+    query = sa.select(sa.func.count()).select_from(items).where(
+        items.c.task_id == task_id, items.c.seq <= last_seq, items.c.key.is_(None))
+    return int(conn.execute(query).scalar_one())
+
+
+def item_keys(conn: Connection, task_id: int, after: int, limit: int) -> list[tuple[int, str]]:
+    """A page of a task's (seq, key) after seq `after`, keys only (no key: left out)."""
+    query = (
+        sa.select(items.c.seq, items.c.key)
+        .where(items.c.task_id == task_id, items.c.seq > after)
+        .order_by(items.c.seq)
+        .limit(limit)
+    )
+    return [(int(seq), str(key)) for seq, key in conn.execute(query) if key is not None]

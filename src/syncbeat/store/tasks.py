@@ -20,13 +20,15 @@ _FINAL_WITH_CANCEL = (TaskStatus.KILLED, TaskStatus.ERROR)
 
 
 def create_task(
-    conn: Connection, profile: Profile, *, scheduled_at: datetime, trigger: str, now: datetime
+    conn: Connection, profile: Profile, *, scheduled_at: datetime, trigger: str, now: datetime,
+    flags: dict[str, Any] | None = None,
 ) -> int | None:
-    """A pending task for `profile` at `scheduled_at`; None if that occurrence exists already."""
+    """A pending task for `profile` at `scheduled_at`; None if that occurrence exists already.
+    `flags` ("_force", "_rerun_of", ...) join the spec the task gets when it starts."""
     values = dict(
         profile_id=profile.id, profile_name=profile.name, kind=str(profile.kind),
         status=str(TaskStatus.PENDING), trigger=trigger, scheduled_at=scheduled_at,
-        created_at=now,
+        created_at=now, spec=flags or None,
     )
     nested = conn.begin_nested()
     try:
@@ -341,6 +343,27 @@ def last_completed_export(conn: Connection, profile_id: int) -> Task | None:
     return Task.from_row(row) if row else None
 
 
+def last_feed_rows(conn: Connection, profile_id: int, before_task: int) -> int | None:
+    """How many feed rows the profile's newest completed full import (not a re-run) queued,
+    or None when it has none: what a safety limit compares a new feed with."""
+    query = (
+        sa.select(tasks.c.total, tasks.c.spec)
+        .where(
+            tasks.c.profile_id == profile_id,
+            tasks.c.kind == str(TaskKind.IMPORT),
+            tasks.c.status == str(TaskStatus.COMPLETED),
+            tasks.c.id != before_task,
+        )
+        .order_by(tasks.c.finished_at.desc(), tasks.c.id.desc())
+        .limit(50)
+    )
+    for row in conn.execute(query):
+        spec = row.spec or {}
+        if not spec.get("_rerun_of"):
+            return int(spec.get("_feed_rows", row.total))
+    return None
+
+
 def last_task_of_profiles(conn: Connection) -> dict[int, Task]:
     """Each profile's newest task, for the profiles list."""
     newest = (
@@ -420,3 +443,21 @@ def note_failure(conn: Connection, task_id: int) -> int:
     )
     value = conn.execute(sa.select(tasks.c.failures).where(tasks.c.id == task_id)).scalar()
     return int(value or 0)
+
+
+def add_worked(
+    conn: Connection, task_id: int, *, expected_total: int, processed: int, skipped: int,
+    errors: int, seconds: float,
+) -> bool:
+    """Count items queued already worked (products missing from the feed), if nobody else
+    added items since `expected_total` and the task still runs; False if not."""
+    result = conn.execute(
+        sa.update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.total == expected_total,
+               tasks.c.status == str(TaskStatus.RUNNING))
+        .values(total=tasks.c.total + processed + skipped + errors,
+                processed=tasks.c.processed + processed, skipped=tasks.c.skipped + skipped,
+                errors=tasks.c.errors + errors,
+                work_seconds=tasks.c.work_seconds + seconds, failures=0)
+    )
+    return result.rowcount == 1

@@ -37,6 +37,7 @@ EXAMPLE = {
                           "steps": [{"multiply": 1.35}, {"add": 0.5}, {"round": "0.99"}]},
                 "quantity": "stock"},
     "options": {"create_missing": False, "skip_unchanged": True},
+    "limits": {"min_rows": 100, "max_drop_percent": 30},
 }
 _TEXT = {"type": "string", "minLength": 1}
 _NAMES = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -92,7 +93,35 @@ PROFILE_SCHEMA: dict[str, Any] = {
                     "properties": {"create_missing": _FLAG, "skip_unchanged": _FLAG,
                                    "category": {"type": "integer", "minimum": 1,
                                                 "description": "a PrestaShop shop's category "
-                                                "for created products (default: its home)"}}},
+                                                "for created products (default: its home)"},
+                                   "missing": {
+                                       "enum": ["leave", "zero_stock", "disable", "delete"],
+                                       "description": "catalog products of the scope that "
+                                                      "the feed did not list, when the "
+                                                      "import completes"},
+                                   "duplicates": {
+                                       "enum": ["error", "last_wins"],
+                                       "description": "a key met again in one feed: its "
+                                                      "later rows are errors (default), or "
+                                                      "each row applies in feed order"}}},
+        "scope": {"type": "object",
+                  "description": "import only: the catalog products the feed speaks for "
+                                 "(options.missing acts on these only); a field with prefix "
+                                 "or equals, or NAME_prefix, e.g. "
+                                 '{"supplier_reference_prefix": "ACME-"}',
+                  "properties": {"field": _TEXT, "prefix": _TEXT, "equals": _TEXT},
+                  "additionalProperties": {"type": "string"}},
+        "limits": {"type": "object", "additionalProperties": False,
+                   "description": "import only: safety limits, checked once the whole feed "
+                                  "is read and before anything is changed",
+                   "properties": {
+                       "min_rows": {"type": "integer", "minimum": 1,
+                                    "description": "the feed must have at least this many "
+                                                   "rows"},
+                       "max_drop_percent": {"type": "integer", "minimum": 1, "maximum": 100,
+                                            "description": "at most this many percent fewer "
+                                                           "rows than the profile's last "
+                                                           "completed run"}}},
         "filter": {"type": "object", "description": "export only",
                    "properties": {"active": _FLAG, "changed_since_last_export": _FLAG}},
         "fields": {**_NAMES, "description": "export only: output field = catalog field"},
@@ -209,10 +238,14 @@ def disable(request: Request, ref: ProfileRef) -> dict[str, Any]:
 
 @router.post("/profiles/{ref}/run", status_code=201, summary="Run a profile now",
              responses={**ERRORS, **responses(409, _409="A task of it was just created")})
-def run(request: Request, ref: ProfileRef) -> dict[str, Any]:
+def run(
+    request: Request, ref: ProfileRef,
+    force: Annotated[bool, Query(description="Run it anyway, whatever its safety limits "
+                                             "say")] = False,
+) -> dict[str, Any]:
     """A pending task, due now: the next heartbeat starts it."""
     ctx = context(request)
-    task_id = run_now(ctx, profile_or_404(ctx, ref).id or 0)
+    task_id = run_now(ctx, profile_or_404(ctx, ref).id or 0, force=force)
     return {"task": task_json(task_or_404(ctx, task_id), ctx.clock())}
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from syncbeat.domain.ids import MAX_ID, parse_id
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.engine.actions import delete_task, kill_task
+from syncbeat.engine.rerun import rerun_failed
 from syncbeat.store.db import read_tx
 from syncbeat.store.items import list_items
 from syncbeat.store.tasks import SORTABLE
@@ -98,6 +99,21 @@ def kill(request: Request, task_id: TaskId) -> dict[str, Any]:
     result = kill_task(ctx, task_id_or_404(task_id), by="a user (API)")
     return {"task": task_json(task_or_404(ctx, task_id), ctx.clock()),
             "cancelled": result.cancelled}
+
+
+@router.post("/{task_id}/rerun", status_code=201,
+             summary="Re-run the items of an ended import that failed", responses=CHANGE_ERRORS)
+def rerun(
+    request: Request, task_id: TaskId,
+    errors_only: Annotated[bool, Query(description="Only the items in error, not the "
+                                                   "cancelled ones")] = False,
+) -> dict[str, Any]:
+    """A new task of the same profile, working only the items of this task that ended in
+    error (or were cancelled), read again from the same copy of the feed; its `rerun_of`
+    names this task. 409 if this task is active, has no such items, or kept no feed."""
+    ctx = context(request)
+    new_id = rerun_failed(ctx, task_id_or_404(task_id), errors_only=errors_only)
+    return {"task": task_json(task_or_404(ctx, new_id), ctx.clock())}
 
 
 @router.delete("/{task_id}", status_code=204, summary="Delete a task",

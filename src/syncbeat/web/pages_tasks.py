@@ -16,6 +16,7 @@ from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.codec import decode
 from syncbeat.engine.context import Context
+from syncbeat.engine.rerun import rerun_failed
 from syncbeat.store.db import read_tx
 from syncbeat.store.items import list_items
 from syncbeat.store.logs import tail_log
@@ -135,14 +136,28 @@ def delete_many(request: Request, who: User, form: Form) -> Response:
     return go(request, _back(form, "/tasks"), f"{gone} task{'s' if gone != 1 else ''} deleted")
 
 
+@router.post("/tasks/{task_id}/rerun")
+def rerun(request: Request, who: User, form: Form, task_id: str) -> Response:
+    """Re-run the items of an ended import that failed (errors only, if asked)."""
+    back = _back(form, f"/tasks/{task_id}")
+    try:
+        new_id = rerun_failed(context(request), task_id_or_404(task_id),
+                              errors_only=form.get("errors_only") == "1")
+    except ActionError as exc:
+        return go(request, back, str(exc))
+    return go(request, f"/tasks/{new_id}", f"task {new_id} created: it re-runs what failed in "
+                                           f"task {task_id}, from the next heartbeat")
+
+
 @router.post("/run")
 def run(request: Request, who: User, form: Form) -> Response:
-    """Run a profile now (from the Task Manager or the Profiles tab)."""
+    """Run a profile now (from the Task Manager or the Profiles tab); "Run anyway" on a task
+    refused by a safety limit posts force=1."""
     ref = str(form.get("profile") or "")
     if not ref:
         return go(request, _back(form, "/tasks"), "choose a profile to run")
     try:
-        task_id = run_now(context(request), ref)
+        task_id = run_now(context(request), ref, force=form.get("force") == "1")
     except ActionError as exc:
         return go(request, _back(form, "/tasks"), str(exc))
     return go(request, _back(form, "/tasks"), f"task {task_id} created: it starts at the "

@@ -29,6 +29,7 @@ from syncbeat.engine.process import (
 )
 from syncbeat.engine.profiles import check_profile_reach
 from syncbeat.engine.queueing import item_rows
+from syncbeat.engine.seen import SeenInMemory
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
 from syncbeat.feeds.sources import head
@@ -102,7 +103,8 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
                                               "source hold no whole row: the preview reads no "
                                               "further (a task reads the whole feed)")
     plan = ImportPlan.from_spec(spec, ctx.catalog.known)
-    return Preview(columns=columns, rows=_compare(ctx, plan, columns, records),
+    return Preview(columns=columns, rows=_compare(ctx, plan, columns, records,
+                                                            profile.duplicates == "error"),
                    computed=[name for name, *_, rule in plan.readers if rule is not None])
 
 
@@ -121,11 +123,11 @@ def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path
     return target, cut
 
 
-def _compare(ctx: Context, plan: ImportPlan, columns: list[str], records: list[Any]
-             ) -> list[PreviewRow]:
+def _compare(ctx: Context, plan: ImportPlan, columns: list[str], records: list[Any],
+             once: bool = True) -> list[PreviewRow]:
     """Each record's outcome, decided as a task decides it: queued by the same checks,
     joined with its product by `Catalog.fetch`, then `process.decide_batch`."""
-    queued, _, _ = item_rows(records, 0)
+    queued, _, _ = item_rows(records, 0, SeenInMemory() if once else None)
     keys = [key for _, key, _, outcome, _ in queued if key is not None and outcome == PENDING]
     with read_tx(ctx.db) as conn:
         found = ctx.catalog.fetch(conn, plan.match, list(dict.fromkeys(keys)),

@@ -66,6 +66,16 @@ def form_to_data(form: FormData) -> dict[str, Any]:
     data["mapping"] = _pairs(form, "map_catalog", "map_feed")
     data["options"] = {"create_missing": form.get("options.create_missing") == "on",
                        "skip_unchanged": form.get("options.skip_unchanged") == "on"}
+    for key in ("duplicates", "missing"):
+        if _text(form, f"options.{key}"):
+            data["options"][key] = _text(form, f"options.{key}")
+    scope = {key: _text(form, f"scope.{key}") for key in ("field", "test", "value")}
+    if scope["value"]:
+        data["scope"] = {"field": scope["field"] or "reference",
+                         "equals" if scope["test"] == "equals" else "prefix": scope["value"]}
+    limits = {key: _text(form, f"limits.{key}") for key in ("min_rows", "max_drop_percent")}
+    if any(limits.values()):
+        data["limits"] = {key: value for key, value in limits.items() if value}
     category = _text(form, "options.category")
     if category:
         data["options"]["category"] = category
@@ -103,8 +113,8 @@ def form_context(data: dict[str, Any], errors: dict[str, str],
               "fields", "destination", "filter"}
     loose = {k: v for k, v in errors.items()
              if k not in placed and not k.startswith(("source.", "match.", "options.",
-                                                      "mapping.", "fields.", "filter.",
-                                                      "destination."))}
+                                                      "limits.", "scope", "mapping.",
+                                                      "fields.", "filter.", "destination."))}
     return {
         "values": data, "errors": errors, "other_errors": loose, "formats": FORMATS,
         # An import's datalist offers what it may write; an export's, every field.

@@ -34,7 +34,7 @@ from syncbeat.catalog.base import (
     Values,
 )
 from syncbeat.catalog.location import PrestashopLocation
-from syncbeat.catalog.prestashop import batches, writes
+from syncbeat.catalog.prestashop import batches, missing, writes
 from syncbeat.catalog.prestashop.check import ShopUnreachable, connect_problem
 from syncbeat.catalog.prestashop.fields import (
     COMBINATION_EXPORT,
@@ -47,6 +47,7 @@ from syncbeat.catalog.prestashop.refusals import find_refusals
 from syncbeat.catalog.prestashop.shop import Shop, read_shop
 from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.convert import canonical_decimal
+from syncbeat.domain.missing import Scope
 
 CHUNK = 1_000  # keys or ids in one IN (...)
 _NO_TABLE = 1146  # MySQL: the table does not exist
@@ -275,6 +276,22 @@ class PrestashopCatalog(PlainCatalog):
                 {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in c.items()}
                 for c in self._combinations(shop_conn, s, [shown["id"]]).get(shown["id"], [])]
             return shown
+
+    # products missing from a feed (`missing`)
+
+    def scope_products(
+        self, conn: Connection, *, match: str, scope: Scope | None, fields: Sequence[str],
+        after_id: int, limit: int,
+    ) -> list[Product]:
+        """See `Catalog.scope_products`."""
+        return missing.scope_products(self, match=match, scope=scope, fields=fields,
+                                      after_id=after_id, limit=limit)
+
+    def apply_missing(
+        self, conn: Connection, mode: str, ids: Sequence[int], now: datetime
+    ) -> dict[int, str]:
+        """See `Catalog.apply_missing`."""
+        return missing.apply_missing(self, conn, mode, ids, now)
 
     # export
 

@@ -1,0 +1,168 @@
+"""Products missing from the feed: when an import has worked every item of its feed, the
+catalog products its [scope] holds that no row listed are acted on by `[options] missing`,
+a step of at most a batch each heartbeat, each product an item of the task with its outcome.
+
+Only a task that read its whole feed gets here (running, queued whole, nothing pending): a
+killed, errored or refused task never does, nor does a re-run (it holds part of a feed). Each
+action is idempotent (quantity 0, inactive, deleted), so a step retried after its catalog
+committed but its store did not changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from syncbeat.catalog.base import MissingError, Product
+from syncbeat.domain.missing import MODE_FIELDS, Scope, decide_missing
+from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
+from syncbeat.domain.task import Task
+from syncbeat.engine.context import Context
+from syncbeat.engine.rerun import RERUN_OF
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.items import ItemRow, insert_items, item_keys, keyless_rows
+from syncbeat.store.logs import add_log
+from syncbeat.store.tasks import add_worked, claim, get_task, move_task, update_task
+
+DONE = "_missing_done"  # in a task's spec: its missing products are acted on
+STARTED = "_missing_started"  # ... are being acted on (the feed's keys were checked)
+AFTER = "_missing_after"  # ... up to this product id (catalogs without the fast path)
+KEY_PAGE = 20_000
+PAGES = 20  # pages of a scope one step looks at, at most (catalogs without the fast path)
+# The keys a catalog without the fast path compares with, per task (one task at a time).
+_LISTED: dict[int, frozenset[str]] = {}
+
+
+def acts_on_missing(task: Task) -> bool:
+    """Has this import products missing from its feed still to act on?"""
+    spec = task.spec or {}
+    mode = (spec.get("options") or {}).get("missing", "leave")
+    return (task.kind is TaskKind.IMPORT and mode != "leave" and not spec.get(RERUN_OF)
+            and not spec.get(DONE))
+
+
+def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
+    """Act on the next products missing from the task's feed (at most a batch of them)."""
+    started = time.perf_counter()
+    now = ctx.clock()
+    with write_tx(ctx.db) as conn:
+        if not claim(conn, task.id, owner=ctx.owner, now=now, lease=lease):
+            return f"task {task.id}: held by another worker, or no longer running"
+        fresh = get_task(conn, task.id)
+        assert fresh is not None and fresh.spec is not None
+        spec = dict(fresh.spec)
+        if fresh.progress.pending or not fresh.queue_done:
+            return f"task {task.id}: items still to work"
+        mode = spec["options"]["missing"]
+        feed_rows = int(spec.get("_feed_rows", fresh.progress.total))
+        keyless = 0 if spec.get(STARTED) else keyless_rows(conn, task.id, feed_rows)
+        spec[STARTED] = True
+        if keyless:
+            spec[DONE] = True
+            update_task(conn, task.id, spec=spec)
+            add_log(conn, task.id, now, f"products missing from the feed left as they are: "
+                                        f"{keyless:,} rows of the feed have no key that could "
+                                        "be read, so which products it lists is not known",
+                    "warning")
+            return f"task {task.id}: products missing from the feed left (rows without keys)"
+        try:
+            found, after, done = _next_unlisted(ctx, conn, fresh, spec)
+            decided = [(p, *decide_missing(mode, p.values)) for p in found]
+            left = ctx.catalog.apply_missing(conn, mode, [p.id for p, *_, c in decided if c],
+                                             now)
+        except MissingError as exc:
+            reason = f"products missing from the feed: {exc}"
+            if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=reason):
+                add_log(conn, task.id, now, f"error: {reason}", "error")
+            return f"task {task.id} error: {reason}"
+        match = spec["match"]["catalog"]
+        rows: list[ItemRow] = []
+        counts = {ItemOutcome.PROCESSED: 0, ItemOutcome.SKIPPED: 0, ItemOutcome.ERROR: 0}
+        seq = fresh.progress.total
+        for product, outcome, detail, _ in decided:
+            if product.id in left:
+                outcome, detail = ItemOutcome.ERROR, f"not in the feed: {left[product.id]}"
+            seq += 1
+            counts[outcome] += 1
+            rows.append((seq, str(product.values[match]), None, int(outcome), detail))
+        insert_items(conn, task.id, rows)
+        if not add_worked(conn, task.id, expected_total=fresh.progress.total,
+                          processed=counts[ItemOutcome.PROCESSED],
+                          skipped=counts[ItemOutcome.SKIPPED], errors=counts[ItemOutcome.ERROR],
+                          seconds=time.perf_counter() - started):
+            raise RuntimeError(f"task {task.id} changed while its missing products were read")
+        if after is not None:
+            spec[AFTER] = after
+        if done:
+            spec[DONE] = True
+            _LISTED.pop(task.id, None)
+        update_task(conn, task.id, spec=spec)
+        if rows:
+            add_log(conn, task.id, now, f"products missing from the feed ({mode}): "
+                                        f"{len(rows):,}, of which "
+                                        f"{counts[ItemOutcome.PROCESSED]:,} changed"
+                                        + (f", {counts[ItemOutcome.ERROR]:,} error"
+                                           if counts[ItemOutcome.ERROR] else ""))
+        if done:
+            total = fresh.progress.total - feed_rows + len(rows)
+            add_log(conn, task.id, now, f"products missing from the feed: {total:,} in all")
+    return f"task {task.id}: {len(rows):,} products missing from the feed ({mode})"
+
+
+def _next_unlisted(
+    ctx: Context, conn: Connection, task: Task, spec: dict[str, Any]
+) -> tuple[list[Product], int | None, bool]:
+    """The next products missing from the feed, the last product id looked at (for a catalog
+    without the fast path), and whether every product has been looked at."""
+    match = spec["match"]["catalog"]
+    scope = Scope.from_spec(spec.get("scope"))
+    fields = list(MODE_FIELDS[spec["options"]["missing"]])
+    limit = int(spec["batch_size"])
+    fast = ctx.catalog.unlisted_products(conn, task.id, match=match, scope=scope,
+                                         fields=fields, limit=limit)
+    if fast is not None:
+        return fast, None, len(fast) < limit
+    listed = _listed(ctx, task.id, int(spec.get("_feed_rows", task.progress.total)))
+    after = int(spec.get(AFTER, 0))
+    found: list[Product] = []
+    for _ in range(PAGES):  # a catalog the feed lists whole is walked over a few steps
+        page = ctx.catalog.scope_products(conn, match=match, scope=scope, fields=fields,
+                                          after_id=after, limit=limit)
+        for product in page:
+            if len(found) == limit:
+                return found, after, False  # the rest of the page: next time
+            after = product.id
+            if loose(str(product.values[match])) not in listed:
+                found.append(product)
+        if len(page) < limit:
+            return found, after, True
+    return found, after, False
+
+
+def _listed(ctx: Context, task_id: int, feed_rows: int) -> frozenset[str]:
+    held = _LISTED.get(task_id)
+    if held is not None:
+        return held
+    keys: set[str] = set()
+    after = 0
+    while after < feed_rows:
+        with read_tx(ctx.db) as conn:
+            page = item_keys(conn, task_id, after, min(KEY_PAGE, feed_rows - after))
+        if not page:
+            break
+        keys.update(loose(key) for _, key in page)
+        after = page[-1][0]
+    _LISTED.clear()  # one task at a time: the memory of one feed's keys
+    _LISTED[task_id] = frozenset(keys)
+    return _LISTED[task_id]
+
+
+def loose(key: str) -> str:
+    """A key as a shop's database compares text (case, accents and trailing spaces aside):
+    a product whose key a feed row may have meant counts as listed, and is left alone."""
+    folded = unicodedata.normalize("NFKD", key.rstrip().casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))

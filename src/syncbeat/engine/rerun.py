@@ -1,0 +1,139 @@
+"""Re-run what failed: a new task of the same profile works only the items of an ended task
+that ended in error (or were cancelled), read again from that task's copy of the feed, with
+the profile as it is now (its mapping fixed, say)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from array import array
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from syncbeat.domain.statuses import TaskKind
+from syncbeat.domain.task import Task
+from syncbeat.engine.actions import ActionError
+from syncbeat.engine.context import Context
+from syncbeat.engine.seen import Seen
+from syncbeat.feeds import FeedError, RowError
+from syncbeat.feeds.base import Record
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.items import failed_seqs
+from syncbeat.store.logs import add_log
+from syncbeat.store.profiles import get_profile
+from syncbeat.store.tasks import create_task, get_task
+
+CHUNK = 20_000  # feed rows read between two looks at the keys met
+RERUN_OF = "_rerun_of"  # in a task's spec: the task whose failed items it re-runs
+RERUN_CANCELLED = "_rerun_cancelled"  # ... and its cancelled items too
+
+
+def rerun_failed(ctx: Context, task_id: int, *, errors_only: bool = False) -> int:
+    """A pending task, due now, working only the items of task `task_id` that ended in error
+    (and, unless `errors_only`, those cancelled); its id."""
+    now = ctx.clock()
+    with write_tx(ctx.db) as conn:
+        old = get_task(conn, task_id)
+        if old is None:
+            raise ActionError(f"no task {task_id}", 404)
+        if old.kind is not TaskKind.IMPORT:
+            raise ActionError(f"task {task_id} is an export: run its profile again instead")
+        if not old.is_final:
+            raise ActionError(f"task {task_id} is {old.status}: re-run it once it has ended")
+        what = "error" if errors_only else "error or were cancelled"
+        failed = old.progress.errors + (0 if errors_only else old.progress.cancelled)
+        if not failed:
+            raise ActionError(f"task {task_id} has no items that ended in {what}")
+        if _snapshot_of(ctx, old) is None:
+            raise ActionError(f"task {task_id} kept no copy of its feed to read again")
+        profile = get_profile(conn, old.profile_id) if old.profile_id is not None else None
+        if profile is None:
+            raise ActionError(f"the profile of task {task_id} was deleted")
+        new_id = create_task(conn, profile, scheduled_at=now, trigger="manual", now=now,
+                             flags={RERUN_OF: old.id, RERUN_CANCELLED: not errors_only})
+        if new_id is None:
+            raise ActionError("a task of this profile was just created; try again")
+        add_log(conn, new_id, now, f"re-run of task {old.id}: its {failed:,} items that ended "
+                                   f"in {what}, queued by a user")
+    return new_id
+
+
+def _snapshot_of(ctx: Context, task: Task) -> Path | None:
+    name = (task.spec or {}).get("_snapshot")
+    if not name:
+        return None
+    path = ctx.task_dir(task.id) / str(name)
+    return path if path.is_file() else None
+
+
+def reuse_snapshot(ctx: Context, task: Task, spec: dict[str, Any]) -> tuple[str, str]:
+    """Give a re-run task the feed copy of the task it re-runs (and that feed's settings):
+    its snapshot's name and the log's first line. FeedError when it is gone."""
+    old_id = int(spec[RERUN_OF])
+    with read_tx(ctx.db) as conn:
+        old = get_task(conn, old_id)
+    source = _snapshot_of(ctx, old) if old is not None else None
+    if old is None or source is None:
+        raise FeedError(f"task {old_id}, which this task re-runs, no longer keeps its feed")
+    spec["source"] = dict((old.spec or {})["source"])  # the copy is read as it was read then
+    folder = ctx.task_dir(task.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"rerun-of-{old_id}-{source.name}"
+    target = folder / name
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)  # the same file: no copy of a big feed
+    except OSError:
+        shutil.copyfile(source, target)
+    return name, f"started: re-run of task {old_id}, reading its copy of the feed again"
+
+
+def wanted_seqs(ctx: Context, spec: dict[str, Any]) -> array[int]:
+    """The feed rows a re-run task works, in feed order."""
+    with read_tx(ctx.db) as conn:
+        return _feed_rows(conn, int(spec[RERUN_OF]), bool(spec.get(RERUN_CANCELLED)))
+
+
+def _feed_rows(conn: Connection, task_id: int, cancelled: bool) -> array[int]:
+    rows = array("q", failed_seqs(conn, task_id, cancelled=cancelled))
+    task = get_task(conn, task_id)
+    parent = (task.spec or {}).get(RERUN_OF) if task else None
+    if parent:  # a re-run's item n is the n-th row the re-run read
+        assert task is not None and task.spec is not None
+        read = _feed_rows(conn, int(parent), bool(task.spec.get(RERUN_CANCELLED)))
+        rows = array("q", (read[seq - 1] for seq in rows if seq <= len(read)))
+    return rows
+
+
+def only_failed(
+    records: Iterator[Record], wanted: array[int], seen: Seen | None
+) -> Iterator[Record]:
+    """The records of the wanted rows. With `seen`, a wanted row whose key an earlier row of
+    the whole feed had is an error again, as it was in the first run."""
+    position = 0
+    seq = 0
+    while position < len(wanted):
+        chunk = list(itertools.islice(records, CHUNK))
+        if not chunk:
+            return
+        again: dict[int, int] = {}
+        if seen is not None:
+            keyed = [(record[0].strip(), n)
+                     for n, record in enumerate(chunk, start=seq + 1)
+                     if not isinstance(record, RowError) and record[0] and record[0].strip()]
+            again = seen.first_rows(keyed)
+        for record in chunk:
+            seq += 1
+            if position == len(wanted) or seq != wanted[position]:
+                continue
+            position += 1
+            first = again.get(seq)
+            if first is not None and not isinstance(record, RowError):
+                key = (record[0] or "").strip()
+                yield RowError(line=seq, key=key, message=f"key {key} also on row {first:,}")
+            else:
+                yield record

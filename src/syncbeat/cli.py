@@ -473,7 +473,7 @@ def tasks(state: State, status: tuple[str, ...], profile_ref: str | None, kind: 
         _json([t.as_dict() for t in found])
         return
     rows = [(t.id, t.profile_name, t.kind, t.status,
-             f"{t.progress.done:,}/{t.progress.total:,}", _when(t.scheduled_at),
+             t.progress.summary(), _when(t.scheduled_at),
              _when(t.started_at), _when(t.finished_at), t.message or "") for t in found]
     _table(("id", "profile", "kind", "status", "progress", "scheduled", "started",
             "finished", "message"), rows)
@@ -524,7 +524,8 @@ def task_show(state: State, task_id: int, as_json: bool) -> None:
         return
     for key, value in data.items():
         if key == "progress":
-            value = ", ".join(f"{k} {v:,}" for k, v in value.items())
+            value = f"{found.progress.summary()} (" + ", ".join(
+                f"{k} {v:,}" for k, v in value.items() if k != "total") + ")"
         click.echo(f"{key}: {'' if value is None else value}")
 
 
@@ -534,7 +535,7 @@ def task_show(state: State, task_id: int, as_json: bool) -> None:
 def task_kill(state: State, task_id: int) -> None:
     """Kill a pending or running task; its pending items are cancelled."""
     try:
-        result = kill_task(state.ctx(), task_id)
+        result = kill_task(state.ctx(), task_id, by=f"{_os_user()} on the command line")
     except ActionError as exc:
         fail(str(exc))
     click.echo(f"task {task_id} killed; {result.cancelled:,} pending items cancelled")
@@ -711,6 +712,15 @@ def settings_cmd(state: State, changes: tuple[str, ...], as_json: bool) -> None:
 
 
 # ---------------------------------------------------------------- output
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "a user"
+
+
 def _json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 

@@ -20,7 +20,7 @@ from syncbeat.app import open_context
 from syncbeat.catalog.location import BUILTIN, ENV_CATALOG, PrestashopLocation
 from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings, SettingsError
 from syncbeat.domain.ids import parse_id
-from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted
+from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted, shown_batch_size
 from syncbeat.domain.schedule import describe, occurrences
 from syncbeat.domain.statuses import FINAL_STATUSES, TaskStatus
 from syncbeat.domain.task import Task
@@ -182,11 +182,13 @@ def _profile_or_fail(ctx: Context, ref: str) -> Any:
     return found
 
 
-def _defaults(ctx: Context) -> dict[str, Any]:
+def _defaults_of(ctx: Context) -> Any:
     with read_tx(ctx.db) as conn:
-        settings = load_settings(conn)
-    return {"default_batch_size": settings.default_batch_size,
-            "default_timezone": settings.timezone}
+        return load_settings(conn)
+
+
+def _defaults(ctx: Context) -> dict[str, Any]:
+    return {"default_timezone": _defaults_of(ctx).timezone}
 
 
 @profile.command("add")
@@ -224,8 +226,9 @@ def profile_list(state: State, as_json: bool) -> None:
     if as_json:
         _json([{"id": p.id, **shown_settings(p)} for p in found])
         return
+    default = _defaults_of(ctx).default_batch_size
     rows = [(p.id, p.name, p.kind, "on" if p.enabled else "off",
-             p.schedule or "by hand", p.batch_size) for p in found]
+             p.schedule or "by hand", shown_batch_size(p.batch_size, default)) for p in found]
     _table(("id", "name", "kind", "enabled", "schedule", "batch"), rows)
 
 
@@ -238,6 +241,7 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
     ctx = state.ctx()
     found = _profile_or_fail(ctx, ref)
     data = {"id": found.id, **shown_settings(found)}
+    data["batch_size"] = found.batch_size  # null: the default batch size, at each start
     if found.schedule:
         data["next_runs"] = [
             at.isoformat() for at in occurrences(found.schedule, found.timezone, ctx.clock(), 5)
@@ -245,8 +249,11 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
     if as_json:
         _json(data)
         return
+    default = _defaults_of(ctx).default_batch_size
     for key, value in data.items():
         shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+        if key == "batch_size":
+            shown = shown_batch_size(value, default)
         click.echo(f"{key}: {shown}")
 
 

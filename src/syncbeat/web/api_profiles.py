@@ -111,8 +111,7 @@ def parse_with_defaults(ctx: Context, data: dict[str, Any]) -> Profile:
     with read_tx(ctx.db) as conn:
         settings = load_settings(conn)
     clean = {k: v for k, v in data.items() if k != "id"}
-    return parse_profile(clean, default_batch_size=settings.default_batch_size,
-                         default_timezone=settings.timezone)
+    return parse_profile(clean, default_timezone=settings.timezone)
 
 
 def save_profile(ctx: Context, data: dict[str, Any], profile_id: int | None) -> Profile:

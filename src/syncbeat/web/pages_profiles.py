@@ -57,10 +57,13 @@ def next_five(data: dict[str, Any], now: Any) -> tuple[list[str], str | None, bo
 def _form(request: Request, who: Principal, data: dict[str, Any], *, profile_id: int | None,
           error: ProfileError | None = None, preview: Preview | None = None,
           status: int = 200) -> HTMLResponse:
-    runs, words, bad_cron = next_five(data, context(request).clock())
+    ctx = context(request)
+    runs, words, bad_cron = next_five(data, ctx.clock())
+    with read_tx(ctx.db) as conn:
+        settings = load_settings(conn)
     return page(request, who, "profile_form.html", active="profiles", profile_id=profile_id,
                 preview=preview, next_runs=runs, cron_words=words, bad_cron=bad_cron,
-                status=status,
+                status=status, default_batch_size=settings.default_batch_size,
                 **form_context(data, errors_by_field(error)))
 
 
@@ -70,7 +73,7 @@ def new(request: Request, who: User, kind: str = "import") -> HTMLResponse:
     with read_tx(context(request).db) as conn:
         settings = load_settings(conn)
     kind = "export" if kind == "export" else "import"
-    return _form(request, who, blank(kind, settings.timezone, settings.default_batch_size),
+    return _form(request, who, blank(kind, settings.timezone),
                  profile_id=None)
 
 

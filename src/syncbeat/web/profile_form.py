@@ -69,10 +69,10 @@ def form_to_data(form: FormData) -> dict[str, Any]:
     return data
 
 
-def blank(kind: str, timezone: str, batch_size: int) -> dict[str, Any]:
-    """The settings of a new profile, as the empty form shows them."""
-    data: dict[str, Any] = {"name": "", "kind": kind, "timezone": timezone,
-                            "batch_size": batch_size, "enabled": True}
+def blank(kind: str, timezone: str) -> dict[str, Any]:
+    """The settings of a new profile, as the empty form shows them (no batch size of its
+    own: it follows the default)."""
+    data: dict[str, Any] = {"name": "", "kind": kind, "timezone": timezone, "enabled": True}
     if kind == "export":
         data.update(filter={"active": True, "changed_since_last_export": False},
                     fields={"sku": "reference", "name": "name", "price": "price",

@@ -21,7 +21,7 @@ from syncbeat.catalog.location import BUILTIN, ENV_CATALOG, PrestashopLocation
 from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings, SettingsError
 from syncbeat.domain.ids import parse_id
 from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted, shown_batch_size
-from syncbeat.domain.schedule import describe, occurrences
+from syncbeat.domain.schedule import describe, in_zone, occurrences
 from syncbeat.domain.statuses import FINAL_STATUSES, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
@@ -244,7 +244,8 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
     data["batch_size"] = found.batch_size  # null: the default batch size, at each start
     if found.schedule:
         data["next_runs"] = [
-            at.isoformat() for at in occurrences(found.schedule, found.timezone, ctx.clock(), 5)
+            in_zone(at, found.timezone).isoformat()
+            for at in occurrences(found.schedule, found.timezone, ctx.clock(), 5)
         ]
     if as_json:
         _json(data)

@@ -61,3 +61,22 @@ def test_profile_without_its_own_batch_size_in_the_api(api, ctx):
                       if k != "batch_size"})
     shown = api.get("/api/profiles/Defaulted").json()
     assert shown.get("batch_size") is None
+
+
+def test_the_time_zones_offered_are_real_ones_with_the_shops_first(web, ctx):
+    with write_tx(ctx.db) as conn:
+        save_settings(conn, {"timezone": "Europe/Vilnius"})
+    html = web.get("/profiles/new").text
+    zones = re.findall(r'<option value="([^"]+)">', html[html.index('<datalist id="zones">'):])
+    assert zones[0] == "Europe/Vilnius"
+    assert "localtime" not in zones and "Factory" not in zones and "UTC" in zones
+    assert not any(z.startswith(("posix/", "right/")) for z in zones)
+
+
+def test_next_runs_are_in_the_profiles_zone_with_the_offset(web, api, ctx):
+    add_profile(ctx, import_data(name="Vilnius nightly", schedule="0 2 * * *",
+                                 timezone="Europe/Vilnius"))
+    runs = api.get("/api/profiles/Vilnius nightly").json()["next_runs"]
+    assert runs and all(r.endswith(("+02:00", "+03:00")) and "T02:00:00" in r for r in runs)
+    assert re.search(r"\d{4}-\d\d-\d\d 02:00 EE[S]?T \(UTC\+0[23]:00\)",
+                     web.get("/profiles").text)

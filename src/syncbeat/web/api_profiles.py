@@ -8,7 +8,14 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from syncbeat.domain.catalog_fields import MATCH_FIELDS
 from syncbeat.domain.profile import FORMATS, MAX_BATCH_SIZE, Profile, ProfileError, parse_profile
-from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
+from syncbeat.domain.schedule import (
+    ScheduleError,
+    check_cron,
+    describe,
+    occurrences,
+    shown_in_zone,
+    zone,
+)
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine import profiles as use
 from syncbeat.engine.actions import run_now
@@ -225,12 +232,12 @@ def schedule(
     except ScheduleError as exc:
         raise ApiError(422, str(exc), "schedule") from None
     try:
-        tz = zone(timezone)
+        zone(timezone)
     except ScheduleError as exc:
         raise ApiError(422, str(exc), "timezone") from None
     runs = occurrences(expr, timezone, ctx.clock(), count)
     return {
         "schedule": expr, "words": describe(expr), "timezone": timezone,
         "next_runs": [at.isoformat() for at in runs],
-        "next_runs_local": [at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") for at in runs],
+        "next_runs_local": [shown_in_zone(at, timezone) for at in runs],
     }

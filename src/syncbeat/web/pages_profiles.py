@@ -9,7 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from syncbeat.domain.profile import Profile, ProfileError
-from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
+from syncbeat.domain.schedule import (
+    ScheduleError,
+    check_cron,
+    describe,
+    occurrences,
+    shown_in_zone,
+    zone,
+)
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine.profiles import keep_passwords, shown_settings
 from syncbeat.feeds.urls import shown_url
@@ -46,11 +53,11 @@ def next_five(data: dict[str, Any], now: Any) -> tuple[list[str], str | None, bo
     tz_name = str(data.get("timezone") or "UTC")
     try:
         expr = check_cron(expr)
-        tz = zone(tz_name)
+        zone(tz_name)
     except ScheduleError as exc:
         return [], str(exc), True
     runs = occurrences(expr, tz_name, now, 5)
-    local = [at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") for at in runs]
+    local = [shown_in_zone(at, tz_name) for at in runs]
     return local, describe(expr), False
 
 
@@ -64,7 +71,7 @@ def _form(request: Request, who: Principal, data: dict[str, Any], *, profile_id:
     return page(request, who, "profile_form.html", active="profiles", profile_id=profile_id,
                 preview=preview, next_runs=runs, cron_words=words, bad_cron=bad_cron,
                 status=status, default_batch_size=settings.default_batch_size,
-                **form_context(data, errors_by_field(error)))
+                **form_context(data, errors_by_field(error), settings.timezone))
 
 
 @router.get("/profiles/new", response_class=HTMLResponse)

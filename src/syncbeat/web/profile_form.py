@@ -9,10 +9,11 @@ from starlette.datastructures import FormData
 
 from syncbeat.domain.catalog_fields import CATALOG_FIELDS, MATCH_FIELDS
 from syncbeat.domain.profile import FORMATS, ProfileError
+from syncbeat.domain.schedule import zone_choices
 from syncbeat.domain.transforms import inline_toml
 
 EMPTY_ROWS = 2  # blank mapping rows offered below the filled ones
-ZONES = sorted(available_timezones())
+ZONES = zone_choices("UTC", available_timezones())
 
 
 def _text(form: FormData, name: str) -> str:
@@ -93,7 +94,8 @@ def errors_by_field(exc: ProfileError | None) -> dict[str, str]:
     return found
 
 
-def form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def form_context(data: dict[str, Any], errors: dict[str, str], shop_zone: str = "UTC"
+                 ) -> dict[str, Any]:
     """What the form template needs besides the values."""
     placed = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "mapping",
               "fields", "destination", "filter"}
@@ -103,7 +105,8 @@ def form_context(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]
                                                       "destination."))}
     return {
         "values": data, "errors": errors, "other_errors": loose, "formats": FORMATS,
-        "catalog_fields": list(CATALOG_FIELDS), "match_fields": MATCH_FIELDS, "zones": ZONES,
+        "catalog_fields": list(CATALOG_FIELDS), "match_fields": MATCH_FIELDS,
+        "zones": zone_choices(shop_zone, ZONES),
         "mapping_rows": _mapping_rows(data.get("mapping") or {}, errors),
         "field_rows": list((data.get("fields") or {}).items()) + [("", "")] * EMPTY_ROWS,
     }

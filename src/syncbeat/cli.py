@@ -33,7 +33,15 @@ from syncbeat.engine.heartbeat import Heartbeat
 from syncbeat.engine.profiles import save_profile, shown_settings
 from syncbeat.engine.worker import run_worker, stop_on_signals
 from syncbeat.store import profiles as profile_store
-from syncbeat.store.db import SchemaError, is_outage, make_engine, read_tx, upgrade, write_tx
+from syncbeat.store.db import (
+    SchemaError,
+    is_outage,
+    make_engine,
+    missing_sqlite_file,
+    read_tx,
+    upgrade,
+    write_tx,
+)
 from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
 from syncbeat.store.tasks import TaskFilter, get_task, list_tasks, release_leases
 
@@ -63,6 +71,9 @@ class State:
     def ctx(self, check: bool = True) -> Context:
         self.refuse_shop_catalog()
         if self._ctx is None:
+            missing = missing_sqlite_file(self.settings.database_url)
+            if missing:  # create nothing (not even the data folder) until init
+                fail(missing, 2)
             try:
                 self._ctx = open_context(self.settings, check=check)
             except SchemaError as exc:
@@ -130,8 +141,11 @@ def main(click_ctx: click.Context, data_dir: str, database_url: str | None,
 
 
 @main.command()
+@click.option("--no-admin", is_flag=True,
+              help="Do not make the first user here: `serve` makes it and prints its "
+                   "password after its address (what `make run` does).")
 @pass_state
-def init(state: State) -> None:
+def init(state: State, no_admin: bool) -> None:
     """Create or upgrade the database (safe to run twice)."""
     db = make_engine(state.settings.database_url)
     before, after = upgrade(db)
@@ -141,20 +155,22 @@ def init(state: State) -> None:
         click.echo(f"the database {where} is up to date (schema {after})")
     else:
         click.echo(f"the database {where} is at schema {after} (was {before or 'empty'})")
-    import os
-
     from syncbeat.engine.context import utcnow
     from syncbeat.web.accounts import AccountError, ensure_admin
+    from syncbeat.web.commands import password_box
 
+    if no_admin:
+        return
     try:
         admin = ensure_admin(db, os.environ.get("SYNCBEAT_ADMIN_PASSWORD"), utcnow())
     except AccountError as exc:
         fail(str(exc))
     if admin is not None:
         shown = admin.generated_password
-        click.echo(f"user '{admin.username}' created for the web admin; "
-                   + (f"password (shown once): {shown}" if shown
-                      else "password from SYNCBEAT_ADMIN_PASSWORD"))
+        click.echo(f"user '{admin.username}' created for the web admin"
+                   + ("" if shown else "; password from SYNCBEAT_ADMIN_PASSWORD"))
+        if shown:
+            click.echo(password_box(admin.username, shown))
 
 
 @main.command()
@@ -262,10 +278,12 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
 @click.argument("ref")
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
               help="Change a field, e.g. --set batch_size=200 --set source.delimiter=';'.")
-@click.option("--name")
+@click.option("--name", help="A new name.")
 @click.option("--schedule", help="A 5-field cron expression; '' for run-by-hand only.")
-@click.option("--timezone")
-@click.option("--batch-size", type=int)
+@click.option("--timezone", help="The schedule's IANA time zone, e.g. Europe/Vilnius.")
+@click.option("--batch-size", type=int,
+              help="Items per batch (a profile without one follows the default batch "
+                   "size).")
 @pass_state
 def profile_edit(state: State, /, ref: str, sets: tuple[str, ...], **fields: Any) -> None:
     """Change fields of a profile; it is validated again before it is saved."""
@@ -343,7 +361,7 @@ def run(state: State, profile_ref: str, wait: bool) -> None:
     try:
         task_id = run_now(ctx, profile_ref)
     except ActionError as exc:
-        fail(str(exc))
+        fail(f"{exc} (see `syncbeat profile list`)" if exc.code == 404 else str(exc))
     if not wait:
         click.echo(f"task {task_id} created; the heartbeat (worker or serve) starts it")
         return
@@ -464,10 +482,13 @@ def _print_stats() -> None:
 
 # ---------------------------------------------------------------- tasks
 @main.command()
-@click.option("--status", multiple=True, type=click.Choice([s.value for s in TaskStatus]))
-@click.option("--profile", "profile_ref", help="A profile's id or name.")
-@click.option("--kind", type=click.Choice(["import", "export"]))
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--status", multiple=True, type=click.Choice([s.value for s in TaskStatus]),
+              help="Only tasks in this status; repeat for several.")
+@click.option("--profile", "profile_ref", help="Only the tasks of this profile (id or name).")
+@click.option("--kind", type=click.Choice(["import", "export"]),
+              help="Only imports or only exports.")
+@click.option("--limit", type=int, default=50, show_default=True,
+              help="At most this many tasks, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def tasks(state: State, status: tuple[str, ...], profile_ref: str | None, kind: str | None,
@@ -648,7 +669,8 @@ def catalog_check(state: State) -> None:
 
 
 @catalog.command("list")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=int, default=50, show_default=True,
+              help="At most this many products.")
 @click.option("--search", default=None, help="Part of a reference or a name.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
@@ -669,8 +691,9 @@ def catalog_list(state: State, limit: int, search: str | None, as_json: bool) ->
 
 @catalog.command("show")
 @click.argument("key")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
-def catalog_show(state: State, key: str) -> None:
+def catalog_show(state: State, key: str, as_json: bool) -> None:
     """Show a product by reference (or id)."""
     from syncbeat.store.catalog_queries import get_product
 
@@ -678,8 +701,12 @@ def catalog_show(state: State, key: str) -> None:
     with read_tx(ctx.db) as conn:
         found = get_product(conn, key)
     if found is None:
-        fail(f"no product '{key}'")
-    _json(found)
+        fail(f"no product '{key}' (see `syncbeat catalog list --search TEXT`)")
+    if as_json:
+        _json(found)
+        return
+    for name, value in found.items():
+        click.echo(f"{name}: {'' if value is None else value}")
 
 
 @catalog.command("count")

@@ -122,3 +122,14 @@ def test_every_option_has_help_text():
 def test_the_makefile_leaves_the_first_password_to_serve():
     makefile = (Path(__file__).parents[2] / "Makefile").read_text(encoding="utf-8")
     assert "init --no-admin" in makefile
+
+
+def test_the_readme_says_how_to_run_syncbeat_and_the_wrapper_runs_it():
+    root = Path(__file__).parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for words in ("./syncbeat tasks", ".venv/bin/syncbeat", "PORT=", "HOST=",
+                  "syncbeat user password admin --generate"):
+        assert words in readme, words
+    done = subprocess.run([str(root / "syncbeat"), "--version"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("syncbeat, version"), done.stderr

@@ -1,6 +1,7 @@
-"""A profile that did not choose a batch size follows the Configure tab's default: the one in
-force when each task starts, kept by that task whatever the default becomes. Exports say
-their filter when they start. Task ids are never given twice."""
+"""Issue 13 in the engine: a profile that did not choose a batch size follows the default in
+force when each task starts (kept by that task whatever the default becomes); an export says
+its filter when it starts; the log names the feed rows that could not be read; task ids are
+never given twice."""
 
 from __future__ import annotations
 
@@ -98,3 +99,20 @@ def test_the_migration_keeps_tasks_and_their_items_and_defaulted_batch_sizes(tmp
             "CURRENT_TIMESTAMP)"))
         assert conn.execute(sa.text("SELECT max(id) FROM tasks")).scalar() == 8
     engine.dispose()
+
+
+def test_the_log_names_the_feed_rows_that_could_not_be_read(ctx):
+    from helpers import drain, write_csv
+
+    from syncbeat.engine.artifacts import log_lines
+
+    write_csv(ctx, "a.csv", ["sku", "net_price", "stock", "title"],
+              [["A-1", "1.00", 1, "A 1"], ["", "2.00", 2, "no key"], ["A-3", "3.00", 3, "A 3"]])
+    task_id = run_now(ctx, str(add_profile(ctx, import_profile()).id))
+    drain(ctx)
+    with read_tx(ctx.db) as conn:
+        task = get_task(conn, task_id)
+    text = "".join(log_lines(ctx.db, task))
+    assert "could not read 1 row of the feed:\n" in text
+    assert "  item 2: the row has no value for its key" in text
+    assert "queued 3 items (1 could not be read)" in text

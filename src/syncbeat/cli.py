@@ -223,6 +223,16 @@ def profile_add(state: State, file: Path) -> None:
         _profile_errors(file, exc)
     click.echo(f"profile {saved.id} '{saved.name}' added ({saved.kind}"
                + (f", {describe(saved.schedule).lower()}" if saved.schedule else "") + ")")
+    _feed_warning(ctx, saved)
+
+
+def _feed_warning(ctx: Context, saved: Any) -> None:
+    from syncbeat.web.preview import feed_warning
+
+    warning = feed_warning(ctx, saved)
+    if warning:
+        click.echo(f"syncbeat: warning: its feed cannot be read now, so a task would fail: "
+                   f"{warning}", err=True)
 
 
 def _profile_errors(where: object, exc: ProfileError) -> NoReturn:
@@ -304,6 +314,7 @@ def profile_edit(state: State, /, ref: str, sets: tuple[str, ...], **fields: Any
     except ProfileError as exc:
         _profile_errors(f"profile {found.id}", exc)
     click.echo(f"profile {saved.id} '{saved.name}' saved")
+    _feed_warning(ctx, saved)
 
 
 def _toml_value(text: str) -> Any:

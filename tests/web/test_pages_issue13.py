@@ -80,3 +80,35 @@ def test_next_runs_are_in_the_profiles_zone_with_the_offset(web, api, ctx):
     assert runs and all(r.endswith(("+02:00", "+03:00")) and "T02:00:00" in r for r in runs)
     assert re.search(r"\d{4}-\d\d-\d\d 02:00 EE[S]?T \(UTC\+0[23]:00\)",
                      web.get("/profiles").text)
+
+
+def test_a_preview_with_a_bad_field_says_it_is_a_preview_and_shows_the_feed_problem(web):
+    form = {**FORM, "name": "Preview me", "schedule": "every monday", "action": "preview",
+            "source.location": "feeds/not-there.csv"}
+    token = csrf_of(web.get("/profiles/new").text)
+    shown = web.post("/profiles/new", data={"csrf_token": token, **form},
+                     follow_redirects=False)
+    assert shown.status_code == 422
+    alert = shown.text[shown.text.index('class="alert error"'):]
+    alert = alert[:alert.index("<form")]
+    assert "A preview, nothing was saved: 1 field to fix" in alert
+    assert "The profile was not saved" not in shown.text
+    assert "The feed cannot be read" in alert and "feeds/not-there.csv does not exist" in alert
+
+
+def test_saving_a_profile_whose_feed_cannot_be_read_saves_and_warns_as_a_task_would(web, ctx):
+    from syncbeat.engine.heartbeat import Heartbeat
+
+    form = {**FORM, "name": "Feed comes later", "source.location": "feeds/later.csv"}
+    token = csrf_of(web.get("/profiles/new").text)
+    saved = web.post("/profiles/new", data={"csrf_token": token, **form})
+    assert saved.status_code == 200
+    flash = re.search(r'<div class="flash" role="status">([^<]+)</div>', saved.text).group(1)
+    assert flash.startswith("profile &#39;Feed comes later&#39; saved, but its feed cannot be "
+                            "read now, so a task would fail: ")
+    task_id = run_now(ctx, "Feed comes later")
+    Heartbeat(ctx).tick()
+    from syncbeat.store.tasks import get_task
+    with read_tx(ctx.db) as conn:
+        message = get_task(conn, task_id).message
+    assert flash.endswith(message.replace("'", "&#39;"))

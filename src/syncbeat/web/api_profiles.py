@@ -25,7 +25,7 @@ from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import load_settings
 from syncbeat.web.auth import api_user, context
 from syncbeat.web.errors import ApiError, responses
-from syncbeat.web.preview import preview_import
+from syncbeat.web.preview import feed_warning, preview_import
 from syncbeat.web.views import (
     profile_json,
     profile_or_404,
@@ -132,6 +132,12 @@ def save_profile(ctx: Context, data: dict[str, Any], profile_id: int | None) -> 
         raise
 
 
+def _with_warning(ctx: Context, saved: Profile) -> dict[str, Any]:
+    """The saved profile, and `warning`: why its feed cannot be read now (the message a task
+    would give), or null."""
+    return {**profile_json(saved, ctx.clock()), "warning": feed_warning(ctx, saved)}
+
+
 @router.get("/profiles", summary="List profiles")
 def list_(request: Request) -> dict[str, Any]:
     """Every profile with its schedule in words, next runs and last task."""
@@ -144,7 +150,7 @@ def list_(request: Request) -> dict[str, Any]:
 def create(request: Request, data: ProfileBody) -> dict[str, Any]:
     """Validated like a profile file; 422 names every field with a mistake."""
     ctx = context(request)
-    return profile_json(save_profile(ctx, data, None), ctx.clock())
+    return _with_warning(ctx, save_profile(ctx, data, None))
 
 
 @router.post("/profiles/preview", summary="Preview an import profile",
@@ -171,7 +177,7 @@ def update(request: Request, ref: ProfileRef, data: ProfileBody) -> dict[str, An
     """The whole profile, validated again; its next scheduled run is planned anew."""
     ctx = context(request)
     found = profile_or_404(ctx, ref)
-    return profile_json(save_profile(ctx, data, found.id), ctx.clock())
+    return _with_warning(ctx, save_profile(ctx, data, found.id))
 
 
 @router.delete("/profiles/{ref}", status_code=204, summary="Delete a profile",

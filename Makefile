@@ -19,7 +19,7 @@ install: $(BIN)/syncbeat
 # Sets everything up and runs syncbeat on the embedded default (SQLite in ./syncbeat-data):
 # creates the database, loads the demo once, then serves the admin with the worker inside.
 run: install
-	$(BIN)/syncbeat --data-dir $(DATA_DIR) init
+	$(BIN)/syncbeat --data-dir $(DATA_DIR) init --no-admin
 	@if [ ! -f $(DATA_DIR)/.demo-loaded ]; then \
 		$(BIN)/syncbeat --data-dir $(DATA_DIR) demo && touch $(DATA_DIR)/.demo-loaded; fi
 	$(BIN)/syncbeat --data-dir $(DATA_DIR) serve --host $(HOST) --port $(PORT)

@@ -21,8 +21,8 @@ from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.catalog.location import BUILTIN, ENV_CATALOG, PrestashopLocation
 from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings, SettingsError
 from syncbeat.domain.ids import parse_id
-from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted
-from syncbeat.domain.schedule import describe, occurrences
+from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted, shown_batch_size
+from syncbeat.domain.schedule import describe, in_zone, occurrences
 from syncbeat.domain.statuses import FINAL_STATUSES, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
@@ -38,6 +38,7 @@ from syncbeat.store.db import (
     SchemaError,
     is_outage,
     make_engine,
+    missing_sqlite_file,
     read_tx,
     reason_of,
     upgrade,
@@ -72,6 +73,9 @@ class State:
 
     def ctx(self, check: bool = True) -> Context:
         if self._ctx is None:
+            missing = missing_sqlite_file(self.settings.database_url)
+            if missing:  # create nothing (not even the data folder) until init
+                fail(missing, 2)
             try:
                 self._ctx = open_context(self.settings, check=check)
             except SchemaError as exc:
@@ -121,8 +125,11 @@ def main(click_ctx: click.Context, data_dir: str, database_url: str | None,
 
 
 @main.command()
+@click.option("--no-admin", is_flag=True,
+              help="Do not make the first user here: `serve` makes it and prints its "
+                   "password after its address (what `make run` does).")
 @pass_state
-def init(state: State) -> None:
+def init(state: State, no_admin: bool) -> None:
     """Create or upgrade the database (safe to run twice)."""
     db = make_engine(state.settings.database_url)
     before, after = upgrade(db)
@@ -132,20 +139,22 @@ def init(state: State) -> None:
         click.echo(f"the database {where} is up to date (schema {after})")
     else:
         click.echo(f"the database {where} is at schema {after} (was {before or 'empty'})")
-    import os
-
     from syncbeat.engine.context import utcnow
     from syncbeat.web.accounts import AccountError, ensure_admin
+    from syncbeat.web.commands import password_box
 
+    if no_admin:
+        return
     try:
         admin = ensure_admin(db, os.environ.get("SYNCBEAT_ADMIN_PASSWORD"), utcnow())
     except AccountError as exc:
         fail(str(exc))
     if admin is not None:
         shown = admin.generated_password
-        click.echo(f"user '{admin.username}' created for the web admin; "
-                   + (f"password (shown once): {shown}" if shown
-                      else "password from SYNCBEAT_ADMIN_PASSWORD"))
+        click.echo(f"user '{admin.username}' created for the web admin"
+                   + ("" if shown else "; password from SYNCBEAT_ADMIN_PASSWORD"))
+        if shown:
+            click.echo(password_box(admin.username, shown))
 
 
 @main.command()
@@ -177,11 +186,13 @@ def _profile_or_fail(ctx: Context, ref: str) -> Any:
     return found
 
 
-def _defaults(ctx: Context) -> dict[str, Any]:
+def _defaults_of(ctx: Context) -> Any:
     with read_tx(ctx.db) as conn:
-        settings = load_settings(conn)
-    return {"default_batch_size": settings.default_batch_size,
-            "default_timezone": settings.timezone, "known": ctx.catalog.known}
+        return load_settings(conn)
+
+
+def _defaults(ctx: Context) -> dict[str, Any]:
+    return {"default_timezone": _defaults_of(ctx).timezone, "known": ctx.catalog.known}
 
 
 @profile.command("add")
@@ -200,6 +211,16 @@ def profile_add(state: State, file: Path) -> None:
         _profile_errors(file, exc)
     click.echo(f"profile {saved.id} '{saved.name}' added ({saved.kind}"
                + (f", {describe(saved.schedule).lower()}" if saved.schedule else "") + ")")
+    _feed_warning(ctx, saved)
+
+
+def _feed_warning(ctx: Context, saved: Any) -> None:
+    from syncbeat.web.preview import feed_warning
+
+    warning = feed_warning(ctx, saved)
+    if warning:
+        click.echo(f"syncbeat: warning: its feed cannot be read now, so a task would fail: "
+                   f"{warning}", err=True)
 
 
 def _profile_errors(where: object, exc: ProfileError) -> NoReturn:
@@ -219,8 +240,9 @@ def profile_list(state: State, as_json: bool) -> None:
     if as_json:
         _json([{"id": p.id, **shown_settings(p)} for p in found])
         return
+    default = _defaults_of(ctx).default_batch_size
     rows = [(p.id, p.name, p.kind, "on" if p.enabled else "off",
-             p.schedule or "by hand", p.batch_size) for p in found]
+             p.schedule or "by hand", shown_batch_size(p.batch_size, default)) for p in found]
     _table(("id", "name", "kind", "enabled", "schedule", "batch"), rows)
 
 
@@ -233,15 +255,20 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
     ctx = state.ctx()
     found = _profile_or_fail(ctx, ref)
     data = {"id": found.id, **shown_settings(found)}
+    data["batch_size"] = found.batch_size  # null: the default batch size, at each start
     if found.schedule:
         data["next_runs"] = [
-            at.isoformat() for at in occurrences(found.schedule, found.timezone, ctx.clock(), 5)
+            in_zone(at, found.timezone).isoformat()
+            for at in occurrences(found.schedule, found.timezone, ctx.clock(), 5)
         ]
     if as_json:
         _json(data)
         return
+    default = _defaults_of(ctx).default_batch_size
     for key, value in data.items():
         shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+        if key == "batch_size":
+            shown = shown_batch_size(value, default)
         click.echo(f"{key}: {shown}")
 
 
@@ -249,10 +276,12 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
 @click.argument("ref")
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
               help="Change a field, e.g. --set batch_size=200 --set source.delimiter=';'.")
-@click.option("--name")
+@click.option("--name", help="A new name.")
 @click.option("--schedule", help="A 5-field cron expression; '' for run-by-hand only.")
-@click.option("--timezone")
-@click.option("--batch-size", type=int)
+@click.option("--timezone", help="The schedule's IANA time zone, e.g. Europe/Vilnius.")
+@click.option("--batch-size", type=int,
+              help="Items per batch (a profile without one follows the default batch "
+                   "size).")
 @pass_state
 def profile_edit(state: State, /, ref: str, sets: tuple[str, ...], **fields: Any) -> None:
     """Change fields of a profile; it is validated again before it is saved."""
@@ -273,6 +302,7 @@ def profile_edit(state: State, /, ref: str, sets: tuple[str, ...], **fields: Any
     except ProfileError as exc:
         _profile_errors(f"profile {found.id}", exc)
     click.echo(f"profile {saved.id} '{saved.name}' saved")
+    _feed_warning(ctx, saved)
 
 
 def _toml_value(text: str) -> Any:
@@ -332,7 +362,7 @@ def run(state: State, profile_ref: str, wait: bool, force: bool) -> None:
     try:
         task_id = run_now(ctx, profile_ref, force=force)
     except ActionError as exc:
-        fail(str(exc))
+        fail(f"{exc} (see `syncbeat profile list`)" if exc.code == 404 else str(exc))
     _created(ctx, task_id, wait)
 
 
@@ -492,10 +522,13 @@ def _print_stats() -> None:
 
 # ---------------------------------------------------------------- tasks
 @main.command()
-@click.option("--status", multiple=True, type=click.Choice([s.value for s in TaskStatus]))
-@click.option("--profile", "profile_ref", help="A profile's id or name.")
-@click.option("--kind", type=click.Choice(["import", "export"]))
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--status", multiple=True, type=click.Choice([s.value for s in TaskStatus]),
+              help="Only tasks in this status; repeat for several.")
+@click.option("--profile", "profile_ref", help="Only the tasks of this profile (id or name).")
+@click.option("--kind", type=click.Choice(["import", "export"]),
+              help="Only imports or only exports.")
+@click.option("--limit", type=int, default=50, show_default=True,
+              help="At most this many tasks, newest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
 def tasks(state: State, status: tuple[str, ...], profile_ref: str | None, kind: str | None,
@@ -509,7 +542,7 @@ def tasks(state: State, status: tuple[str, ...], profile_ref: str | None, kind: 
         _json([t.as_dict() for t in found])
         return
     rows = [(t.id, t.profile_name, t.kind, t.status,
-             f"{t.progress.done:,}/{t.progress.total:,}", _when(t.scheduled_at),
+             t.progress.summary(), _when(t.scheduled_at),
              _when(t.started_at), _when(t.finished_at), t.message or "") for t in found]
     _table(("id", "profile", "kind", "status", "progress", "scheduled", "started",
             "finished", "message"), rows)
@@ -560,7 +593,8 @@ def task_show(state: State, task_id: int, as_json: bool) -> None:
         return
     for key, value in data.items():
         if key == "progress":
-            value = ", ".join(f"{k} {v:,}" for k, v in value.items())
+            value = f"{found.progress.summary()} (" + ", ".join(
+                f"{k} {v:,}" for k, v in value.items() if k != "total") + ")"
         click.echo(f"{key}: {'' if value is None else value}")
 
 
@@ -570,7 +604,7 @@ def task_show(state: State, task_id: int, as_json: bool) -> None:
 def task_kill(state: State, task_id: int) -> None:
     """Kill a pending or running task; its pending items are cancelled."""
     try:
-        result = kill_task(state.ctx(), task_id)
+        result = kill_task(state.ctx(), task_id, by=f"{_os_user()} on the command line")
     except ActionError as exc:
         fail(str(exc))
     click.echo(f"task {task_id} killed; {result.cancelled:,} pending items cancelled")
@@ -697,7 +731,8 @@ def catalog_check(state: State) -> None:
 
 
 @catalog.command("list")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=int, default=50, show_default=True,
+              help="At most this many products.")
 @click.option("--search", default=None, help="Part of a reference or a name.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
@@ -716,15 +751,25 @@ def catalog_list(state: State, limit: int, search: str | None, as_json: bool) ->
 
 @catalog.command("show")
 @click.argument("key")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_state
-def catalog_show(state: State, key: str) -> None:
+def catalog_show(state: State, key: str, as_json: bool) -> None:
     """Show a product by reference (or id)."""
     ctx = state.ctx()
     with read_tx(ctx.db) as conn:
         found = ctx.catalog.show(conn, key)
     if found is None:
-        fail(f"no product '{key}'")
-    _json(found)
+        fail(f"no product '{key}' (see `syncbeat catalog list --search TEXT`)")
+    if as_json:
+        _json(found)
+        return
+    for name, value in found.items():
+        if isinstance(value, list):  # a shop's combinations: a line each
+            for item in value:
+                click.echo(f"{name.removesuffix('s')}: " + ", ".join(
+                    f"{k} {'' if v is None else v}" for k, v in item.items()))
+        else:
+            click.echo(f"{name}: {'' if value is None else value}")
 
 
 @catalog.command("count")
@@ -763,6 +808,15 @@ def settings_cmd(state: State, changes: tuple[str, ...], as_json: bool) -> None:
 
 
 # ---------------------------------------------------------------- output
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "a user"
+
+
 def _json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 

@@ -109,7 +109,8 @@ def load_demo(ctx: Context) -> Iterator[str]:
                f"{p.skipped} skipped, {p.errors} error, {p.cancelled} cancelled"
                + (f" ({task.message})" if task.message and task.status != TaskStatus.COMPLETED
                   else ""))
-    yield "next: `syncbeat tasks`, `syncbeat task report ID`, `syncbeat task log ID`"
+    yield ("next: `syncbeat tasks`, `syncbeat task report ID`, `syncbeat task log ID` (in a "
+           "checkout set up by `make run`: `./syncbeat tasks`, or `.venv/bin/syncbeat tasks`)")
 
 
 def _price(i: int) -> Decimal:

@@ -96,13 +96,15 @@ def test_catalog_count_list_and_show_read_the_shop(sb, shop):
                                  ("TEE-1", "T-shirt", "19.90", 8, True)]
     assert [p["reference"] for p in on_shop.json("catalog", "list", "--json", "--search",
                                                  "mug")] == ["MUG-1"]
-    shown = on_shop("catalog", "show", "TEE-1").json()
+    shown = on_shop("catalog", "show", "TEE-1", "--json").json()
     assert [(c["reference"], c["quantity"], c["price"]) for c in shown["combinations"]] == [
         ("TEE-1-S", 3, "0.00"), ("TEE-1-M", 5, "0.00"), ("TEE-1-L", 0, "1.50")]
     french = sb.with_env(SYNCBEAT_CATALOG=shop.url(lang=2))
-    assert french("catalog", "show", "CAP-1").json()["name"] == "Casquette"
+    assert french("catalog", "show", "CAP-1", "--json").json()["name"] == "Casquette"
     missing = on_shop.fails("catalog", "show", "NOPE-1")
-    assert missing.err_lines == ["syncbeat: no product 'NOPE-1'"]
+    assert missing.err_lines == [
+        "syncbeat: no product 'NOPE-1' (see `syncbeat catalog list --search TEXT`)"]
+    assert "combination: id " in on_shop("catalog", "show", "TEE-1").out
 
 
 def test_a_shop_that_refuses_the_user_is_one_line_exit_1(sb, shop):

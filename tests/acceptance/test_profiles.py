@@ -119,7 +119,7 @@ def test_a_profile_is_added_listed_shown_edited_disabled_enabled_and_deleted(sb)
     assert done, str(ran)
     task_id = int(done.group(1))
 
-    enabled, product = sb.many(["profile", "enable", "1"], ["catalog", "show", "A-1"])
+    enabled, product = sb.many(["profile", "enable", "1"], ["catalog", "show", "A-1", "--json"])
     assert enabled.lines == ["profile 1 'Supplier A' enabled"]
     assert product.json()["name"] == "One" and product.json()["price"] == "1.50"
 
@@ -178,5 +178,5 @@ def test_a_profile_with_rules_runs_and_a_bad_step_is_refused_naming_it(sb):
         ["1", "R-1", "processed", "created"],
         ["2", "R-2", "error",
          "price: step 1 (multiply 1.35) needs a number, the feed has 'n/a' in price"]]
-    product = sb("catalog", "show", "R-1").json()
+    product = sb("catalog", "show", "R-1", "--json").json()
     assert (product["price"], product["quantity"]) == ("10.99", 100)

@@ -33,13 +33,13 @@ def test_a_host_of_the_servers_own_network_needs_the_operators_allowance(sb):
         assert "shop:***@127.0.0.1" in shown.out and "s3cret" not in shown.out
         ran = allowed("run", "Remote", "--wait")
         assert re.fullmatch(r"task \d+ completed", ran.lines[-1]), str(ran)
-        assert len(server.requests) == 1
+        assert len(server.requests) == 2  # the add's look at the feed (to warn), the run
         log = allowed("task", "log", ran.lines[-1].split()[1])
         assert "started: read http://shop:***@127.0.0.1" in log.out and "s3cret" not in log.out
         # The same profile, run by a process without the allowance, never reaches the server.
         again = sb.run("run", "Remote", "--wait")
         assert again.code == 1 and "loopback" in again.out + again.err, str(again)
-        assert len(server.requests) == 1
+        assert len(server.requests) == 2
 
 
 def test_a_folder_outside_the_data_folder_needs_the_operators_allowance(sb, tmp_path):

@@ -30,9 +30,11 @@ def test_run_wait_works_the_task_and_says_how_it_ended(sb):
         "task 2 error: the file feeds/never-delivered.csv does not exist"), str(missing)
 
     task, product, count, report, unknown = sb.many(
-        ["task", "show", "2", "--json"], ["catalog", "show", "S-0042"], ["catalog", "count"],
-        ["task", "report", "1"], ["run", "No such profile", "--wait"], check=False)
-    assert (unknown.code, unknown.err_lines) == (1, ["syncbeat: no profile 'No such profile'"])
+        ["task", "show", "2", "--json"], ["catalog", "show", "S-0042", "--json"],
+        ["catalog", "count"], ["task", "report", "1"], ["run", "No such profile", "--wait"],
+        check=False)
+    assert (unknown.code, unknown.err_lines) == (
+        1, ["syncbeat: no profile 'No such profile' (see `syncbeat profile list`)"])
     failed = task.json()
     assert failed["status"] == "error"
     assert failed["message"].startswith("the file feeds/never-delivered.csv does not exist")

@@ -62,7 +62,7 @@ def test_a_supplier_feed_by_combination_reference_changes_the_shop(sb, shop_db):
         ["TEE-1-L", "processed", "quantity: 0 -> 2; price: 1.50 -> 1.75"],
         ["TEE-1-XL", "skipped", "not in the catalog and create_missing is off"],
         ["TEE-1-M", "error", "quantity '-' is not a whole number"]]
-    tee = shop("catalog", "show", "TEE-1").json()
+    tee = shop("catalog", "show", "TEE-1", "--json").json()
     assert tee["quantity"] == 16  # the product's stock row: the sum of its combinations'
     assert [(c["reference"], c["quantity"], c["price"]) for c in tee["combinations"]] == [
         ("TEE-1-S", 9, "0.00"), ("TEE-1-M", 5, "0.00"), ("TEE-1-L", 2, "1.75")]

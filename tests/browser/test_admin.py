@@ -91,7 +91,7 @@ def test_kill_a_running_task_and_see_its_items_cancelled(page, server):
     task = _row(page, task_id)
     assert task.locator(".badge").inner_text() == "Killed"
     task.locator(".progress").hover()
-    cancelled = task.locator('[data-count="cancelled"]').inner_text()
+    cancelled = task.locator('.tip [data-count="cancelled"]').inner_text()
     assert int(cancelled.replace(",", "")) > 0
     assert task.get_by_role("button", name="Kill Task").is_hidden()
 

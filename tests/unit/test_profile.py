@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from syncbeat.domain.profile import Profile, ProfileError, SourceSpec, parse_profile, set_dotted
+from syncbeat.domain.profile import (
+    Profile,
+    ProfileError,
+    SourceSpec,
+    parse_profile,
+    resolved_batch_size,
+    set_dotted,
+    shown_batch_size,
+)
 from syncbeat.domain.statuses import TaskKind
 
 SUPPLIER_A = """
@@ -111,8 +119,22 @@ def test_the_export_example() -> None:
 def test_defaults_come_from_the_settings_of_the_installation() -> None:
     data = export_settings()
     del data["batch_size"]
-    profile = parse_profile(data, default_batch_size=250, default_timezone="Europe/Vilnius")
-    assert (profile.batch_size, profile.timezone) == (250, "Europe/Vilnius")
+    profile = parse_profile(data, default_timezone="Europe/Vilnius")
+    assert (profile.batch_size, profile.timezone) == (None, "Europe/Vilnius")
+
+
+def test_a_profile_without_a_batch_size_stores_none_and_follows_the_default() -> None:
+    data = export_settings()
+    del data["batch_size"]
+    profile = parse_profile(data)
+    assert "batch_size" not in profile.to_dict()
+    assert parse_profile(profile.to_dict()).batch_size is None
+    assert resolved_batch_size(profile, 250) == 250
+    assert shown_batch_size(profile.batch_size, 1000) == "default (1,000)"
+    chosen = parse_profile({**data, "batch_size": 500})
+    assert resolved_batch_size(chosen, 250) == 500
+    assert shown_batch_size(chosen.batch_size, 1000) == "500"
+    assert parse_profile({**data, "batch_size": ""}).batch_size is None  # an emptied field
 
 
 # --- round trip -------------------------------------------------------------------------------

@@ -15,9 +15,10 @@ def test_create_read_update_and_delete_a_profile(api):
     profile = made.json()
     assert profile["name"] == "Supplier A" and profile["schedule_words"] == (
         "Every 15th minute of every hour")
-    assert profile["next_runs"] == ["2026-11-02T09:15:00+00:00", "2026-11-02T09:30:00+00:00",
-                                    "2026-11-02T09:45:00+00:00", "2026-11-02T10:00:00+00:00",
-                                    "2026-11-02T10:15:00+00:00"]
+    # In the profile's own zone (Europe/Vilnius), with its offset.
+    assert profile["next_runs"] == ["2026-11-02T11:15:00+02:00", "2026-11-02T11:30:00+02:00",
+                                    "2026-11-02T11:45:00+02:00", "2026-11-02T12:00:00+02:00",
+                                    "2026-11-02T12:15:00+02:00"]
     pid = profile["id"]
     assert api.get(f"/api/profiles/{pid}").json()["mapping"] == {
         "price": "net_price", "quantity": "stock", "name": "title"}
@@ -98,7 +99,8 @@ def test_the_schedule_check_gives_the_next_runs_in_the_zone(api):
     ok = api.get("/api/schedule", params={"cron": "0 9 * * 1-5", "timezone": "Europe/Vilnius"})
     body = ok.json()
     assert body["words"] == "At 09:00 on Monday through Friday"
-    assert body["next_runs_local"][:2] == ["Tue 2026-11-03 09:00 EET", "Wed 2026-11-04 09:00 EET"]
+    assert body["next_runs_local"][:2] == ["Tue 2026-11-03 09:00 EET (UTC+02:00)",
+                                            "Wed 2026-11-04 09:00 EET (UTC+02:00)"]
     assert body["next_runs"][0] == "2026-11-03T07:00:00+00:00"
     bad = api.get("/api/schedule", params={"cron": "61 * * * *"})
     assert bad.status_code == 422 and bad.json()["field"] == "schedule"

@@ -157,7 +157,7 @@ def main_command():
     (("profile", "show", "¹"), "syncbeat: no profile '¹' (see `syncbeat profile list`)"),
     (("profile", "disable", HUGE), f"syncbeat: no profile '{HUGE}' (see `syncbeat profile "
                                    "list`)"),
-    (("run", "¹"), "syncbeat: no profile '¹'"),
+    (("run", "¹"), "syncbeat: no profile '¹' (see `syncbeat profile list`)"),
 ])
 def test_the_cli_says_in_one_line_that_there_is_no_such_task_or_profile(sb, args, line):
     result = sb(*args)

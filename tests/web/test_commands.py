@@ -36,7 +36,8 @@ def sb(db_url, tmp_path):
 def test_init_makes_the_admin_once_with_a_generated_password(sb, db_url, ctx):
     first = sb("init", env={"SYNCBEAT_ADMIN_PASSWORD": ""})
     assert first.exit_code == 0, first.output
-    password = re.search(r"password \(shown once\): (\S+)", first.output).group(1)
+    password = re.search(r"with the password (\S+)", first.output).group(1)
+    assert "syncbeat user password admin --generate" in first.output
     assert len(password) == 20
     assert authenticate(ctx.db, "admin", password, ctx.clock()) is not None
     again = sb("init")

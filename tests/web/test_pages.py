@@ -154,7 +154,7 @@ def test_the_edit_form_shows_the_next_five_runs_in_the_profiles_zone(web, ctx):
     profile = add_profile(ctx, import_data(schedule="0 9 * * *", timezone="America/New_York"))
     html = web.get(f"/profiles/{profile.id}/edit").text
     runs = re.findall(r"<li>([^<]+)</li>", html)
-    assert runs == [f"{d} 2026-11-0{n} 09:00 EST" for d, n in
+    assert runs == [f"{d} 2026-11-0{n} 09:00 EST (UTC-05:00)" for d, n in
                     [("Mon", 2), ("Tue", 3), ("Wed", 4), ("Thu", 5), ("Fri", 6)]]
 
 

@@ -44,7 +44,7 @@ class Profile:
     kind: TaskKind
     schedule: str | None = None
     timezone: str = "UTC"
-    batch_size: int = 1000
+    batch_size: int | None = None  # None: the Configure tab's default batch size, at start
     enabled: bool = True
     id: int | None = None
     # import
@@ -73,7 +73,10 @@ class Profile:
         data: dict[str, Any] = {"name": self.name, "kind": str(self.kind)}
         if self.schedule:
             data["schedule"] = self.schedule
-        data.update(timezone=self.timezone, batch_size=self.batch_size, enabled=self.enabled)
+        data["timezone"] = self.timezone
+        if self.batch_size is not None:
+            data["batch_size"] = self.batch_size
+        data["enabled"] = self.enabled
         if self.kind is TaskKind.IMPORT:
             assert self.source is not None
             src = self.source
@@ -193,12 +196,15 @@ class _Collector:
 
 
 def parse_profile(
-    data: Mapping[str, Any], *, default_batch_size: int = 1000, default_timezone: str = "UTC",
+    data: Mapping[str, Any], *, default_timezone: str = "UTC",
     known: KnownFields | None = BUILTIN_FIELDS,
 ) -> Profile:
     """Validate a profile's settings (as read from TOML, a form or JSON) into a Profile, its
     field names against the catalog's `known` fields (None: a profile read back from the
-    store, checked when it was saved and again when a task starts: `field_problems`)."""
+    store, checked when it was saved and again when a task starts: `field_problems`).
+
+    A profile that does not give a batch size keeps none: it follows the default batch size
+    of the Configure tab, read when each of its tasks starts (`resolved_batch_size`)."""
     c = _Collector()
     name = c.text(data, "name", "name", required=True) or ""
     kind_word = c.text(data, "kind", "kind", required=True)
@@ -222,7 +228,8 @@ def parse_profile(
         zone(timezone)
     except ScheduleError as exc:
         c.add("timezone", str(exc))
-    batch_size = _batch_size(c, data.get("batch_size", default_batch_size))
+    given = data.get("batch_size")
+    batch_size = None if given is None or given == "" else _batch_size(c, given)
     enabled = c.flag(data, "enabled", "enabled", True)
     common: dict[str, Any] = dict(
         name=name, kind=kind, schedule=schedule, timezone=timezone, batch_size=batch_size,
@@ -236,6 +243,16 @@ def parse_profile(
     if c.errors:
         raise ProfileError(c.errors)
     return profile
+
+
+def resolved_batch_size(profile: Profile, default: int) -> int:
+    """The batch size a task of the profile works with: its own, or the default."""
+    return profile.batch_size if profile.batch_size is not None else default
+
+
+def shown_batch_size(batch_size: int | None, default: int) -> str:
+    """"500", or "default (1,000)" for a profile that follows the default."""
+    return f"{batch_size:,}" if batch_size is not None else f"default ({default:,})"
 
 
 def _batch_size(c: _Collector, value: Any) -> int:

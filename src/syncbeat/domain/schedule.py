@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,29 @@ def zone(name: str) -> ZoneInfo:
         raise ScheduleError(
             f"'{name}' is not a known time zone (for example Europe/Vilnius)"
         ) from None
+
+
+_NOT_ZONES = ("posix/", "right/", "SystemV/")
+
+
+def zone_choices(own: str, names: Iterable[str]) -> list[str]:
+    """The IANA zones to offer, the shop's own first: "Area/City" names and UTC, not the
+    system's "localtime", "Factory", "posixrules" or its posix/ and right/ copies."""
+    real = sorted({n for n in names if ("/" in n and not n.startswith(_NOT_ZONES))
+                   or n == "UTC"})
+    return ([own] if own in real else []) + [n for n in real if n != own]
+
+
+def in_zone(at: datetime, tz_name: str) -> datetime:
+    """`at` on the clock of the profile's zone, carrying its offset (+02:00)."""
+    return at.astimezone(zone(tz_name))
+
+
+def shown_in_zone(at: datetime, tz_name: str, fmt: str = "%a %Y-%m-%d %H:%M") -> str:
+    """"Tue 2026-12-01 08:00 EET (UTC+02:00)": a run as the profile's zone reads it."""
+    local = in_zone(at, tz_name)
+    offset = local.strftime("%z")
+    return f"{local.strftime(fmt)} {local.strftime('%Z')} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def check_cron(expr: str) -> str:

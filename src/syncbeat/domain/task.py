@@ -35,6 +35,18 @@ class Progress:
         """Items that have an outcome."""
         return self.total - self.pending
 
+    @property
+    def worked(self) -> int:
+        """Items that were worked: processed, skipped or error (not cancelled)."""
+        return self.processed + self.skipped + self.errors
+
+    def summary(self) -> str:
+        """"523 of 523", or for a killed task "7,650 of 40,000 worked, 32,350 cancelled"."""
+        text = f"{self.worked:,} of {self.total:,}"
+        if self.cancelled:
+            text += f" worked, {self.cancelled:,} cancelled"
+        return text
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Task:

@@ -114,6 +114,8 @@ def queue_some(
                                   pending=pending, errors=errors, seconds=seconds):
                     raise LostTask
                 insert_items(conn, task.id, rows)
+                if errors:
+                    add_log(conn, task.id, now, unread_lines(rows, errors), "warning")
             total += len(rows)
             source.position = total
             if chunks is not None and len(rows) == CHUNK:
@@ -219,6 +221,21 @@ def item_rows(
             rows[at] = (again, key, rows[at][2], _ERROR, f"key {key} also on row {first:,}")
             errors += 1
     return rows, len(rows) - errors, errors
+
+
+NAMED_UNREAD = 20  # rows named in the log per chunk; the report lists every one
+
+
+def unread_lines(rows: list[ItemRow], errors: int) -> str:
+    """The log's account of the feed rows that could not be read: each with its item number,
+    its key when it has one, and why."""
+    named = [row for row in rows if row[3] == _ERROR][:NAMED_UNREAD]
+    lines = [f"could not read {errors:,} row{'s' if errors != 1 else ''} of the feed:"]
+    for seq, key, _, _, why in named:
+        lines.append(f"  item {seq:,}" + (f" ({key})" if key else "") + f": {why}")
+    if errors > len(named):
+        lines.append(f"  ... and {errors - len(named):,} more: the report lists every one")
+    return "\n".join(lines)
 
 
 def _export_rows(

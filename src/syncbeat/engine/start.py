@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from syncbeat.domain.profile import Profile, feed_fields, field_problems
+from syncbeat.domain.profile import Profile, feed_fields, field_problems, resolved_batch_size
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
@@ -17,6 +17,7 @@ from syncbeat.feeds.urls import shown_url
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.logs import add_log
 from syncbeat.store.profiles import get_profile, lock_profile
+from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import active_of_profile, due_pending, last_completed_export, move_task
 
 SINCE_MARGIN = timedelta(minutes=5)
@@ -45,6 +46,7 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
         return _fail(ctx, task, now, TaskStatus.ERROR, "its profile was deleted")
     with read_tx(ctx.db) as conn:
         profile = get_profile(conn, profile_id)
+        default_batch_size = load_settings(conn).default_batch_size
         running = active_of_profile(conn, profile_id, TaskStatus.RUNNING)
         since_task = (
             last_completed_export(conn, profile_id)
@@ -70,6 +72,8 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
     spec.update({k: v for k, v in (task.spec or {}).items() if k.startswith("_")})
     spec["_run"] = uuid.uuid4().hex  # this run: what a catalog keeps is keyed by it
     spec["_catalog"] = ctx.catalog.location.shown  # every batch works on this catalog
+    # The task keeps the number it started with, whatever the default becomes meanwhile.
+    spec["batch_size"] = resolved_batch_size(profile, default_batch_size)
     first_line: str
     if profile.kind is TaskKind.IMPORT:
         try:
@@ -78,6 +82,7 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
                 _check_opens(ctx, task, spec)
             else:
                 spec["_snapshot"], first_line = _open_source(ctx, task, profile)
+            first_line += f", batch size {_batch_words(profile, spec['batch_size'])}"
         except FeedError as exc:
             return _fail(ctx, task, now, TaskStatus.ERROR, str(exc))
         except Exception as exc:  # a reader's own fault must not leave the task pending forever
@@ -92,10 +97,10 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
         started = since_task.started_at if since_task else None
         since = started - SINCE_MARGIN if started else None
         spec["_since"] = since.isoformat() if since else None
-        first_line = "started: export of " + (
-            f"products changed since {since.isoformat()} (task {since_task.id})"
-            if since and since_task else "every product"
-        )
+        first_line = f"started: export of {export_scope(profile.filter_active)}" + (
+            f" changed since {since.isoformat()} (task {since_task.id})"
+            if since and since_task else ""
+        ) + f", batch size {_batch_words(profile, spec['batch_size'])}"
     with write_tx(ctx.db) as conn:
         # The profile may have started another task since we looked: never two at once.
         # Its row lock makes two workers starting two of its tasks take turns (PostgreSQL).
@@ -141,7 +146,7 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
         raise
     line = (
         f"started: read {shown_url(profile.source.location)} ({_size(size)}, "
-        f"{profile.source.format}), batch size {profile.batch_size}"
+        f"{profile.source.format})"
     )
     return name, line
 
@@ -154,6 +159,17 @@ def _check_opens(ctx: Context, task: Task, spec: dict[str, Any]) -> None:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+def export_scope(filter_active: bool | None) -> str:
+    """What an export's filter keeps, in words: "active products", "every product"."""
+    if filter_active is None:
+        return "every product"
+    return "active products" if filter_active else "inactive products"
+
+
+def _batch_words(profile: Profile, size: int) -> str:
+    return f"{size:,}" + (" (the default)" if profile.batch_size is None else "")
 
 
 def _size(n: int) -> str:

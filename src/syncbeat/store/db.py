@@ -228,6 +228,18 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def missing_sqlite_file(url: str) -> str | None:
+    """The one line to show when `url` is a SQLite file that does not exist yet: opening it
+    would create it (and its folder) before saying to run init."""
+    sa_url = sa.make_url(url)
+    name = sa_url.database
+    if sa_url.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    if Path(name).exists():
+        return None
+    return "the database has no syncbeat tables yet: run `syncbeat init` to create them"
+
+
 def check_schema(engine: Engine) -> None:
     """Raise SchemaError in one line when the database is missing or behind; the database
     out of reach is raised as it is (`is_outage`), for the faces to say so."""

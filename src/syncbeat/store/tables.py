@@ -79,7 +79,7 @@ profiles = sa.Table(
     sa.Column("enabled", sa.Boolean, nullable=False),
     sa.Column("schedule", sa.String(100)),
     sa.Column("timezone", sa.String(64), nullable=False),
-    sa.Column("batch_size", sa.Integer, nullable=False),
+    sa.Column("batch_size", sa.Integer),  # NULL: the default batch size (settings)
     sa.Column("spec", sa.JSON, nullable=False),  # the whole profile, as its TOML shape
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
@@ -128,6 +128,7 @@ tasks = sa.Table(
     ),
     sa.Index("ix_tasks_status_scheduled_at", "status", "scheduled_at"),
     sa.Index("ix_tasks_profile_id_status", "profile_id", "status"),
+    sqlite_autoincrement=True,  # a deleted task's id is never given again (0007)
 )
 
 # One row per queued product. Written twice: queued with its input, then given its outcome.

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from syncbeat.domain.profile import FORMATS, MAX_BATCH_SIZE, Profile, ProfileError, parse_profile
-from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
+from syncbeat.domain.schedule import (
+    ScheduleError,
+    check_cron,
+    describe,
+    occurrences,
+    shown_in_zone,
+    zone,
+)
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine import profiles as use
 from syncbeat.engine.actions import run_now
@@ -17,7 +24,7 @@ from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import load_settings
 from syncbeat.web.auth import api_user, context
 from syncbeat.web.errors import ApiError, responses
-from syncbeat.web.preview import preview_import
+from syncbeat.web.preview import feed_warning, preview_import
 from syncbeat.web.views import (
     profile_json,
     profile_or_404,
@@ -146,8 +153,7 @@ def parse_with_defaults(ctx: Context, data: dict[str, Any]) -> Profile:
     with read_tx(ctx.db) as conn:
         settings = load_settings(conn)
     clean = {k: v for k, v in data.items() if k != "id"}
-    return parse_profile(clean, default_batch_size=settings.default_batch_size,
-                         default_timezone=settings.timezone, known=ctx.catalog.known)
+    return parse_profile(clean, default_timezone=settings.timezone, known=ctx.catalog.known)
 
 
 def save_profile(ctx: Context, data: dict[str, Any], profile_id: int | None) -> Profile:
@@ -159,6 +165,12 @@ def save_profile(ctx: Context, data: dict[str, Any], profile_id: int | None) -> 
         if [name for name, _ in exc.errors] == ["name"]:
             raise ApiError(409, exc.errors[0][1], "name", exc.errors) from None  # name taken
         raise
+
+
+def _with_warning(ctx: Context, saved: Profile) -> dict[str, Any]:
+    """The saved profile, and `warning`: why its feed cannot be read now (the message a task
+    would give), or null."""
+    return {**profile_json(saved, ctx.clock()), "warning": feed_warning(ctx, saved)}
 
 
 @router.get("/profiles", summary="List profiles")
@@ -173,7 +185,7 @@ def list_(request: Request) -> dict[str, Any]:
 def create(request: Request, data: ProfileBody) -> dict[str, Any]:
     """Validated like a profile file; 422 names every field with a mistake."""
     ctx = context(request)
-    return profile_json(save_profile(ctx, data, None), ctx.clock())
+    return _with_warning(ctx, save_profile(ctx, data, None))
 
 
 @router.post("/profiles/preview", summary="Preview an import profile",
@@ -200,7 +212,7 @@ def update(request: Request, ref: ProfileRef, data: ProfileBody) -> dict[str, An
     """The whole profile, validated again; its next scheduled run is planned anew."""
     ctx = context(request)
     found = profile_or_404(ctx, ref)
-    return profile_json(save_profile(ctx, data, found.id), ctx.clock())
+    return _with_warning(ctx, save_profile(ctx, data, found.id))
 
 
 @router.delete("/profiles/{ref}", status_code=204, summary="Delete a profile",
@@ -265,12 +277,12 @@ def schedule(
     except ScheduleError as exc:
         raise ApiError(422, str(exc), "schedule") from None
     try:
-        tz = zone(timezone)
+        zone(timezone)
     except ScheduleError as exc:
         raise ApiError(422, str(exc), "timezone") from None
     runs = occurrences(expr, timezone, ctx.clock(), count)
     return {
         "schedule": expr, "words": describe(expr), "timezone": timezone,
         "next_runs": [at.isoformat() for at in runs],
-        "next_runs_local": [at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") for at in runs],
+        "next_runs_local": [shown_in_zone(at, timezone) for at in runs],
     }

@@ -13,7 +13,7 @@ from syncbeat.engine.rerun import rerun_failed
 from syncbeat.store.db import read_tx
 from syncbeat.store.items import list_items
 from syncbeat.store.tasks import SORTABLE
-from syncbeat.web.auth import api_user, context
+from syncbeat.web.auth import Principal, api_user, context
 from syncbeat.web.downloads import export_download, log_download, report_download
 from syncbeat.web.errors import ApiError, responses
 from syncbeat.web.views import (
@@ -93,10 +93,11 @@ def show(request: Request, task_id: TaskId) -> dict[str, Any]:
 
 @router.post("/{task_id}/kill", summary="Kill a pending or running task",
              responses=CHANGE_ERRORS)
-def kill(request: Request, task_id: TaskId) -> dict[str, Any]:
+def kill(request: Request, task_id: TaskId,
+         who: Annotated[Principal, Depends(api_user)]) -> dict[str, Any]:
     """Killed at once; its pending items become cancelled. 409 if it has ended."""
     ctx = context(request)
-    result = kill_task(ctx, task_id_or_404(task_id), by="a user (API)")
+    result = kill_task(ctx, task_id_or_404(task_id), by=f"{who.name} (API)")
     return {"task": task_json(task_or_404(ctx, task_id), ctx.clock()),
             "cancelled": result.cancelled}
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import anyio
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +31,12 @@ from syncbeat.web import (
 from syncbeat.web.embedded import EmbeddedWorker, UrlHeartbeat
 from syncbeat.web.sessions import Signer, load_secret
 from syncbeat.web.templating import error_page
+
+
+def favicon() -> FileResponse:
+    """The tab's icon, where every browser asks for it first."""
+    return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 STATIC = Path(__file__).with_name("static")
 SECURITY_HEADERS = [
@@ -100,5 +107,6 @@ def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
                    pages_tasks, pages_profiles, pages_configure, pages_catalog):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     app.add_middleware(SecurityHeaders)
     return app

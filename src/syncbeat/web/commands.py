@@ -5,6 +5,7 @@ object, so this module never imports syncbeat.cli at import time."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Any
@@ -32,15 +33,13 @@ def serve(state: Any, host: str, port: int, no_worker: bool) -> None:
     """Serve the web admin and the JSON API, with a heartbeat worker inside."""
     import uvicorn
 
-    from syncbeat.store.db import read_tx
-    from syncbeat.store.users import count_users
     from syncbeat.web.app import create_app
 
     ctx = state.ctx()
-    with read_tx(ctx.db) as conn:
-        if not count_users(conn):
-            click.echo("syncbeat: no user can sign in yet: run `syncbeat init` or "
-                       "`syncbeat user add NAME`", err=True)
+    problem = port_problem(host, port)
+    if problem:  # before announcing an address that another program answers
+        _fail(problem)
+    admin = _first_admin(ctx.db)
     secret = os.environ.get("SYNCBEAT_SECRET_KEY")
     app = create_app(ctx, worker=not no_worker,
                      secret=secret.encode("utf-8") if secret else None,
@@ -48,7 +47,48 @@ def serve(state: Any, host: str, port: int, no_worker: bool) -> None:
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     click.echo(f"syncbeat admin on http://{shown}:{port}/ "
                f"({'with' if not no_worker else 'without'} the heartbeat worker)")
+    if admin is not None and admin.generated_password:
+        click.echo(password_box(admin.username, admin.generated_password))
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (in one line), or None."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            why = "is in use (another syncbeat serve?)" if exc.errno == errno.EADDRINUSE \
+                else f"cannot be used: {exc.strerror}"
+            return (f"port {port} on {host} {why}: stop that server, or choose another "
+                    "with --port (PORT= for make run)")
+    return None
+
+
+def _first_admin(db: Any) -> Any:
+    """The first user, made here when `init --no-admin` left it to serve (make run), so its
+    password is printed after the address, where it is seen."""
+    from syncbeat.web.accounts import AccountError, ensure_admin
+
+    try:
+        return ensure_admin(db, os.environ.get("SYNCBEAT_ADMIN_PASSWORD"), utcnow())
+    except AccountError as exc:
+        _fail(str(exc))
+    return None
+
+
+def password_box(username: str, password: str) -> str:
+    """The first user's password, boxed so it stands out from the lines around it."""
+    lines = [f"Sign in as {username} with the password {password}",
+             "It is shown only once. To set a new one:",
+             f"  syncbeat user password {username} --generate"]
+    width = max(len(line) for line in lines)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
 
 
 @click.group()
@@ -91,12 +131,20 @@ def user_add(state: Any, name: str, password: str | None, generate: bool) -> Non
 
 
 @user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def user_list(state: Any) -> None:
+def user_list(state: Any, as_json: bool) -> None:
     """List users."""
+    import json
+
     from syncbeat.web.accounts import accounts
 
     found = accounts(state.ctx().db)
+    if as_json:
+        click.echo(json.dumps([{"name": u.username, "created_at": u.created_at.isoformat(),
+                                "last_sign_in_at": u.last_login_at.isoformat()
+                                if u.last_login_at else None} for u in found], indent=2))
+        return
     for u in found:
         last = u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never"
         click.echo(f"{u.username}  (created {u.created_at:%Y-%m-%d}, last sign-in {last})")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from syncbeat.catalog.check import check_catalog
+from syncbeat.domain.schedule import zone_choices
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import SETTING_NAMES
 from syncbeat.store.tokens import SCOPES, delete_token, list_tokens
@@ -61,7 +62,7 @@ def _page(request: Request, who: Principal, *, values: dict[str, Any] | None = N
                 values=values or asdict(health.settings), errors=errors or {}, health=health,
                 tokens=tokens, new_token=new_token, heartbeat_url=f"{base}/api/heartbeat",
                 users=accounts(ctx.db), worker_in_process=request.app.state.worker_enabled,
-                zones=ZONES, scopes=SCOPES,
+                zones=zone_choices(health.settings.timezone, ZONES), scopes=SCOPES,
                 catalog=check_catalog(request.app.state.catalog, ctx.db),
                 status=status)
 

@@ -9,7 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from syncbeat.domain.profile import Profile, ProfileError
-from syncbeat.domain.schedule import ScheduleError, check_cron, describe, occurrences, zone
+from syncbeat.domain.schedule import (
+    ScheduleError,
+    check_cron,
+    describe,
+    occurrences,
+    shown_in_zone,
+    zone,
+)
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine.profiles import keep_passwords, shown_settings
 from syncbeat.feeds.urls import shown_url
@@ -20,7 +27,7 @@ from syncbeat.web.api_profiles import parse_with_defaults, save_profile, set_ena
 from syncbeat.web.auth import Principal, context, page_user
 from syncbeat.web.csrf import checked_form
 from syncbeat.web.errors import ApiError
-from syncbeat.web.preview import Preview, preview_import
+from syncbeat.web.preview import Preview, feed_warning, preview_import
 from syncbeat.web.profile_form import blank, errors_by_field, form_context, form_to_data
 from syncbeat.web.templating import go, page
 from syncbeat.web.views import ProfileId, profile_or_404, profile_rows
@@ -46,22 +53,27 @@ def next_five(data: dict[str, Any], now: Any) -> tuple[list[str], str | None, bo
     tz_name = str(data.get("timezone") or "UTC")
     try:
         expr = check_cron(expr)
-        tz = zone(tz_name)
+        zone(tz_name)
     except ScheduleError as exc:
         return [], str(exc), True
     runs = occurrences(expr, tz_name, now, 5)
-    local = [at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") for at in runs]
+    local = [shown_in_zone(at, tz_name) for at in runs]
     return local, describe(expr), False
 
 
 def _form(request: Request, who: Principal, data: dict[str, Any], *, profile_id: int | None,
           error: ProfileError | None = None, preview: Preview | None = None,
-          status: int = 200) -> HTMLResponse:
-    runs, words, bad_cron = next_five(data, context(request).clock())
+          status: int = 200, previewing: bool = False) -> HTMLResponse:
+    ctx = context(request)
+    runs, words, bad_cron = next_five(data, ctx.clock())
+    with read_tx(ctx.db) as conn:
+        settings = load_settings(conn)
     return page(request, who, "profile_form.html", active="profiles", profile_id=profile_id,
                 preview=preview, next_runs=runs, cron_words=words, bad_cron=bad_cron,
-                status=status,
-                **form_context(data, errors_by_field(error), context(request).catalog.known))
+                status=status, default_batch_size=settings.default_batch_size,
+                previewing=previewing,
+                **form_context(data, errors_by_field(error), context(request).catalog.known,
+                               settings.timezone))
 
 
 @router.get("/profiles/new", response_class=HTMLResponse)
@@ -70,7 +82,7 @@ def new(request: Request, who: User, kind: str = "import") -> HTMLResponse:
     with read_tx(context(request).db) as conn:
         settings = load_settings(conn)
     kind = "export" if kind == "export" else "import"
-    return _form(request, who, blank(kind, settings.timezone, settings.default_batch_size),
+    return _form(request, who, blank(kind, settings.timezone),
                  profile_id=None)
 
 
@@ -81,27 +93,57 @@ def edit(request: Request, who: User, profile_id: ProfileId) -> HTMLResponse:
     return _form(request, who, shown_settings(found), profile_id=found.id)
 
 
+def _previewed(request: Request, data: dict[str, Any], profile_id: int | None) -> Preview:
+    """The preview of the form's source and mapping; ProfileError names their mistakes."""
+    ctx = context(request)
+    profile = parse_with_defaults(ctx, data)
+    if profile_id is not None:  # the form shows a password as ***: use the stored one
+        profile = keep_passwords(profile, profile_or_404(ctx, str(profile_id)))
+    if profile.kind is not TaskKind.IMPORT:
+        raise ProfileError([("kind", "only an import profile has a source to preview")])
+    return preview_import(ctx, profile)
+
+
+# Mistakes here do not stop a preview of the feed: it reads only the source and the mapping.
+_GENERAL = {"name": "preview", "schedule": None, "timezone": None, "batch_size": None,
+            "enabled": True}
+
+
 def _submit(request: Request, who: Principal, form: FormData, profile_id: int | None
             ) -> Response:
     ctx = context(request)
     data = form_to_data(form)
+    previewing = form.get("action") == "preview"
     try:
-        if form.get("action") == "preview":
-            profile = parse_with_defaults(ctx, data)
-            if profile_id is not None:  # the form shows a password as ***: use the stored one
-                profile = keep_passwords(profile, profile_or_404(ctx, str(profile_id)))
-            if profile.kind is not TaskKind.IMPORT:
-                raise ProfileError([("kind", "only an import profile has a source to "
-                                             "preview")])
-            return _form(request, who, data, profile_id=profile_id,
-                         preview=preview_import(ctx, profile))
+        if previewing:
+            return _form(request, who, data, profile_id=profile_id, previewing=True,
+                         preview=_previewed(request, data, profile_id))
         saved = save_profile(ctx, data, profile_id)
     except ProfileError as exc:
-        return _form(request, who, data, profile_id=profile_id, error=exc, status=422)
+        feed = None
+        if previewing and not _about_the_feed(exc):
+            # The feed's own problems (a missing file, a wrong delimiter) beside the fields'.
+            general = {k: v for k, v in {**data, **_GENERAL}.items() if v is not None}
+            try:
+                feed = _previewed(request, general, profile_id)
+            except ProfileError:
+                feed = None
+        return _form(request, who, data, profile_id=profile_id, error=exc, status=422,
+                     previewing=previewing, preview=feed)
     except ApiError as exc:  # the name is taken
         err = ProfileError(exc.errors or [("name", exc.message)])
-        return _form(request, who, data, profile_id=profile_id, error=err, status=exc.status)
+        return _form(request, who, data, profile_id=profile_id, error=err, status=exc.status,
+                     previewing=previewing)
+    warning = feed_warning(ctx, saved)
+    if warning:
+        return go(request, "/profiles", f"profile '{saved.name}' saved, but its feed cannot "
+                                        f"be read now, so a task would fail: {warning}")
     return go(request, "/profiles", f"profile '{saved.name}' saved")
+
+
+def _about_the_feed(exc: ProfileError) -> bool:
+    return any(name.split(".")[0] in ("source", "match", "mapping", "options", "kind")
+               for name, _ in exc.errors)
 
 
 @router.post("/profiles/new", response_class=HTMLResponse)

@@ -26,6 +26,7 @@ from syncbeat.web.auth import Principal, context, page_user
 from syncbeat.web.csrf import checked_form
 from syncbeat.web.downloads import export_download, log_download, report_download
 from syncbeat.web.errors import ApiError
+from syncbeat.web.loglines import shown_lines
 from syncbeat.web.templating import go, page
 from syncbeat.web.views import (
     admin_zone,
@@ -184,7 +185,7 @@ def detail(
         except ValueError as exc:
             raise ApiError(400, str(exc), "outcome") from None
     with read_tx(ctx.db) as conn:
-        log = tail_log(conn, task.id, 30)
+        log = shown_lines(tail_log(conn, task.id, 30))
         items = list_items(conn, task.id, task.status, outcome=wanted, after=after,
                            limit=ITEMS_PER_PAGE)
     columns = _input_columns(task)

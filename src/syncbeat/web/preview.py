@@ -108,6 +108,15 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
                    computed=[name for name, *_, rule in plan.readers if rule is not None])
 
 
+def feed_warning(ctx: Context, profile: Profile) -> str | None:
+    """Why a task of this import profile would fail to read its feed now (the message the
+    task would give), or None: a profile is saved all the same, the feed may come later."""
+    if profile.kind is not TaskKind.IMPORT or profile.source is None:
+        return None
+    found = preview_import(ctx, profile, rows=1)
+    return found.error
+
+
 def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path, bool]:
     target = tmp / f"source.{fmt}"
     if fmt == "xlsx":

@@ -9,10 +9,11 @@ from starlette.datastructures import FormData
 
 from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.profile import FORMATS, ProfileError
+from syncbeat.domain.schedule import zone_choices
 from syncbeat.domain.transforms import inline_toml
 
 EMPTY_ROWS = 2  # blank mapping rows offered below the filled ones
-ZONES = sorted(available_timezones())
+ZONES = zone_choices("UTC", available_timezones())
 
 
 def _text(form: FormData, name: str) -> str:
@@ -82,10 +83,10 @@ def form_to_data(form: FormData) -> dict[str, Any]:
     return data
 
 
-def blank(kind: str, timezone: str, batch_size: int) -> dict[str, Any]:
-    """The settings of a new profile, as the empty form shows them."""
-    data: dict[str, Any] = {"name": "", "kind": kind, "timezone": timezone,
-                            "batch_size": batch_size, "enabled": True}
+def blank(kind: str, timezone: str) -> dict[str, Any]:
+    """The settings of a new profile, as the empty form shows them (no batch size of its
+    own: it follows the default)."""
+    data: dict[str, Any] = {"name": "", "kind": kind, "timezone": timezone, "enabled": True}
     if kind == "export":
         data.update(filter={"active": True, "changed_since_last_export": False},
                     fields={"sku": "reference", "name": "name", "price": "price",
@@ -106,8 +107,8 @@ def errors_by_field(exc: ProfileError | None) -> dict[str, str]:
     return found
 
 
-def form_context(data: dict[str, Any], errors: dict[str, str],
-                 known: KnownFields) -> dict[str, Any]:
+def form_context(data: dict[str, Any], errors: dict[str, str], known: KnownFields,
+                 shop_zone: str = "UTC") -> dict[str, Any]:
     """What the form template needs besides the values (`known`: the catalog's fields)."""
     placed = {"name", "kind", "schedule", "timezone", "batch_size", "enabled", "mapping",
               "fields", "destination", "filter"}
@@ -121,7 +122,7 @@ def form_context(data: dict[str, Any], errors: dict[str, str],
         "catalog_fields": [f for f in known.converters if data.get("kind") == "export"
                            or f not in known.read_only],
         "free_prefix": known.free_prefix, "categories": known.categories,
-        "match_fields": known.match, "zones": ZONES,
+        "match_fields": known.match, "zones": zone_choices(shop_zone, ZONES),
         "mapping_rows": _mapping_rows(data.get("mapping") or {}, errors),
         "field_rows": list((data.get("fields") or {}).items()) + [("", "")] * EMPTY_ROWS,
     }

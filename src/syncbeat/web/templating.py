@@ -16,7 +16,7 @@ from syncbeat import __version__
 from syncbeat.domain.schedule import describe
 from syncbeat.store.db import read_tx
 from syncbeat.store.settings import load_settings
-from syncbeat.web.auth import Principal, context, signer
+from syncbeat.web.auth import Principal, context, known_caller, signer
 
 FLASH = "syncbeat_flash"
 
@@ -114,9 +114,20 @@ def is_local_path(url: str) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    """The page of an error (no stack trace, ever)."""
+    """The page of an error (no stack trace, ever); with the tabs for a signed-in user, so a
+    wrong address is one click from the right one."""
+    user = _user_if_known(request)
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message, "user": None,
-                                "csrf": "", "tz": None},
+        request, "error.html", {"status": status, "message": message, "user": user,
+                                "csrf": user.csrf if user else "", "tz": None},
         status_code=status,
     )
+
+
+def _user_if_known(request: Request) -> Principal | None:
+    """The signed-in user of a page, if the database can tell (it may be the error itself)."""
+    try:
+        found = known_caller(request)
+    except Exception:
+        return None
+    return found if found is not None and found.session is not None else None

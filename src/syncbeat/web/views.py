@@ -13,7 +13,13 @@ from fastapi import Depends, Path
 
 from syncbeat.domain.ids import MAX_ID, parse_id
 from syncbeat.domain.profile import Profile
-from syncbeat.domain.schedule import ScheduleError, describe, occurrences
+from syncbeat.domain.schedule import (
+    ScheduleError,
+    describe,
+    in_zone,
+    occurrences,
+    shown_in_zone,
+)
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
@@ -180,6 +186,12 @@ class ProfileRow:
     last_task: Task | None
 
     @property
+    def next_run_local(self) -> str:
+        """The next run as the profile's own zone reads it, with the offset."""
+        return shown_in_zone(self.next_run, self.profile.timezone, "%Y-%m-%d %H:%M") \
+            if self.next_run else ""
+
+    @property
     def schedule_words(self) -> str:
         """The schedule in words, or how it runs without one."""
         return describe(self.profile.schedule) if self.profile.schedule else "By hand only"
@@ -203,7 +215,8 @@ def profile_json(profile: Profile, now: datetime, last_task: Task | None = None
     """A profile as the API returns it: its settings, its schedule in words, its next runs."""
     data: dict[str, Any] = {"id": profile.id, **shown_settings(profile)}
     data["schedule_words"] = describe(profile.schedule) if profile.schedule else None
-    data["next_runs"] = [at.isoformat() for at in next_runs(profile, now)]
+    data["next_runs"] = [in_zone(at, profile.timezone).isoformat()
+                         for at in next_runs(profile, now)]
     data["last_task"] = (
         {"id": last_task.id, "status": str(last_task.status)} if last_task else None
     )

@@ -56,6 +56,14 @@
     root.querySelectorAll(selector).forEach((el) => { el.textContent = text; });
   }
 
+  // Error and Missed say why; Killed says who or what killed it, and when.
+  const REASONED = new Set(["error", "missed", "killed"]);
+  function reason(task) {
+    if (!task.message) return "";
+    return task.status === "killed" && task.finished_at
+      ? `${task.message} · ${when(task.finished_at)}` : task.message;
+  }
+
   function update(root, task) {
     const p = task.progress;
     root.dataset.status = task.status;
@@ -63,14 +71,16 @@
       el.className = `badge st-${task.status}`;
       el.textContent = task.status.charAt(0).toUpperCase() + task.status.slice(1);
     });
+    const why = reason(task);
     root.querySelectorAll('[data-field="message"]').forEach((el) => {
-      const show = task.message && (task.status === "error" || task.status === "missed");
+      const show = Boolean(task.message) && REASONED.has(task.status);
       el.hidden = !show;
-      el.textContent = show ? task.message : "";
-      el.title = show ? task.message : "";
+      el.textContent = show ? why : "";
+      el.title = show ? why : "";
     });
-    setText(root, '[data-field="message-text"]', task.message || "—");
-    const counts = { ...p, done: p.total - p.pending };
+    setText(root, '[data-field="message-text"]', why || "—");
+    const counts = { ...p, done: p.total - p.pending - p.cancelled };
+    root.querySelectorAll('[data-field="cancelled-text"]').forEach((el) => { el.hidden = !p.cancelled; });
     for (const [name, value] of Object.entries(counts)) setText(root, `[data-count="${name}"]`, fmt(value));
     for (const name of ["processed", "skipped", "error", "cancelled"]) {
       root.querySelectorAll(`.seg-${name}`).forEach((el) => {
@@ -111,11 +121,84 @@
     } catch (_) { /* the server restarts: try again at the next beat */ }
     return true;
   }
+  // The Task Manager's grid also gains the tasks created since it was loaded (by the CLI, a
+  // schedule, another user) and loses the deleted ones: the same page, fetched again, gives
+  // the rows of the current sort, filters and page.
+  const grid = document.querySelector("table[data-live-list]");
+  const LIST_MS = 3000;
+  let listAt = 0;
+  function rowIds(body) {
+    return Array.from(body.querySelectorAll("tr[data-live-task]")).map((r) => r.dataset.liveTask).join(",");
+  }
+  async function refreshList() {
+    if (!grid || document.hidden || Date.now() - listAt < LIST_MS) return;
+    listAt = Date.now();
+    if (document.querySelector(".progress.open")) return;  // not under a reader's tooltip
+    try {
+      const res = await fetch(grid.dataset.liveList, { credentials: "same-origin" });
+      if (!res.ok || !res.url.includes("/tasks")) return;
+      const fresh = new DOMParser().parseFromString(await res.text(), "text/html");
+      const body = fresh.querySelector("table[data-live-list] tbody");
+      const current = grid.querySelector("tbody");
+      if (!body || rowIds(body) === rowIds(current)) return;
+      const checked = new Set(boxes().filter((b) => b.checked).map((b) => b.value));
+      current.replaceWith(document.importNode(body, true));
+      boxes().forEach((b) => { b.checked = checked.has(b.value); });
+      const count = fresh.querySelector("#tasks-head .count");
+      if (count) document.querySelector("#tasks-head .count").textContent = count.textContent;
+      syncBulk();
+    } catch (_) { /* the server restarts: try again later */ }
+  }
+
   async function loop() {
     const more = await poll();
-    if (more) setTimeout(loop, POLL_MS);
+    await refreshList();
+    if (more || grid) setTimeout(loop, POLL_MS);
   }
-  if (document.querySelector("[data-live-task]")) setTimeout(loop, POLL_MS);
+  if (document.querySelector("[data-live-task]") || grid) setTimeout(loop, POLL_MS);
+
+  // The counts of a progress bar: on hover, on keyboard focus and on tap, placed in the
+  // window (never clipped by the table's scrolling box), upward when there is no room below.
+  function place(progress) {
+    const tip = progress.querySelector(".tip");
+    if (!tip) return;
+    tip.classList.add("placed");
+    tip.classList.remove("above");
+    tip.style.display = "block";
+    const box = progress.getBoundingClientRect();
+    const w = tip.offsetWidth, h = tip.offsetHeight;
+    const below = box.bottom + 6 + h <= window.innerHeight;
+    const top = below ? box.bottom + 6 : Math.max(4, box.top - 6 - h);
+    const left = Math.max(4, Math.min(box.left, window.innerWidth - w - 4));
+    tip.classList.toggle("above", !below);
+    tip.style.top = `${top}px`;
+    tip.style.left = `${left}px`;
+    tip.style.setProperty("--arrow-left", `${Math.max(8, Math.min(w - 18, box.left - left + 16))}px`);
+    tip.style.display = "";
+  }
+  function closeTips(except) {
+    document.querySelectorAll(".progress.open").forEach((el) => { if (el !== except) el.classList.remove("open"); });
+  }
+  document.addEventListener("mouseover", (e) => {
+    const progress = e.target.closest?.(".progress");
+    if (progress && !progress.contains(e.relatedTarget)) place(progress);
+  });
+  document.addEventListener("focusin", (e) => {
+    const progress = e.target.closest?.(".progress");
+    if (progress) { closeTips(progress); place(progress); progress.classList.add("open"); }
+  });
+  document.addEventListener("focusout", (e) => {
+    const progress = e.target.closest?.(".progress");
+    if (progress && !progress.contains(e.relatedTarget)) progress.classList.remove("open");
+  });
+  document.addEventListener("click", (e) => {
+    const progress = e.target.closest?.(".progress");
+    closeTips(progress);
+    if (progress) { place(progress); progress.classList.add("open"); }
+  });
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeTips(null); });
+  window.addEventListener("scroll", () => document.querySelectorAll(".progress.open").forEach(place), true);
+  window.addEventListener("resize", () => document.querySelectorAll(".progress.open").forEach(place));
 
   // The tail of a log reads from its end.
   document.querySelectorAll("pre.log").forEach((log) => { log.scrollTop = log.scrollHeight; });

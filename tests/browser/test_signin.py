@@ -3,6 +3,8 @@ failed sign-ins are throttled with a message that says when to try again."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browsertools import PASSWORD, sign_in
 
@@ -38,6 +40,9 @@ def test_the_sixth_failed_sign_in_says_when_to_try_again(browser, plain_server):
         page.click("form.login button[type=submit]")
         page.wait_for_load_state()
     assert "/login" in page.url
-    assert ("too many failed sign-ins for admin: try again in 1 minute"
-            in page.inner_text(".alert.error"))
+    # The lock lasts a minute from the fifth failure; a slow machine may take a second or
+    # more to send the sixth, and the page then says what is left, rounded up.
+    said = page.inner_text(".alert.error")
+    assert re.search(r"too many failed sign-ins for admin: try again in (1 minute|5\d seconds)",
+                     said), said
     context.close()

@@ -12,7 +12,7 @@ from helpers import add_products, add_profile, drain, invariant_holds, task_of
 
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.statuses import ItemOutcome, TaskStatus
-from syncbeat.engine import batch as batch_module
+from syncbeat.engine import recording as recording_module
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.heartbeat import Heartbeat
@@ -144,7 +144,7 @@ def test_a_crash_between_the_parts_append_and_the_commit(ctx, monkeypatch, where
 
     batches = {"n": 0}
     if where == "after_append":
-        real_finish_batch = batch_module.finish_batch
+        real_finish_batch = recording_module.finish_batch
 
         def finish_batch(conn, task_id, **kwargs):
             batches["n"] += 1
@@ -152,7 +152,7 @@ def test_a_crash_between_the_parts_append_and_the_commit(ctx, monkeypatch, where
                 raise Killed
             return real_finish_batch(conn, task_id, **kwargs)
 
-        monkeypatch.setattr(batch_module, "finish_batch", finish_batch)
+        monkeypatch.setattr(recording_module, "finish_batch", finish_batch)
     else:
         real_sync = export_module._sync_and_close
 

@@ -86,7 +86,6 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-# Every option can also come from the environment: SYNCBEAT_<COMMAND>_<OPTION>, e.g.
 class Commands(click.Group):
     """The command group: the database out of reach is one line, not a traceback."""
 
@@ -103,6 +102,7 @@ class Commands(click.Group):
             fail(f"the database is out of reach, nothing was changed: {reason_of(exc)}", 3)
 
 
+# Every option can also come from the environment: SYNCBEAT_<COMMAND>_<OPTION>, e.g.
 # SYNCBEAT_WORKER_DRAIN=1; options with a name of their own say so in --help.
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"],
                                              "auto_envvar_prefix": "SYNCBEAT"})
@@ -840,12 +840,20 @@ main.add_command(serve)
 main.add_command(user)
 
 
-def _show_envvars(command: click.Command) -> None:
+def _show_envvars(command: click.Command, prefix: str = "SYNCBEAT") -> None:
+    """--help shows each option's variable; an option whose Python name differs from its
+    flag (`--json` is `as_json`) reads the variable named after the flag
+    (SYNCBEAT_TASKS_JSON), as click names the others (SYNCBEAT_WORKER_DRAIN)."""
     for param in command.params:
-        if isinstance(param, click.Option):
-            param.show_envvar = True
-    for sub in getattr(command, "commands", {}).values():
-        _show_envvars(sub)
+        if not isinstance(param, click.Option):
+            continue
+        param.show_envvar = True
+        flags = [opt[2:] for opt in param.opts if opt.startswith("--")]
+        if param.envvar is None and flags and param.name not in (
+                flag.replace("-", "_") for flag in flags):
+            param.envvar = f"{prefix}_{max(flags, key=len).replace('-', '_').upper()}"
+    for name, sub in getattr(command, "commands", {}).items():
+        _show_envvars(sub, f"{prefix}_{name.replace('-', '_').upper()}")
 
 
 _show_envvars(main)

@@ -37,3 +37,11 @@ def test_a_variable_named_like_the_version_does_not_change_commands(sb):
     for value in ("0.1.0", "1"):
         result = sb.with_env(SYNCBEAT_VERSION=value).run("tasks", "--json")
         assert (result.code, result.out.strip()) == (0, "[]"), str(result)
+
+
+def test_an_option_reads_the_variable_named_after_its_flag(sb):
+    # --json reads SYNCBEAT_TASKS_JSON (SYNCBEAT_TASKS_AS_JSON, its earlier name, still works).
+    assert sb.run("tasks").out.startswith("id ")
+    assert sb.with_env(SYNCBEAT_TASKS_JSON="1").run("tasks").out.strip() == "[]"
+    assert "SYNCBEAT_TASKS_JSON" in sb.run("tasks", "--help").out.replace("\n", "").replace(
+        " ", "")

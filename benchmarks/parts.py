@@ -57,7 +57,7 @@ def main() -> None:
 
     from syncbeat.catalog.builtin import BuiltinCatalog
     from syncbeat.domain.profile import parse_profile
-    from syncbeat.engine import batch, heartbeat
+    from syncbeat.engine import batch, heartbeat, recording
     from syncbeat.engine.actions import run_now
     from syncbeat.engine.context import Context
     from syncbeat.store.db import make_engine, upgrade, write_tx
@@ -92,8 +92,10 @@ def main() -> None:
 
     for name in ("queue_step", "run_batch", "finish_task", "schedule", "start_due", "has_work"):
         timed(heartbeat, name)
-    for name in ("_read", "import_batch", "record_outcomes", "finish_batch", "add_log"):
+    for name in ("_read", "import_batch"):
         timed(batch, name)
+    for name in ("record_outcomes", "finish_batch", "add_log"):
+        timed(recording, name)
     timed(BuiltinCatalog, "apply", "apply (in import_batch)")
     from syncbeat.engine import process
 

@@ -133,3 +133,57 @@ def test_the_readme_says_how_to_run_syncbeat_and_the_wrapper_runs_it():
     done = subprocess.run([str(root / "syncbeat"), "--version"], capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0 and done.stdout.startswith("syncbeat, version"), done.stderr
+
+
+
+def _served_output(cli: list[str], env: dict[str, str], port: int) -> list[str]:
+    """What `serve` (with its worker) prints up to the moment it answers on `port`."""
+    served = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        served.terminate()
+        out, _ = served.communicate(timeout=20)
+    return out.splitlines()
+
+
+def test_a_server_beside_another_worker_says_it_shares_the_tasks(tmp_path):
+    import sqlite3
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCBEAT_")}
+    data = tmp_path / "data"
+    cli = [sys.executable, "-m", "syncbeat.cli", "--data-dir", str(data)]
+    subprocess.run([*cli, "init", "--no-admin"], env=env, check=True, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    worker = subprocess.Popen([*cli, "worker"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        ticked = None
+        while ticked is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with sqlite3.connect(data / "syncbeat.db") as db:
+                ticked = db.execute("SELECT value FROM settings WHERE key = "
+                                    "'heartbeat.last_tick'").fetchone()
+        assert ticked is not None, "the worker never ticked"
+        lines = _served_output(cli, env, port)
+    finally:
+        worker.kill()
+        worker.wait(20)
+    assert lines[0].startswith(f"syncbeat admin on http://localhost:{port}/ (with the")
+    assert lines[1].startswith(f"note: another worker (pid {worker.pid} on "), lines
+    assert "on SQLite they take turns at the database's write lock" in lines[1]
+    assert "--no-worker serves the admin only" in lines[1]
+    # The worker is gone (a process of this machine that no longer exists): no note.
+    lines = _served_output(cli, env, port)
+    assert lines[0].startswith(f"syncbeat admin on http://localhost:{port}/ (with the")
+    assert not [line for line in lines if "another worker" in line], lines

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from syncbeat.engine.context import utcnow
+from syncbeat.engine.workers import other_worker
 
 
 def _fail(message: str) -> None:
@@ -47,6 +48,9 @@ def serve(state: Any, host: str, port: int, no_worker: bool) -> None:
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     click.echo(f"syncbeat admin on http://{shown}:{port}/ "
                f"({'with' if not no_worker else 'without'} the heartbeat worker)")
+    other = None if no_worker else other_worker(ctx, utcnow())
+    if other is not None:
+        click.echo(f"note: {other.line()}")
     if admin is not None and admin.generated_password:
         click.echo(password_box(admin.username, admin.generated_password))
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -440,13 +440,13 @@ class _ProgressBar:
             return
         self.last = now
         p = task.progress
-        done = p.total - p.pending
+        done = p.worked  # a killed task's cancelled items were not worked
         width = 30
         filled = int(width * done / p.total) if p.total else 0
         elapsed = now - self.started
         speed = done / elapsed if elapsed > 0 else 0.0
         eta = f"{p.pending / speed:.0f}s" if speed > 0 and p.pending else "-"
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{p.total:,} "
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {p.summary()} "
                 f"{task.status} processed {p.processed:,} skipped {p.skipped:,} "
                 f"error {p.errors:,} cancelled {p.cancelled:,} {speed:,.0f}/s ETA {eta}")
         click.echo(("\r" + line) if self.tty else line, err=True, nl=not self.tty)

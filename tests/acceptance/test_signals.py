@@ -107,6 +107,29 @@ def test_a_signal_stops_the_worker_after_the_batch_in_flight(sb, probe, signum):
     assert "task 1 (Big) completed" in drained.lines, str(drained)
 
 
+def test_run_wait_of_a_task_killed_elsewhere_shows_what_was_worked_and_cancelled(sb, probe):
+    rows = 4_000
+    _big_import(sb, rows, queue=False)
+    with sb.popen("run", "Big", "--wait") as watching:
+        def busy():
+            assert watching.running(), watching.output()
+            row = probe.row(1)
+            return row and row["status"] == "running" and row["pending"] < row["total"] - 40
+
+        wait_for("`run --wait` to work a few batches", busy, every=0.005)
+        killed = sb("task", "kill", "1")
+        assert watching.wait(timeout=30) == 1, watching.output()
+    cancelled = int(re.search(r"([\d,]+) pending items cancelled", killed.out)
+                    .group(1).replace(",", ""))
+    # The bar's last line: the items worked of the total, the cancelled ones apart; not
+    # "4,000/4,000" as if the task had finished.
+    bar = watching.err.replace("\r", "\n").strip().splitlines()[-1]
+    worked = rows - cancelled
+    assert f"] {worked:,} of {rows:,} worked, {cancelled:,} cancelled killed " in bar, bar
+    assert watching.out.splitlines()[-1].startswith("task 1 killed: killed by "), \
+        watching.output()
+
+
 def test_run_wait_stopped_by_ctrl_c_leaves_the_task_to_the_next_heartbeat(sb, probe):
     rows = 4_000
     _big_import(sb, rows, queue=False)

@@ -24,6 +24,8 @@ from syncbeat.domain.profile import ProfileError, parse_profile
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import delete_task, kill_task, run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
+from syncbeat.store.db import write_tx
+from syncbeat.store.profiles import insert_profile
 from syncbeat.web.preview import preview_import
 
 
@@ -168,17 +170,64 @@ def test_products_missing_from_the_feed_on_a_shop(shop_db, ctx):
                           ["quantity"])
     assert (found["MUG-1"].values["quantity"], found["CAP-1"].values["quantity"]) == (0, 3)
 
-    deleting = add_profile(ctx, import_profile(name="Deleting", mapping={"quantity": "stock"},
-                                               options={"missing": "delete"},
-                                               scope={"reference_prefix": "MUG"}))
-    task_id = run_now(ctx, deleting.id)
+    catalog.engine.dispose()
+
+
+def test_what_a_shop_cannot_do_with_missing_products_is_refused_on_save_and_at_start(
+        shop_db, ctx):
+    """Deleting a shop's products (its orders refer to them), "missing" products of a
+    combination match, a scope on a combination's field: refused when the profile is saved,
+    naming the setting; a profile stored before (on another catalog) ends its task at the
+    start, before any row of the feed is applied."""
+    shop_db.install("nomiss_", products=sample_products())
+    location = parse_catalog(shop_db.url("nomiss_"))
+    assert isinstance(location, PrestashopLocation)
+    ctx.catalog = catalog = PrestashopCatalog(location)
+    write_csv(ctx, "a.csv", ["sku", "stock"], [["CAP-1", "7"]])
+    refused = {
+        "options.missing": (
+            "'delete' is not done on the PrestaShop catalog (its images, carts and orders "
+            "refer to its products: use disable); use one of leave, zero_stock, disable"),
+    }
+    with pytest.raises(ProfileError) as caught:
+        add_profile(ctx, import_profile(name="Deleting", mapping={"quantity": "stock"},
+                                        options={"missing": "delete"},
+                                        scope={"reference_prefix": "MUG"}))
+    assert dict(caught.value.errors) == refused
+    with pytest.raises(ProfileError) as caught:
+        add_profile(ctx, import_profile(name="Variants", match={"feed": "sku", "catalog":
+                                                                "combination.reference"},
+                                        mapping={"quantity": "stock"},
+                                        options={"missing": "zero_stock"}))
+    assert dict(caught.value.errors) == {"options.missing": (
+        "matching by combination.reference finds combinations, so no product can be missing "
+        "from the feed: match products (by reference) to act on the ones the feed leaves out")}
+    with pytest.raises(ProfileError) as caught:
+        add_profile(ctx, import_profile(name="Scoped", mapping={"quantity": "stock"},
+                                        options={"missing": "disable"},
+                                        scope={"combination.reference_prefix": "X"}))
+    assert dict(caught.value.errors) == {"scope.field": (
+        "the PrestaShop catalog cannot test combination.reference of a product: scope by a "
+        "product's field")}
+
+    # Saved without the shop's checks (as on the built-in catalog, before the shop was
+    # configured): its task ends in error at the start and the shop is unchanged.
+    with write_tx(ctx.db) as conn:
+        stored = insert_profile(conn, parse_profile(import_profile(
+            name="Deleting", mapping={"quantity": "stock"}, options={"missing": "delete"})),
+            ctx.clock())
+    task_id = run_now(ctx, stored.id)
     drain(ctx)
     task = task_of(ctx, task_id)
     assert task.status is TaskStatus.ERROR
-    assert task.message.startswith("products missing from the feed: options.missing: 'delete' "
-                                   "is not done on a PrestaShop shop")
-    assert catalog.fetch(None, "reference", ["MUG-1"], [])  # type: ignore[arg-type]
+    assert "options.missing: 'delete' is not done on the PrestaShop catalog" in task.message
+    assert task.progress.processed == 0
+    found = catalog.fetch(None, "reference", ["CAP-1", "MUG-1"],  # type: ignore[arg-type]
+                          ["quantity"])
+    assert (found["CAP-1"].values["quantity"], found["MUG-1"].values["quantity"]) == (0, 12)
     catalog.engine.dispose()
+
+
 def test_created_products_go_in_the_profiles_category_which_must_be_the_shops(shop_db, ctx):
     shop_db.install("cat_", products=sample_products())
     shop_db.execute("INSERT INTO cat_category_shop VALUES (7, 1, 0)")

@@ -34,6 +34,12 @@ class KnownFields(NamedTuple):
     # match field -> the fields a profile matching by it may write (absent: any of them)
     writes_by_match: Mapping[str, tuple[str, ...]] = {}
     no_create: tuple[str, ...] = ()  # match fields whose missing keys cannot be created
+    # What may become of products a feed did not list ([options] missing, `domain.missing`),
+    # and why a mode the catalog does not do is not done.
+    missing_modes: tuple[str, ...] = ("leave", "zero_stock", "disable", "delete")
+    missing_refused: str = ""
+    no_missing: tuple[str, ...] = ()  # match fields with which no product can be "missing"
+    unscoped: tuple[str, ...] = ()  # fields a [scope] cannot test
 
     def has(self, name: str) -> bool:
         """Is `name` one of these fields (a free attribute included)?"""

@@ -428,6 +428,19 @@ def field_problems(profile: Profile, known: KnownFields) -> list[tuple[str, str]
         if profile.scope is not None and not known.has(profile.scope.field):
             problems.append(("scope.field", f"no such catalog field in {known.catalog} (use "
                              f"one of {known.listed()})"))
+        elif profile.scope is not None and profile.scope.field in known.unscoped:
+            problems.append(("scope.field", f"{known.catalog} cannot test "
+                             f"{profile.scope.field} of a product: scope by a product's "
+                             "field"))
+        if profile.missing not in known.missing_modes:
+            why = f" ({known.missing_refused})" if known.missing_refused else ""
+            problems.append(("options.missing", f"'{profile.missing}' is not done on "
+                             f"{known.catalog}{why}; use one of "
+                             f"{', '.join(known.missing_modes)}"))
+        elif profile.missing != "leave" and profile.match_catalog in known.no_missing:
+            problems.append(("options.missing", f"matching by {profile.match_catalog} finds "
+                             "combinations, so no product can be missing from the feed: match "
+                             "products (by reference) to act on the ones the feed leaves out"))
         allowed = known.writes_by_match.get(profile.match_catalog)
         for name in profile.mapping:
             if allowed is not None and known.has(name) and name not in known.read_only \

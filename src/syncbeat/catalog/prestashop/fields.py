@@ -90,7 +90,12 @@ SHOP_KNOWN = KnownFields(
     writes_by_match=MappingProxyType({
         **{n: _PRODUCT_WRITES for n in MATCH_FIELDS if not n.startswith(COMBINATION)},
         **{n: (*COMBINATION_WRITES, *COMBINATION_IDS) for n in _COMBINATION_MATCH}}),
-    no_create=_COMBINATION_MATCH)
+    no_create=_COMBINATION_MATCH,
+    # Deleting a shop's product is not done: images, carts and orders refer to it.
+    missing_modes=("leave", "zero_stock", "disable"),
+    missing_refused="its images, carts and orders refer to its products: use disable",
+    no_missing=_COMBINATION_MATCH,
+    unscoped=tuple(n for n, f in SHOP_FIELDS.items() if f.product == "NULL"))
 
 
 def is_combination_match(match: str) -> bool:

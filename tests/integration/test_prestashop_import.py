@@ -173,6 +173,46 @@ def test_products_missing_from_the_feed_on_a_shop(shop_db, ctx):
     catalog.engine.dispose()
 
 
+def test_a_suppliers_feed_disables_its_products_the_feed_left_out_and_no_others(shop_db, ctx):
+    """The issue's example on a shop: [scope] supplier_reference_prefix = "ACME-" with
+    missing = "disable": the supplier's product the feed left out is made inactive (its row
+    in product_shop, which the shop shows), another supplier's is not touched, and a second
+    run finds it inactive already."""
+    shop_db.install("dis_", products=sample_products())
+    for reference, supplier in (("MUG-1", "ACME-7"), ("TEE-1", "ACME-9"), ("CAP-1", "HATS-1")):
+        shop_db.execute(f"UPDATE dis_product SET supplier_reference = '{supplier}' "
+                        f"WHERE reference = '{reference}'")
+    location = parse_catalog(shop_db.url("dis_"))
+    assert isinstance(location, PrestashopLocation)
+    ctx.catalog = catalog = PrestashopCatalog(location)
+    write_csv(ctx, "a.csv", ["sku", "price"], [["TEE-1", "19.90"]])
+    profile = add_profile(ctx, import_profile(
+        name="Acme", mapping={"price": "price"}, options={"missing": "disable"},
+        scope={"supplier_reference_prefix": "ACME-"}))
+
+    def run() -> list[tuple[str, str, str]]:
+        task = task_of(ctx, run_now(ctx, profile.id))
+        drain(ctx)
+        task = task_of(ctx, task.id)
+        assert task.status is TaskStatus.COMPLETED, task.message
+        rows = csv.DictReader(io.StringIO("".join(report_lines(ctx.db, task))))
+        return [(r["key"], r["outcome"], r["detail"]) for r in rows]
+
+    assert run() == [("TEE-1", "skipped", "no change"),
+                     ("MUG-1", "processed", "not in the feed: active yes -> no")]
+    found = catalog.fetch(None, "reference", ["MUG-1", "CAP-1", "TEE-1"],  # type: ignore[arg-type]
+                          ["active"])
+    assert {ref: p.values["active"] for ref, p in found.items()} == {
+        "MUG-1": False, "CAP-1": True, "TEE-1": True}
+    with catalog.engine.connect() as conn:
+        assert conn.exec_driver_sql(
+            "SELECT ps.active FROM dis_product_shop ps JOIN dis_product p USING (id_product) "
+            "WHERE p.reference = 'MUG-1'").scalar() == 0
+    assert run() == [("TEE-1", "skipped", "no change"),
+                     ("MUG-1", "skipped", "not in the feed: already inactive")]
+    catalog.engine.dispose()
+
+
 def test_what_a_shop_cannot_do_with_missing_products_is_refused_on_save_and_at_start(
         shop_db, ctx):
     """Deleting a shop's products (its orders refer to them), "missing" products of a

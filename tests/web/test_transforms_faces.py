@@ -79,3 +79,25 @@ def test_the_form_shows_a_rule_and_saves_it_back_unchanged(web, ctx):
         "steps[2]: round must be a whole number of places")
     assert "{round = &#34;abc&#34;}" in refused.text or "round = &quot;abc&quot;" in \
         refused.text  # what was typed stays
+
+
+def test_the_preview_page_shows_each_rows_computed_value_beside_the_feed(web, ctx, shop):
+    from webtools import add_profile
+
+    profile = add_profile(ctx, import_data(name="Marked up", mapping={"price": PRICE}))
+    page = web.get(f"/profiles/{profile.id}/preview").text
+    table = page[page.index("<table"):page.index("</table>")]
+    header = [html.unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", table)]
+    assert header[-3:] == ["→ price", "Would", "What changes"], header
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows[cells[header.index("sku")]] = cells
+    computed = header.index("→ price")
+    # 2.00 x 1.35 = 2.70, + 0.50 = 3.20, up to the ending .99; 1.00 -> 1.85 -> 1.99.
+    assert rows["P1"][computed].split()[0] == "3.99", rows["P1"]
+    assert rows["P8"][computed].split()[0] == "1.99", rows["P8"]
+    assert rows["P1"][-1].startswith("price: 1.00 -> 3.99 (net_price 2.00 x 1.35 = 2.70, ")
+    assert rows["P7"][-2] == "error", rows["P7"]
+    assert "step 1 (multiply" in rows["P7"][-1] and "abc" in rows["P7"][-1], rows["P7"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import signal
 import time
+from contextlib import contextmanager
 
 import pytest
 from clitools import import_toml, invariant, wait_for
@@ -107,8 +108,9 @@ def test_a_signal_stops_the_worker_after_the_batch_in_flight(sb, probe, signum):
     assert "task 1 (Big) completed" in drained.lines, str(drained)
 
 
-def test_run_wait_of_a_task_killed_elsewhere_shows_what_was_worked_and_cancelled(sb, probe):
-    rows = 4_000
+@contextmanager
+def _run_wait_working(sb, probe, rows):
+    """`run Big --wait` on a feed of `rows` rows, once it has worked a few batches."""
     _big_import(sb, rows, queue=False)
     with sb.popen("run", "Big", "--wait") as watching:
         def busy():
@@ -117,6 +119,12 @@ def test_run_wait_of_a_task_killed_elsewhere_shows_what_was_worked_and_cancelled
             return row and row["status"] == "running" and row["pending"] < row["total"] - 40
 
         wait_for("`run --wait` to work a few batches", busy, every=0.005)
+        yield watching
+
+
+def test_run_wait_of_a_task_killed_elsewhere_shows_what_was_worked_and_cancelled(sb, probe):
+    rows = 4_000
+    with _run_wait_working(sb, probe, rows) as watching:
         killed = sb("task", "kill", "1")
         assert watching.wait(timeout=30) == 1, watching.output()
     cancelled = int(re.search(r"([\d,]+) pending items cancelled", killed.out)
@@ -131,15 +139,7 @@ def test_run_wait_of_a_task_killed_elsewhere_shows_what_was_worked_and_cancelled
 
 
 def test_run_wait_stopped_by_ctrl_c_leaves_the_task_to_the_next_heartbeat(sb, probe):
-    rows = 4_000
-    _big_import(sb, rows, queue=False)
-    with sb.popen("run", "Big", "--wait") as watching:
-        def busy():
-            assert watching.running(), watching.output()
-            row = probe.row(1)
-            return row and row["status"] == "running" and row["pending"] < row["total"] - 40
-
-        wait_for("`run --wait` to work a few batches", busy, every=0.005)
+    with _run_wait_working(sb, probe, 4_000) as watching:
         watching.send(signal.SIGINT)
         assert watching.wait(timeout=30) == 1, watching.output()
     assert watching.out.splitlines()[-1] == "task 1 running", watching.output()

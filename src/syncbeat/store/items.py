@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -17,6 +17,18 @@ from syncbeat.store.tables import items, tasks
 ItemRow = tuple[int, str | None, str | None, int, str | None]
 # (seq, outcome, detail)
 OutcomeRow = tuple[int, int, str | None]
+
+
+
+class ReportRow(NamedTuple):
+    """An item as its task's report shows it (the outcome as stored: a final task's pending
+    item is shown cancelled, `domain.task.shown_outcome`)."""
+
+    seq: int
+    key: str | None
+    outcome: int
+    detail: str | None
+
 
 _COUNTER = {
     ItemOutcome.PROCESSED: "processed",
@@ -186,8 +198,8 @@ def list_items(
 
 def item_rows_after(
     conn: Connection, task_id: int, after: int, limit: int
-) -> list[tuple[int, str | None, int, str | None]]:
-    """A page of a task's items after seq `after`, (seq, key, outcome, detail), for downloads.
+) -> list[ReportRow]:
+    """A page of a task's items after seq `after`, for downloads.
 
     Callers read page by page, each page in its own short read: a slow download never holds
     a snapshot open for minutes (on SQLite that would stop the WAL from being checkpointed).
@@ -199,7 +211,7 @@ def item_rows_after(
         f"ORDER BY seq LIMIT {p}",
         (task_id, after, limit),
     )
-    return list(cur.fetchall())
+    return list(map(ReportRow._make, cur.fetchall()))
 
 
 def failed_seqs(conn: Connection, task_id: int, *, cancelled: bool) -> list[int]:

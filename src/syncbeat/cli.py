@@ -208,7 +208,7 @@ def profile_add(state: State, file: Path) -> None:
 
 
 def _feed_warning(ctx: Context, saved: Any) -> None:
-    from syncbeat.web.preview import feed_warning
+    from syncbeat.engine.preview import feed_warning
 
     warning = feed_warning(ctx, saved)
     if warning:

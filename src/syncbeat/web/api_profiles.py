@@ -19,9 +19,9 @@ from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine import profiles as use
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.context import Context
+from syncbeat.engine.preview import feed_warning, preview_import
 from syncbeat.web.auth import api_user, context
 from syncbeat.web.errors import ApiError, responses
-from syncbeat.web.preview import feed_warning, preview_import
 from syncbeat.web.views import (
     profile_json,
     profile_rows,

@@ -20,6 +20,7 @@ from syncbeat.domain.schedule import (
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine import profiles as use
 from syncbeat.engine.errors import NameTaken
+from syncbeat.engine.preview import Preview, feed_warning, preview_import
 from syncbeat.engine.profiles import keep_passwords, shown_settings
 from syncbeat.feeds.urls import shown_url
 from syncbeat.store.db import read_tx
@@ -27,7 +28,6 @@ from syncbeat.store.settings import load_settings
 from syncbeat.web.auth import Principal, context, page_user
 from syncbeat.web.csrf import checked_form
 from syncbeat.web.errors import ApiError
-from syncbeat.web.preview import Preview, feed_warning, preview_import
 from syncbeat.web.profile_form import blank, errors_by_field, form_context, form_to_data
 from syncbeat.web.templating import go, page
 from syncbeat.web.views import ProfileId, profile_or_404, profile_rows

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPICursor
 
 from syncbeat.domain.statuses import FINAL_STATUSES, ItemOutcome, TaskStatus
 from syncbeat.domain.task import Item
@@ -43,12 +44,13 @@ def placeholder(conn: Connection) -> str:
     return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
-def raw_cursor(conn: Connection) -> Any:
+def raw_cursor(conn: Connection) -> DBAPICursor:
     """A DB-API cursor in the connection's transaction: the hot path skips SQLAlchemy's
     per-row result objects, which would cost more than the statement itself."""
     driver = conn.connection.driver_connection
     assert driver is not None
-    return driver.cursor()
+    cursor: DBAPICursor = driver.cursor()
+    return cursor
 
 
 def insert_items(conn: Connection, task_id: int, rows: Sequence[ItemRow]) -> None:
@@ -56,7 +58,7 @@ def insert_items(conn: Connection, task_id: int, rows: Sequence[ItemRow]) -> Non
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        cur: Any = raw_cursor(conn)
+        cur: Any = raw_cursor(conn)  # psycopg's own cursor: COPY is beyond DB-API
         with cur, cur.copy(
             "COPY items (task_id, seq, key, input, outcome, detail) FROM STDIN"
         ) as copy:
@@ -71,7 +73,7 @@ ROWS_A_STATEMENT = 100  # SQLite: a row costs half as much in a statement of a h
 
 
 def many_rows(
-    cur: Any, head: str, row: str, tail: str, rows: Sequence[Sequence[Any]]
+    cur: DBAPICursor, head: str, row: str, tail: str, rows: Sequence[Sequence[Any]]
 ) -> None:
     """`head` + `row` repeated + `tail` for `rows`, a hundred rows a statement (SQLite): the
     cost of a statement, not of a row, dominates an `executemany` of one-row statements."""

@@ -21,17 +21,20 @@ from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.catalog.location import BUILTIN, ENV_CATALOG, PrestashopLocation
 from syncbeat.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings, SettingsError
 from syncbeat.domain.ids import parse_id
-from syncbeat.domain.profile import ProfileError, parse_profile, set_dotted, shown_batch_size
+from syncbeat.domain.profile import Profile, ProfileError, set_dotted, shown_batch_size
 from syncbeat.domain.schedule import describe, in_zone, occurrences
 from syncbeat.domain.statuses import FINAL_STATUSES, TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.engine import profiles
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.context import Context
+from syncbeat.engine.errors import NotFound, SettingRefused
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.heartbeat import Heartbeat
-from syncbeat.engine.profiles import save_profile, shown_settings
+from syncbeat.engine.profiles import shown_settings
 from syncbeat.engine.rerun import rerun_failed
+from syncbeat.engine.settings import change_settings, current_settings
 from syncbeat.engine.worker import run_worker, stop_on_signals
 from syncbeat.store import profiles as profile_store
 from syncbeat.store.db import (
@@ -44,7 +47,7 @@ from syncbeat.store.db import (
     upgrade,
     write_tx,
 )
-from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
+from syncbeat.store.settings import SETTING_NAMES
 from syncbeat.store.tasks import TaskFilter, get_task, list_tasks, release_leases
 
 
@@ -139,8 +142,8 @@ def init(state: State, no_admin: bool) -> None:
         click.echo(f"the database {where} is up to date (schema {after})")
     else:
         click.echo(f"the database {where} is at schema {after} (was {before or 'empty'})")
+    from syncbeat.engine.accounts import AccountError, ensure_admin
     from syncbeat.engine.context import utcnow
-    from syncbeat.web.accounts import AccountError, ensure_admin
     from syncbeat.web.commands import password_box
 
     if no_admin:
@@ -178,21 +181,11 @@ def profile() -> None:
     """Add, list, show, edit, enable, disable and delete profiles."""
 
 
-def _profile_or_fail(ctx: Context, ref: str) -> Any:
-    with read_tx(ctx.db) as conn:
-        found = profile_store.get_profile(conn, ref)
-    if found is None:
-        fail(f"no profile '{ref}' (see `syncbeat profile list`)")
-    return found
-
-
-def _defaults_of(ctx: Context) -> Any:
-    with read_tx(ctx.db) as conn:
-        return load_settings(conn)
-
-
-def _defaults(ctx: Context) -> dict[str, Any]:
-    return {"default_timezone": _defaults_of(ctx).timezone, "known": ctx.catalog.known}
+def _profile_or_fail(ctx: Context, ref: str) -> Profile:
+    try:
+        return profiles.find_profile(ctx, ref)
+    except NotFound as exc:
+        fail(f"{exc} (see `syncbeat profile list`)")
 
 
 @profile.command("add")
@@ -206,7 +199,7 @@ def profile_add(state: State, file: Path) -> None:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         fail(f"{file}: not a valid TOML file: {exc}")
     try:
-        saved = save_profile(ctx, parse_profile(data, **_defaults(ctx)), None)
+        saved = profiles.save_profile_data(ctx, data, None)
     except ProfileError as exc:
         _profile_errors(file, exc)
     click.echo(f"profile {saved.id} '{saved.name}' added ({saved.kind}"
@@ -215,7 +208,7 @@ def profile_add(state: State, file: Path) -> None:
 
 
 def _feed_warning(ctx: Context, saved: Any) -> None:
-    from syncbeat.web.preview import feed_warning
+    from syncbeat.engine.preview import feed_warning
 
     warning = feed_warning(ctx, saved)
     if warning:
@@ -240,7 +233,7 @@ def profile_list(state: State, as_json: bool) -> None:
     if as_json:
         _json([{"id": p.id, **shown_settings(p)} for p in found])
         return
-    default = _defaults_of(ctx).default_batch_size
+    default = current_settings(ctx).default_batch_size
     rows = [(p.id, p.name, p.kind, "on" if p.enabled else "off",
              p.schedule or "by hand", shown_batch_size(p.batch_size, default)) for p in found]
     _table(("id", "name", "kind", "enabled", "schedule", "batch"), rows)
@@ -264,7 +257,7 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
     if as_json:
         _json(data)
         return
-    default = _defaults_of(ctx).default_batch_size
+    default = current_settings(ctx).default_batch_size
     for key, value in data.items():
         shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
         if key == "batch_size":
@@ -298,7 +291,7 @@ def profile_edit(state: State, /, ref: str, sets: tuple[str, ...], **fields: Any
         set_dotted(data, name.strip(), _toml_value(value))
     data = {k: v for k, v in data.items() if v is not None}
     try:
-        saved = save_profile(ctx, parse_profile(data, **_defaults(ctx)), found.id)
+        saved = profiles.save_profile_data(ctx, data, found.id)
     except ProfileError as exc:
         _profile_errors(f"profile {found.id}", exc)
     click.echo(f"profile {saved.id} '{saved.name}' saved")
@@ -329,10 +322,8 @@ def profile_disable(state: State, ref: str) -> None:
 
 
 def _set_enabled(state: State, ref: str, enabled: bool) -> None:
-    ctx = state.ctx()
-    found = _profile_or_fail(ctx, ref)
-    with write_tx(ctx.db) as conn:
-        profile_store.set_enabled(conn, found.id, enabled, ctx.clock())
+    found = _profile_or_fail(state.ctx(), ref)
+    profiles.set_enabled(state.ctx(), found.id or 0, enabled)
     click.echo(f"profile {found.id} '{found.name}' {'enabled' if enabled else 'disabled'}")
 
 
@@ -341,10 +332,8 @@ def _set_enabled(state: State, ref: str, enabled: bool) -> None:
 @pass_state
 def profile_delete(state: State, ref: str) -> None:
     """Delete a profile; its tasks stay in the history."""
-    ctx = state.ctx()
-    found = _profile_or_fail(ctx, ref)
-    with write_tx(ctx.db) as conn:
-        profile_store.delete_profile_row(conn, found.id)
+    found = _profile_or_fail(state.ctx(), ref)
+    profiles.delete_profile(state.ctx(), found.id or 0)
     click.echo(f"profile {found.id} '{found.name}' deleted; its tasks are kept")
 
 
@@ -795,9 +784,8 @@ def settings_cmd(state: State, changes: tuple[str, ...], as_json: bool) -> None:
             fail(f"{change}: write NAME=VALUE (names: {', '.join(SETTING_NAMES)})")
         parsed[name.strip()] = value
     try:
-        with write_tx(ctx.db) as conn:
-            current = save_settings(conn, parsed) if parsed else load_settings(conn)
-    except ValueError as exc:
+        current = change_settings(ctx, parsed) if parsed else current_settings(ctx)
+    except SettingRefused as exc:
         fail(str(exc))
     data = {name: getattr(current, name) for name in SETTING_NAMES}
     if as_json:

@@ -55,12 +55,6 @@ class Settings:
                    allowed_hosts=allowed_hosts(env.get(ENV_ALLOWED_HOSTS)),
                    catalog=catalog_location(env.get(ENV_CATALOG)))
 
-    @property
-    def artifacts_dir(self) -> Path:
-        """Per-task files: source snapshots, export files."""
-        return self.data_dir / "tasks"
-
-
 def allowed_paths(text: str | None) -> tuple[Path, ...]:
     """The folders of SYNCBEAT_ALLOWED_PATHS (separated like PATH: /srv/feeds:/srv/exports);
     each must be an existing folder, written as an absolute path."""

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -181,7 +181,7 @@ class BuiltinCatalog:
             f"WHERE i.task_id = {p} AND i.seq > {p} AND i.seq <= {p} ORDER BY i.seq",
             (task_id, after, after + limit),
         )
-        rows: list[Joined] = cur.fetchall()
+        rows = cast(list[Joined], cur.fetchall())  # a list from both drivers: no copy
         if rows and len(rows) != rows[-1][SEQ] - rows[0][SEQ] + 1:
             rows = _ambiguous_once(rows)  # a key that several products share joined twice
         loaders: list[Loader] = [_LOADERS.get(c) if sqlite else None for c in fields]
@@ -357,7 +357,9 @@ class BuiltinCatalog:
                 f"WHERE {where} ORDER BY id LIMIT ?) chunk",
                 (*params, limit),
             )
-            count, low, high = cur.fetchone()
+            found = cur.fetchone()
+            assert found is not None  # count(*) always answers a row
+            count, low, high = found
             if not count:
                 return Queued(0, after_id)
             if high - low + 1 == count:
@@ -379,7 +381,9 @@ class BuiltinCatalog:
         cur.execute(
             f"SELECT input FROM items WHERE task_id = {p} AND seq = {p}", (task_id, base + added)
         )
-        return Queued(added, int(cur.fetchone()[0]))
+        last = cur.fetchone()
+        assert last is not None  # the item just inserted
+        return Queued(added, int(last[0]))
 
     def export_rows(
         self, conn: Connection, ids: Sequence[int], fields: Sequence[str]

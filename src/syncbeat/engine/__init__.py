@@ -1,1 +1,2 @@
-"""The heartbeat: schedule, start, process, finish, tidy; the worker loop."""
+"""The use cases every face calls (actions, profiles, preview, settings, accounts, tokens) and
+the heartbeat: schedule, start, process, finish, tidy; the worker loop."""

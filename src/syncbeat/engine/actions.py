@@ -7,20 +7,14 @@ from dataclasses import dataclass
 from syncbeat.domain.limits import FORCE_FLAG
 from syncbeat.domain.statuses import ACTIVE_STATUSES, TaskStatus
 from syncbeat.engine.context import Context
+from syncbeat.engine.errors import ActionError as ActionError  # the faces' name for it
+from syncbeat.engine.errors import NotFound
 from syncbeat.engine.recording import record_kept
 from syncbeat.engine.tidy import remove_task
 from syncbeat.store.db import write_tx
 from syncbeat.store.logs import add_log
 from syncbeat.store.profiles import get_profile
 from syncbeat.store.tasks import create_task, get_task, move_task
-
-
-class ActionError(Exception):
-    """An action that cannot be done; `code` says why in HTTP terms (404, 409)."""
-
-    def __init__(self, message: str, code: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def run_now(ctx: Context, profile_ref: int | str, *, force: bool = False) -> int:
@@ -30,7 +24,7 @@ def run_now(ctx: Context, profile_ref: int | str, *, force: bool = False) -> int
     with write_tx(ctx.db) as conn:
         profile = get_profile(conn, profile_ref)
         if profile is None:
-            raise ActionError(f"no profile '{profile_ref}'", 404)
+            raise NotFound(f"no profile '{profile_ref}'")
         task_id = create_task(conn, profile, scheduled_at=now, trigger="manual", now=now,
                               flags={FORCE_FLAG: True} if force else None)
         if task_id is None:
@@ -53,7 +47,7 @@ def kill_task(ctx: Context, task_id: int, by: str = "a user") -> KillResult:
         task = get_task(conn, task_id, for_update=True)
         now = ctx.clock()  # after the wait: never earlier than that batch's own times
         if task is None:
-            raise ActionError(f"no task {task_id}", 404)
+            raise NotFound(f"no task {task_id}")
         if task.status not in ACTIVE_STATUSES:
             raise ActionError(f"task {task_id} is {task.status}: only a pending or running "
                               "task can be killed", 409)
@@ -76,7 +70,7 @@ def delete_task(ctx: Context, task_id: int) -> None:
     with write_tx(ctx.db) as conn:
         task = get_task(conn, task_id)
     if task is None:
-        raise ActionError(f"no task {task_id}", 404)
+        raise NotFound(f"no task {task_id}")
     if task.status in ACTIVE_STATUSES:
         try:
             kill_task(ctx, task_id, by="deletion")

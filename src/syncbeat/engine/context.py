@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -72,6 +72,16 @@ def sqlite_file(db: Engine) -> Path | None:
     return Path(name)
 
 
+class HeldFeed(Protocol):
+    """A feed (or catalog walk) a task is queueing from, kept open across ticks
+    (`engine.queueing` makes them)."""
+
+    position: int  # items queued from it so far
+
+    def close(self) -> None:
+        """Close the file or connection it reads."""
+
+
 @dataclass
 class Context:
     db: Engine
@@ -81,7 +91,7 @@ class Context:
     owner: str = field(default_factory=worker_name)
     # Open feed readers of tasks this process is queueing, so a big feed is read once,
     # across ticks, instead of reopened and skipped every tick.
-    readers: dict[int, Any] = field(default_factory=dict)
+    readers: dict[int, HeldFeed] = field(default_factory=dict)
     # The files and hosts feeds may touch; by default the data folder only, public hosts only.
     reach: Reach = None  # type: ignore[assignment]  # set by __post_init__
 

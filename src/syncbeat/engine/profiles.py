@@ -1,33 +1,92 @@
-"""Saving a profile, the same for every face (CLI, web form, API): the locations it names are
-checked against what syncbeat may reach, and a password it was shown as *** is kept."""
+"""What users do to profiles, the same for every face (CLI, web form, API): find, validate
+with the Configure tab's defaults, save (the locations it names checked against what syncbeat
+may reach, a password it was shown as *** kept), enable, disable, delete. Mistakes are typed:
+ProfileError names the fields, NameTaken a name another profile has, NotFound a profile
+that does not exist."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
-from syncbeat.domain.profile import Profile, ProfileError
+from syncbeat.domain.profile import Profile, ProfileError, parse_profile
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine.context import Context
+from syncbeat.engine.errors import NameTaken, NotFound
 from syncbeat.feeds.reach import DESTINATION, SOURCE, ReachError
 from syncbeat.feeds.urls import has_masked_password, shown_url, unmasked_url
 from syncbeat.store import profiles as store
 from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.settings import load_settings
+
+
+def find_profile(ctx: Context, ref: int | str) -> Profile:
+    """A profile by id or name; NotFound if there is none."""
+    found = None
+    if not (isinstance(ref, str) and "\x00" in ref):  # PostgreSQL refuses NUL in text
+        with read_tx(ctx.db) as conn:
+            found = store.get_profile(conn, ref)
+    if found is None:
+        raise NotFound(f"no profile '{ref}'")
+    return found
+
+
+def parse_with_defaults(ctx: Context, data: Mapping[str, Any]) -> Profile:
+    """Validate a profile's settings (a file, a form, JSON) with the Configure tab's default
+    time zone and the catalog's fields; an `id` in them is ignored."""
+    with read_tx(ctx.db) as conn:
+        settings = load_settings(conn)
+    clean = {k: v for k, v in data.items() if k != "id"}
+    return parse_profile(clean, default_timezone=settings.timezone, known=ctx.catalog.known)
+
+
+def save_profile_data(ctx: Context, data: Mapping[str, Any], profile_id: int | None
+                      ) -> Profile:
+    """Validate settings and save them as a new profile (`profile_id` None) or over one."""
+    return save_profile(ctx, parse_with_defaults(ctx, data), profile_id)
 
 
 def save_profile(ctx: Context, profile: Profile, profile_id: int | None) -> Profile:
     """Insert (`profile_id` None) or replace a validated profile; ProfileError names the field
-    of a location out of reach, a masked password that cannot be restored, a name taken."""
+    of a location out of reach, a masked password that cannot be restored; NameTaken a name
+    another profile has."""
     stored = None
     if profile_id is not None:
         with read_tx(ctx.db) as conn:
             stored = store.get_profile(conn, profile_id)
     profile = keep_passwords(profile, stored)
     check_profile_reach(ctx, profile)
+    try:
+        with write_tx(ctx.db) as conn:
+            if profile_id is None:
+                return store.insert_profile(conn, profile, ctx.clock())
+            return store.update_profile(conn, profile_id, profile, ctx.clock())
+    except ProfileError as exc:
+        if [name for name, _ in exc.errors] == ["name"]:
+            raise NameTaken(exc.errors) from None
+        raise
+
+
+def set_enabled(ctx: Context, ref: int | str, enabled: bool) -> Profile:
+    """Enable a profile (its schedule runs again) or disable it (no scheduled task starts, its
+    next occurrence is dropped); the profile as it is now."""
+    found = find_profile(ctx, ref)
+    assert found.id is not None
     with write_tx(ctx.db) as conn:
-        if profile_id is None:
-            return store.insert_profile(conn, profile, ctx.clock())
-        return store.update_profile(conn, profile_id, profile, ctx.clock())
+        if not store.set_enabled(conn, found.id, enabled, ctx.clock()):
+            raise NotFound(f"no profile '{ref}'")
+    return find_profile(ctx, found.id)
+
+
+def delete_profile(ctx: Context, ref: int | str) -> Profile:
+    """Delete a profile; its tasks stay in the history, naming it. The profile deleted."""
+    found = find_profile(ctx, ref)
+    assert found.id is not None
+    with write_tx(ctx.db) as conn:
+        if not store.delete_profile_row(conn, found.id):
+            raise NotFound(f"no profile '{ref}'")
+    return found
 
 
 def check_profile_reach(ctx: Context, profile: Profile) -> None:

@@ -141,8 +141,8 @@ def _claim_or_lose(
 
 def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
     held = ctx.readers.get(task.id)
-    if held is not None and held.position == task.progress.total:
-        return held  # type: ignore[no-any-return]
+    if isinstance(held, _Open) and held.position == task.progress.total:
+        return held
     forget_reader(ctx, task.id)
     skip = task.progress.total
     if task.kind is TaskKind.IMPORT:

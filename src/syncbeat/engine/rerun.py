@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.domain.task import Task
-from syncbeat.engine.actions import ActionError
 from syncbeat.engine.context import Context
+from syncbeat.engine.errors import ActionError, NotFound
 from syncbeat.engine.seen import Seen
 from syncbeat.feeds import FeedError, RowError
 from syncbeat.feeds.base import Record
@@ -39,7 +39,7 @@ def rerun_failed(ctx: Context, task_id: int, *, errors_only: bool = False) -> in
     with write_tx(ctx.db) as conn:
         old = get_task(conn, task_id)
         if old is None:
-            raise ActionError(f"no task {task_id}", 404)
+            raise NotFound(f"no task {task_id}")
         if old.kind is not TaskKind.IMPORT:
             raise ActionError(f"task {task_id} is an export: run its profile again instead")
         if not old.is_final:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPICursor
 
 from syncbeat.domain.statuses import FINAL_STATUSES, ItemOutcome, TaskStatus
 from syncbeat.domain.task import Item
@@ -17,6 +18,18 @@ from syncbeat.store.tables import items, tasks
 ItemRow = tuple[int, str | None, str | None, int, str | None]
 # (seq, outcome, detail)
 OutcomeRow = tuple[int, int, str | None]
+
+
+
+class ReportRow(NamedTuple):
+    """An item as its task's report shows it (the outcome as stored: a final task's pending
+    item is shown cancelled, `domain.task.shown_outcome`)."""
+
+    seq: int
+    key: str | None
+    outcome: int
+    detail: str | None
+
 
 _COUNTER = {
     ItemOutcome.PROCESSED: "processed",
@@ -31,12 +44,13 @@ def placeholder(conn: Connection) -> str:
     return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
-def raw_cursor(conn: Connection) -> Any:
+def raw_cursor(conn: Connection) -> DBAPICursor:
     """A DB-API cursor in the connection's transaction: the hot path skips SQLAlchemy's
     per-row result objects, which would cost more than the statement itself."""
     driver = conn.connection.driver_connection
     assert driver is not None
-    return driver.cursor()
+    cursor: DBAPICursor = driver.cursor()
+    return cursor
 
 
 def insert_items(conn: Connection, task_id: int, rows: Sequence[ItemRow]) -> None:
@@ -44,7 +58,7 @@ def insert_items(conn: Connection, task_id: int, rows: Sequence[ItemRow]) -> Non
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        cur: Any = raw_cursor(conn)
+        cur: Any = raw_cursor(conn)  # psycopg's own cursor: COPY is beyond DB-API
         with cur, cur.copy(
             "COPY items (task_id, seq, key, input, outcome, detail) FROM STDIN"
         ) as copy:
@@ -59,7 +73,7 @@ ROWS_A_STATEMENT = 100  # SQLite: a row costs half as much in a statement of a h
 
 
 def many_rows(
-    cur: Any, head: str, row: str, tail: str, rows: Sequence[Sequence[Any]]
+    cur: DBAPICursor, head: str, row: str, tail: str, rows: Sequence[Sequence[Any]]
 ) -> None:
     """`head` + `row` repeated + `tail` for `rows`, a hundred rows a statement (SQLite): the
     cost of a statement, not of a row, dominates an `executemany` of one-row statements."""
@@ -186,8 +200,8 @@ def list_items(
 
 def item_rows_after(
     conn: Connection, task_id: int, after: int, limit: int
-) -> list[tuple[int, str | None, int, str | None]]:
-    """A page of a task's items after seq `after`, (seq, key, outcome, detail), for downloads.
+) -> list[ReportRow]:
+    """A page of a task's items after seq `after`, for downloads.
 
     Callers read page by page, each page in its own short read: a slow download never holds
     a snapshot open for minutes (on SQLite that would stop the WAL from being checkpointed).
@@ -199,7 +213,7 @@ def item_rows_after(
         f"ORDER BY seq LIMIT {p}",
         (task_id, after, limit),
     )
-    return list(cur.fetchall())
+    return list(map(ReportRow._make, cur.fetchall()))
 
 
 def failed_seqs(conn: Connection, task_id: int, *, cancelled: bool) -> list[int]:

@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from syncbeat.store.tables import log_lines
+
+
+class LogRow(NamedTuple):
+    """A line of a task's actions log, with its id (the page key of a download)."""
+
+    id: int
+    at: datetime
+    level: str  # info, warning, error
+    message: str  # may hold several lines
+
+
+class LogEntry(NamedTuple):
+    """A line of a task's actions log, as its task page shows it."""
+
+    at: datetime
+    level: str
+    message: str
 
 
 def add_log(
@@ -21,18 +39,18 @@ def add_log(
 
 def log_rows_after(
     conn: Connection, task_id: int, after_id: int, limit: int
-) -> list[tuple[int, datetime, str, str]]:
-    """A page of a task's log lines after line `after_id`: (id, at, level, message)."""
+) -> list[LogRow]:
+    """A page of a task's log lines after line `after_id`."""
     rows = conn.execute(
         sa.select(log_lines.c.id, log_lines.c.at, log_lines.c.level, log_lines.c.message)
         .where(log_lines.c.task_id == task_id, log_lines.c.id > after_id)
         .order_by(log_lines.c.id)
         .limit(limit)
     ).fetchall()
-    return [(r.id, r.at, r.level, r.message) for r in rows]
+    return [LogRow(r.id, r.at, r.level, r.message) for r in rows]
 
 
-def tail_log(conn: Connection, task_id: int, lines: int = 20) -> list[tuple[datetime, str, str]]:
+def tail_log(conn: Connection, task_id: int, lines: int = 20) -> list[LogEntry]:
     """The last lines of a task's log, oldest first."""
     rows = conn.execute(
         sa.select(log_lines.c.at, log_lines.c.level, log_lines.c.message)
@@ -40,4 +58,4 @@ def tail_log(conn: Connection, task_id: int, lines: int = 20) -> list[tuple[date
         .order_by(log_lines.c.id.desc())
         .limit(lines)
     ).fetchall()
-    return [(r.at, r.level, r.message) for r in reversed(rows)]
+    return [LogEntry(r.at, r.level, r.message) for r in reversed(rows)]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
-from syncbeat.domain.profile import FORMATS, MAX_BATCH_SIZE, Profile, ProfileError, parse_profile
+from syncbeat.domain.profile import FORMATS, MAX_BATCH_SIZE, Profile
 from syncbeat.domain.schedule import (
     ScheduleError,
     check_cron,
@@ -19,15 +19,11 @@ from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine import profiles as use
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.context import Context
-from syncbeat.store import profiles as store
-from syncbeat.store.db import read_tx, write_tx
-from syncbeat.store.settings import load_settings
+from syncbeat.engine.preview import feed_warning, preview_import
 from syncbeat.web.auth import api_user, context
 from syncbeat.web.errors import ApiError, responses
-from syncbeat.web.preview import feed_warning, preview_import
 from syncbeat.web.views import (
     profile_json,
-    profile_or_404,
     profile_rows,
     task_json,
     task_or_404,
@@ -148,25 +144,6 @@ SAVE_ERRORS = responses(409, 422, _409="Another profile has this name",
                         _422="The profile has mistakes; `errors` names each field")
 
 
-def parse_with_defaults(ctx: Context, data: dict[str, Any]) -> Profile:
-    """Validate a profile with the Configure tab's defaults (batch size, time zone)."""
-    with read_tx(ctx.db) as conn:
-        settings = load_settings(conn)
-    clean = {k: v for k, v in data.items() if k != "id"}
-    return parse_profile(clean, default_timezone=settings.timezone, known=ctx.catalog.known)
-
-
-def save_profile(ctx: Context, data: dict[str, Any], profile_id: int | None) -> Profile:
-    """Validate and save (insert or replace); ProfileError names the fields."""
-    new = parse_with_defaults(ctx, data)
-    try:
-        return use.save_profile(ctx, new, profile_id)
-    except ProfileError as exc:
-        if [name for name, _ in exc.errors] == ["name"]:
-            raise ApiError(409, exc.errors[0][1], "name", exc.errors) from None  # name taken
-        raise
-
-
 def _with_warning(ctx: Context, saved: Profile) -> dict[str, Any]:
     """The saved profile, and `warning`: why its feed cannot be read now (the message a task
     would give), or null."""
@@ -185,7 +162,7 @@ def list_(request: Request) -> dict[str, Any]:
 def create(request: Request, data: ProfileBody) -> dict[str, Any]:
     """Validated like a profile file; 422 names every field with a mistake."""
     ctx = context(request)
-    return _with_warning(ctx, save_profile(ctx, data, None))
+    return _with_warning(ctx, use.save_profile_data(ctx, data, None))
 
 
 @router.post("/profiles/preview", summary="Preview an import profile",
@@ -193,7 +170,7 @@ def create(request: Request, data: ProfileBody) -> dict[str, Any]:
 def preview(request: Request, data: ProfileBody) -> dict[str, Any]:
     """The first rows of its source, mapped, with what each would change; nothing is saved."""
     ctx = context(request)
-    profile = parse_with_defaults(ctx, data)
+    profile = use.parse_with_defaults(ctx, data)
     if profile.kind is not TaskKind.IMPORT:
         raise ApiError(422, "kind: only an import profile has a source to preview", "kind")
     return preview_import(ctx, profile).as_dict()
@@ -203,7 +180,7 @@ def preview(request: Request, data: ProfileBody) -> dict[str, Any]:
 def show(request: Request, ref: ProfileRef) -> dict[str, Any]:
     """By id or name."""
     ctx = context(request)
-    return profile_json(profile_or_404(ctx, ref), ctx.clock())
+    return profile_json(use.find_profile(ctx, ref), ctx.clock())
 
 
 @router.put("/profiles/{ref}", summary="Replace a profile's settings",
@@ -211,41 +188,30 @@ def show(request: Request, ref: ProfileRef) -> dict[str, Any]:
 def update(request: Request, ref: ProfileRef, data: ProfileBody) -> dict[str, Any]:
     """The whole profile, validated again; its next scheduled run is planned anew."""
     ctx = context(request)
-    found = profile_or_404(ctx, ref)
-    return _with_warning(ctx, save_profile(ctx, data, found.id))
+    found = use.find_profile(ctx, ref)
+    return _with_warning(ctx, use.save_profile_data(ctx, data, found.id))
 
 
 @router.delete("/profiles/{ref}", status_code=204, summary="Delete a profile",
                responses=ERRORS)
 def delete(request: Request, ref: ProfileRef) -> Response:
     """Its tasks stay in the history."""
-    ctx = context(request)
-    found = profile_or_404(ctx, ref)
-    with write_tx(ctx.db) as conn:
-        store.delete_profile_row(conn, found.id or 0)
+    use.delete_profile(context(request), ref)
     return Response(status_code=204)
-
-
-def set_enabled(ctx: Context, ref: str, enabled: bool) -> Profile:
-    """Enable or disable a profile."""
-    found = profile_or_404(ctx, ref)
-    with write_tx(ctx.db) as conn:
-        store.set_enabled(conn, found.id or 0, enabled, ctx.clock())
-    return profile_or_404(ctx, str(found.id))
 
 
 @router.post("/profiles/{ref}/enable", summary="Enable a profile", responses=ERRORS)
 def enable(request: Request, ref: ProfileRef) -> dict[str, Any]:
     """Its schedule runs again."""
     ctx = context(request)
-    return profile_json(set_enabled(ctx, ref, True), ctx.clock())
+    return profile_json(use.set_enabled(ctx, ref, True), ctx.clock())
 
 
 @router.post("/profiles/{ref}/disable", summary="Disable a profile", responses=ERRORS)
 def disable(request: Request, ref: ProfileRef) -> dict[str, Any]:
     """No scheduled task starts; run now still works."""
     ctx = context(request)
-    return profile_json(set_enabled(ctx, ref, False), ctx.clock())
+    return profile_json(use.set_enabled(ctx, ref, False), ctx.clock())
 
 
 @router.post("/profiles/{ref}/run", status_code=201, summary="Run a profile now",
@@ -257,7 +223,7 @@ def run(
 ) -> dict[str, Any]:
     """A pending task, due now: the next heartbeat starts it."""
     ctx = context(request)
-    task_id = run_now(ctx, profile_or_404(ctx, ref).id or 0, force=force)
+    task_id = run_now(ctx, use.find_profile(ctx, ref).id or 0, force=force)
     return {"task": task_json(task_or_404(ctx, task_id), ctx.clock())}
 
 

@@ -13,10 +13,12 @@ from pydantic import BaseModel, Field
 
 from syncbeat import __version__
 from syncbeat.domain.ids import parse_id
+from syncbeat.engine import settings as use_settings
+from syncbeat.engine import tokens as use_tokens
+from syncbeat.engine.errors import SettingRefused
 from syncbeat.engine.outage import WAITING
-from syncbeat.store.db import read_tx, write_tx
-from syncbeat.store.settings import SETTING_NAMES, load_settings, save_settings
-from syncbeat.store.tokens import SCOPES, delete_token, list_tokens
+from syncbeat.engine.settings import current_settings
+from syncbeat.engine.tokens import TokenRefused, issue_token
 from syncbeat.web.auth import (
     Principal,
     api_user,
@@ -27,7 +29,6 @@ from syncbeat.web.auth import (
 )
 from syncbeat.web.errors import ApiError, responses
 from syncbeat.web.health import heartbeat_health, waiting_dict
-from syncbeat.web.tokens import issue_token
 from syncbeat.web.views import id_path
 
 router = APIRouter(prefix="/api")
@@ -37,19 +38,15 @@ SIGN_IN = responses(401, 403)
 
 def settings_dict(ctx: Any) -> dict[str, Any]:
     """The run-time settings by name."""
-    with read_tx(ctx.db) as conn:
-        return asdict(load_settings(conn))
+    return asdict(current_settings(ctx))
 
 
 def change_settings(ctx: Any, changes: dict[str, Any]) -> dict[str, Any]:
     """Validate and save; ApiError(422) names the setting refused."""
     try:
-        with write_tx(ctx.db) as conn:
-            return asdict(save_settings(conn, changes))
-    except ValueError as exc:
-        name = str(exc).partition(": ")[0]
-        field = name if name in SETTING_NAMES else None
-        raise ApiError(422, str(exc), field) from None
+        return asdict(use_settings.change_settings(ctx, changes))
+    except SettingRefused as exc:
+        raise ApiError(422, str(exc), exc.name) from None
 
 
 @router.get("/settings", tags=["settings"], dependencies=private, summary="Run-time settings",
@@ -82,8 +79,7 @@ class NewToken(BaseModel):
             responses=SIGN_IN)
 def get_tokens(request: Request) -> dict[str, Any]:
     """Names, scopes and first characters; the tokens themselves are not kept."""
-    with read_tx(context(request).db) as conn:
-        return {"tokens": [t.as_dict() for t in list_tokens(conn)]}
+    return {"tokens": [t.as_dict() for t in use_tokens.tokens(context(request).db)]}
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201, summary="Create an API token",
@@ -92,14 +88,12 @@ def post_token(request: Request, body: NewToken,
                who: Annotated[Principal, Depends(session_user)]) -> dict[str, Any]:
     """The token is in `secret`, shown this once. Only a signed-in user (with the pages'
     X-CSRF-Token header) makes tokens, never a token."""
-    if body.scope not in SCOPES:
-        raise ApiError(422, f"scope: '{body.scope}' is not one of {', '.join(SCOPES)}", "scope")
     ctx = context(request)
     try:
         token, secret = issue_token(ctx.db, name=body.name, scope=body.scope, by=who.name,
                                     now=ctx.clock())
-    except ValueError as exc:
-        raise ApiError(422, str(exc), "name") from None
+    except TokenRefused as exc:
+        raise ApiError(422, str(exc), exc.field) from None
     return {"token": token.as_dict(), "secret": secret}
 
 
@@ -111,9 +105,8 @@ def revoke_token(request: Request,
                  ) -> Response:
     """It stops working at once. Only a signed-in user revokes tokens."""
     found = parse_id(token_id)
-    with write_tx(context(request).db) as conn:
-        if found is None or not delete_token(conn, found):
-            raise ApiError(404, f"no token {token_id}")
+    if found is None or not use_tokens.revoke_token(context(request).db, found):
+        raise ApiError(404, f"no token {token_id}")
     return Response(status_code=204)
 
 

@@ -13,12 +13,12 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from syncbeat.engine.context import Context
+from syncbeat.engine.tokens import check_token
 from syncbeat.store.sessions import StoredSession
 from syncbeat.store.tokens import ApiToken
 from syncbeat.store.users import User
 from syncbeat.web.errors import ApiError, NeedLogin
 from syncbeat.web.sessions import COOKIE, Signer, resume_session
-from syncbeat.web.tokens import check_token
 
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

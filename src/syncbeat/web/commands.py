@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
-import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -16,9 +15,10 @@ from syncbeat.engine.context import utcnow
 from syncbeat.engine.workers import other_worker
 
 
-def _fail(message: str) -> None:
-    click.echo(f"syncbeat: {message}", err=True)
-    sys.exit(1)
+def _fail(message: str) -> NoReturn:
+    from syncbeat.cli import fail  # the CLI's one way of saying it (cli imports this module)
+
+    fail(message)
 
 
 @click.command()
@@ -76,13 +76,12 @@ def port_problem(host: str, port: int) -> str | None:
 def _first_admin(db: Any) -> Any:
     """The first user, made here when `init --no-admin` left it to serve (make run), so its
     password is printed after the address, where it is seen."""
-    from syncbeat.web.accounts import AccountError, ensure_admin
+    from syncbeat.engine.accounts import AccountError, ensure_admin
 
     try:
         return ensure_admin(db, os.environ.get("SYNCBEAT_ADMIN_PASSWORD"), utcnow())
     except AccountError as exc:
         _fail(str(exc))
-    return None
 
 
 def password_box(username: str, password: str) -> str:
@@ -102,7 +101,7 @@ def user() -> None:
 
 def _password(given: str | None, generate: bool) -> tuple[str, bool]:
     if generate:
-        from syncbeat.web.passwords import generate_password
+        from syncbeat.engine.passwords import generate_password
 
         return generate_password(), True
     if given:
@@ -124,7 +123,7 @@ GENERATE = click.option("--generate", is_flag=True,
 @click.pass_obj
 def user_add(state: Any, name: str, password: str | None, generate: bool) -> None:
     """Add a user who can sign in to the admin."""
-    from syncbeat.web.accounts import AccountError, create_account
+    from syncbeat.engine.accounts import AccountError, create_account
 
     secret, made = _password(password, generate)
     try:
@@ -141,7 +140,7 @@ def user_list(state: Any, as_json: bool) -> None:
     """List users."""
     import json
 
-    from syncbeat.web.accounts import accounts
+    from syncbeat.engine.accounts import accounts
 
     found = accounts(state.ctx().db)
     if as_json:
@@ -161,7 +160,7 @@ def user_list(state: Any, as_json: bool) -> None:
 @click.pass_obj
 def user_remove(state: Any, name: str) -> None:
     """Remove a user (not the last one)."""
-    from syncbeat.web.accounts import AccountError, remove_account
+    from syncbeat.engine.accounts import AccountError, remove_account
 
     try:
         remove_account(state.ctx().db, name)
@@ -177,7 +176,7 @@ def user_remove(state: Any, name: str) -> None:
 @click.pass_obj
 def user_password(state: Any, name: str, password: str | None, generate: bool) -> None:
     """Set a user's password; the user's sessions end."""
-    from syncbeat.web.accounts import AccountError, change_password
+    from syncbeat.engine.accounts import AccountError, change_password
 
     secret, made = _password(password, generate)
     try:

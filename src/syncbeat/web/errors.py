@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syncbeat.catalog.base import CatalogUnusable
 from syncbeat.domain.profile import ProfileError
-from syncbeat.engine.actions import ActionError
+from syncbeat.engine.errors import ActionError, NameTaken
 from syncbeat.store.db import is_outage
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,10 @@ def install(app: FastAPI, render_error: Any) -> None:
     @app.exception_handler(ActionError)
     def action_error(request: Request, exc: ActionError) -> Response:
         return respond(request, ApiError(exc.code, str(exc)))
+
+    @app.exception_handler(NameTaken)
+    def name_taken(request: Request, exc: NameTaken) -> Response:
+        return respond(request, ApiError(409, exc.errors[0][1], "name", exc.errors))
 
     @app.exception_handler(ProfileError)
     def profile_error(request: Request, exc: ProfileError) -> Response:

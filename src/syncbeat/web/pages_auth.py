@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from syncbeat.web.accounts import authenticate
+from syncbeat.engine.accounts import authenticate
+from syncbeat.engine.passwords import WAIT_SECONDS, PasswordsBusy
+from syncbeat.engine.throttle import Throttled
 from syncbeat.web.auth import Principal, context, page_user, session_of, signer
 from syncbeat.web.csrf import checked_form
-from syncbeat.web.passwords import WAIT_SECONDS, PasswordsBusy
 from syncbeat.web.sessions import (
     ABSOLUTE,
     COOKIE,
@@ -22,7 +23,6 @@ from syncbeat.web.sessions import (
     spend_form_token_of,
 )
 from syncbeat.web.templating import go, is_local_path, page
-from syncbeat.web.throttle import Throttled
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,21 +12,20 @@ from starlette.datastructures import FormData
 
 from syncbeat.catalog.check import check_catalog
 from syncbeat.domain.schedule import zone_choices
-from syncbeat.store.db import read_tx, write_tx
+from syncbeat.engine.accounts import AccountError, accounts, authenticate, change_password
+from syncbeat.engine.errors import SettingRefused
+from syncbeat.engine.passwords import PasswordsBusy, password_problem
+from syncbeat.engine.settings import change_settings
+from syncbeat.engine.throttle import Throttled
+from syncbeat.engine.tokens import TokenRefused, issue_token, revoke_token, tokens
 from syncbeat.store.settings import SETTING_NAMES
-from syncbeat.store.tokens import SCOPES, delete_token, list_tokens
-from syncbeat.web.accounts import AccountError, accounts, authenticate, change_password
-from syncbeat.web.api_settings import change_settings
+from syncbeat.store.tokens import SCOPES
 from syncbeat.web.auth import Principal, context, page_user
 from syncbeat.web.csrf import checked_form
-from syncbeat.web.errors import ApiError
 from syncbeat.web.health import heartbeat_health
 from syncbeat.web.pages_auth import client_address
-from syncbeat.web.passwords import PasswordsBusy, password_problem
 from syncbeat.web.profile_form import ZONES
 from syncbeat.web.templating import go, page
-from syncbeat.web.throttle import Throttled
-from syncbeat.web.tokens import issue_token
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[Principal, Depends(page_user)]
@@ -55,12 +54,10 @@ def _page(request: Request, who: Principal, *, values: dict[str, Any] | None = N
           status: int = 200) -> HTMLResponse:
     ctx = context(request)
     health = heartbeat_health(ctx)
-    with read_tx(ctx.db) as conn:
-        tokens = list_tokens(conn)
     base = str(request.base_url).rstrip("/")
     return page(request, who, "configure.html", active="configure", fields=FIELDS,
                 values=values or asdict(health.settings), errors=errors or {}, health=health,
-                tokens=tokens, new_token=new_token, heartbeat_url=f"{base}/api/heartbeat",
+                tokens=tokens(ctx.db), new_token=new_token, heartbeat_url=f"{base}/api/heartbeat",
                 users=accounts(ctx.db), worker_in_process=request.app.state.worker_enabled,
                 zones=zone_choices(health.settings.timezone, ZONES), scopes=SCOPES,
                 catalog=check_catalog(request.app.state.catalog, ctx.db),
@@ -79,8 +76,8 @@ def save(request: Request, who: User, form: Form) -> Response:
     changes = {name: form.get(name) for name in SETTING_NAMES if form.get(name) is not None}
     try:
         change_settings(context(request), changes)
-    except ApiError as exc:
-        return _page(request, who, values=changes, errors={exc.field or "": exc.message},
+    except SettingRefused as exc:
+        return _page(request, who, values=changes, errors={exc.name or "": str(exc)},
                      status=422)
     return go(request, "/configure", "settings saved")
 
@@ -96,7 +93,7 @@ def create_token(request: Request, who: User, form: Form) -> Response:
     try:
         token, secret = issue_token(ctx.db, name=str(form.get("name") or ""), scope=scope,
                                     by=who.name, now=ctx.clock())
-    except ValueError as exc:
+    except TokenRefused as exc:
         return _page(request, who, errors={"token": str(exc).removeprefix("name: ")},
                      status=422)
     return _page(request, who, new_token={"token": token, "secret": secret})
@@ -105,8 +102,7 @@ def create_token(request: Request, who: User, form: Form) -> Response:
 @router.post("/configure/tokens/{token_id}/revoke")
 def revoke(request: Request, who: User, form: Form, token_id: int) -> Response:
     """Revoke a token: it stops working at once."""
-    with write_tx(context(request).db) as conn:
-        gone = delete_token(conn, token_id)
+    gone = revoke_token(context(request).db, token_id)
     return go(request, "/configure", "token revoked" if gone else "that token was gone already")
 
 

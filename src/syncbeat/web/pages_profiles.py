@@ -18,16 +18,16 @@ from syncbeat.domain.schedule import (
     zone,
 )
 from syncbeat.domain.statuses import TaskKind
+from syncbeat.engine import profiles as use
+from syncbeat.engine.errors import NameTaken
+from syncbeat.engine.preview import Preview, feed_warning, preview_import
 from syncbeat.engine.profiles import keep_passwords, shown_settings
 from syncbeat.feeds.urls import shown_url
-from syncbeat.store import profiles as store
-from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.db import read_tx
 from syncbeat.store.settings import load_settings
-from syncbeat.web.api_profiles import parse_with_defaults, save_profile, set_enabled
 from syncbeat.web.auth import Principal, context, page_user
 from syncbeat.web.csrf import checked_form
 from syncbeat.web.errors import ApiError
-from syncbeat.web.preview import Preview, feed_warning, preview_import
 from syncbeat.web.profile_form import blank, errors_by_field, form_context, form_to_data
 from syncbeat.web.templating import go, page
 from syncbeat.web.views import ProfileId, profile_or_404, profile_rows
@@ -96,7 +96,7 @@ def edit(request: Request, who: User, profile_id: ProfileId) -> HTMLResponse:
 def _previewed(request: Request, data: dict[str, Any], profile_id: int | None) -> Preview:
     """The preview of the form's source and mapping; ProfileError names their mistakes."""
     ctx = context(request)
-    profile = parse_with_defaults(ctx, data)
+    profile = use.parse_with_defaults(ctx, data)
     if profile_id is not None:  # the form shows a password as ***: use the stored one
         profile = keep_passwords(profile, profile_or_404(ctx, str(profile_id)))
     if profile.kind is not TaskKind.IMPORT:
@@ -118,7 +118,10 @@ def _submit(request: Request, who: Principal, form: FormData, profile_id: int | 
         if previewing:
             return _form(request, who, data, profile_id=profile_id, previewing=True,
                          preview=_previewed(request, data, profile_id))
-        saved = save_profile(ctx, data, profile_id)
+        saved = use.save_profile_data(ctx, data, profile_id)
+    except NameTaken as exc:
+        return _form(request, who, data, profile_id=profile_id, error=exc, status=409,
+                     previewing=previewing)
     except ProfileError as exc:
         feed = None
         if previewing and not _about_the_feed(exc):
@@ -130,10 +133,6 @@ def _submit(request: Request, who: Principal, form: FormData, profile_id: int | 
                 feed = None
         return _form(request, who, data, profile_id=profile_id, error=exc, status=422,
                      previewing=previewing, preview=feed)
-    except ApiError as exc:  # the name is taken
-        err = ProfileError(exc.errors or [("name", exc.message)])
-        return _form(request, who, data, profile_id=profile_id, error=err, status=exc.status,
-                     previewing=previewing)
     warning = feed_warning(ctx, saved)
     if warning:
         return go(request, "/profiles", f"profile '{saved.name}' saved, but its feed cannot "
@@ -174,22 +173,19 @@ def preview(request: Request, who: User, profile_id: ProfileId) -> HTMLResponse:
 @router.post("/profiles/{profile_id}/enable")
 def enable(request: Request, who: User, form: Form, profile_id: ProfileId) -> Response:
     """Enable a profile."""
-    found = set_enabled(context(request), str(profile_id), True)
+    found = use.set_enabled(context(request), profile_id, True)
     return go(request, "/profiles", f"profile '{found.name}' enabled")
 
 
 @router.post("/profiles/{profile_id}/disable")
 def disable(request: Request, who: User, form: Form, profile_id: ProfileId) -> Response:
     """Disable a profile."""
-    found = set_enabled(context(request), str(profile_id), False)
+    found = use.set_enabled(context(request), profile_id, False)
     return go(request, "/profiles", f"profile '{found.name}' disabled")
 
 
 @router.post("/profiles/{profile_id}/delete")
 def delete(request: Request, who: User, form: Form, profile_id: ProfileId) -> Response:
     """Delete a profile; its tasks stay."""
-    ctx = context(request)
-    found = profile_or_404(ctx, str(profile_id))
-    with write_tx(ctx.db) as conn:
-        store.delete_profile_row(conn, profile_id)
+    found = use.delete_profile(context(request), profile_id)
     return go(request, "/profiles", f"profile '{found.name}' deleted; its tasks are kept")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from syncbeat.engine.throttle import FORGET, IN_FLIGHT
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.sessions import (
     StoredSession,
@@ -24,7 +25,6 @@ from syncbeat.store.sessions import (
     touch_session,
 )
 from syncbeat.store.signins import prune_signins, spend_form_token
-from syncbeat.web.throttle import FORGET, IN_FLIGHT
 
 COOKIE = "syncbeat_session"
 FORM_COOKIE = "syncbeat_login"  # a visitor's sign-in form token, signed

@@ -1,46 +1,9 @@
-"""API tokens: made here, shown once, stored as a SHA-256 hash (they are random, not chosen)."""
+"""Moved to syncbeat.engine.tokens (issue 14: accounts and tokens are use cases every face calls,
+not the web's). This old name is the same module object, so code and tests written against it
+(and their monkeypatches) still reach the real one."""
 
-from __future__ import annotations
+import sys
 
-import hashlib
-import secrets
-from datetime import datetime, timedelta
+from syncbeat.engine import tokens as _moved
 
-from sqlalchemy.engine import Engine
-
-from syncbeat.store.db import read_tx, write_tx
-from syncbeat.store.tokens import ApiToken, find_token, insert_token, touch_token
-
-PREFIX = "sb_"
-TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per token
-
-
-def token_hash(token: str) -> str:
-    """The stored form of a token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def issue_token(db: Engine, *, name: str, scope: str, by: str | None, now: datetime
-                ) -> tuple[ApiToken, str]:
-    """A new token: its row, and the secret to show once."""
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ValueError("name: give the token a name of 1 to 100 characters")
-    secret = PREFIX + secrets.token_urlsafe(32)
-    with write_tx(db) as conn:
-        row = insert_token(conn, name=name, scope=scope, token_hash=token_hash(secret),
-                           prefix=secret[:10], created_by=by, now=now)
-    return row, secret
-
-
-def check_token(db: Engine, secret: str, now: datetime) -> ApiToken | None:
-    """The token `secret` stands for; None if it is unknown or revoked."""
-    if not secret.startswith(PREFIX):
-        return None
-    with read_tx(db) as conn:
-        token = find_token(conn, token_hash(secret))
-    if token is not None and (token.last_used_at is None
-                              or now - token.last_used_at > TOUCH_EVERY):
-        with write_tx(db) as conn:
-            touch_token(conn, token.id, now)
-    return token
+sys.modules[__name__] = _moved

@@ -23,9 +23,10 @@ from syncbeat.domain.schedule import (
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
-from syncbeat.engine.profiles import shown_settings
+from syncbeat.engine.errors import NotFound
+from syncbeat.engine.profiles import find_profile, shown_settings
 from syncbeat.store.db import read_tx
-from syncbeat.store.profiles import get_profile, list_profiles
+from syncbeat.store.profiles import list_profiles
 from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import SORTABLE, TaskFilter, count_tasks, get_task, list_tasks
 from syncbeat.store.tasks import last_task_of_profiles as _last_tasks
@@ -162,11 +163,10 @@ def task_json(task: Task, now: datetime) -> dict[str, Any]:
 
 def profile_or_404(ctx: Context, ref: str) -> Profile:
     """A profile by id or name, or a 404."""
-    with read_tx(ctx.db) as conn:
-        found = None if "\x00" in ref else get_profile(conn, ref)  # PostgreSQL refuses NUL
-    if found is None:
-        raise ApiError(404, f"no profile '{ref}'")
-    return found
+    try:
+        return find_profile(ctx, ref)
+    except NotFound as exc:
+        raise ApiError(404, str(exc)) from None
 
 
 def next_runs(profile: Profile, now: datetime, count: int = 5) -> list[datetime]:

@@ -326,7 +326,7 @@ def task_list_timing(url_base: Database, work: Path, count: int = 100_000) -> tu
 def _api_token(engine: sa.Engine) -> str:
     from datetime import UTC
 
-    from syncbeat.web.tokens import issue_token
+    from syncbeat.engine.tokens import issue_token
 
     _, secret = issue_token(engine, name="bench", scope="api:read", by=None,
                             now=datetime.now(UTC))

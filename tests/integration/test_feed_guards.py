@@ -24,10 +24,10 @@ from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import ActionError, kill_task, run_now
 from syncbeat.engine.artifacts import report_lines
 from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.engine.preview import preview_import
 from syncbeat.engine.rerun import rerun_failed
 from syncbeat.store.db import write_tx
 from syncbeat.store.profiles import update_profile
-from syncbeat.web.preview import preview_import
 
 HEADER = ["sku", "net_price", "stock", "title"]
 

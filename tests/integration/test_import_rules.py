@@ -22,7 +22,7 @@ from syncbeat.domain.profile import parse_profile
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
-from syncbeat.web.preview import preview_import
+from syncbeat.engine.preview import preview_import
 
 HEADER = ["sku", "brand", "model", "net_price", "stock", "category"]
 PRICE_RULE = {"from": "net_price",

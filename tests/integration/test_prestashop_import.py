@@ -24,9 +24,9 @@ from syncbeat.domain.profile import ProfileError, parse_profile
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import delete_task, kill_task, run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
+from syncbeat.engine.preview import preview_import
 from syncbeat.store.db import write_tx
 from syncbeat.store.profiles import insert_profile
-from syncbeat.web.preview import preview_import
 
 
 def test_a_value_the_shop_cannot_hold_is_one_items_error(shop_db, ctx):

@@ -19,9 +19,9 @@ from helpers import (
 from syncbeat.domain.profile import parse_profile
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.artifacts import report_lines
+from syncbeat.engine.preview import preview_import
 from syncbeat.store.db import write_tx
 from syncbeat.store.profiles import insert_profile
-from syncbeat.web.preview import preview_import
 
 HEADER = ["sku", "title", "net_price", "stock"]
 

@@ -26,7 +26,7 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 with small costs: the tests check the flow, not the hash's strength."""
     from argon2 import PasswordHasher
 
-    from syncbeat.web import passwords
+    from syncbeat.engine import passwords
 
     monkeypatch.setattr(passwords, "_hasher",
                         PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
@@ -41,7 +41,7 @@ def app(ctx: Any) -> Any:
 
 @pytest.fixture
 def admin(ctx: Any) -> Any:
-    from syncbeat.web.accounts import create_account
+    from syncbeat.engine.accounts import create_account
 
     return create_account(ctx.db, "admin", PASSWORD, ctx.clock())
 
@@ -63,7 +63,7 @@ def web(app: Any, admin: Any) -> Iterator[TestClient]:
 
 @pytest.fixture
 def token(ctx: Any) -> str:
-    from syncbeat.web.tokens import issue_token
+    from syncbeat.engine.tokens import issue_token
 
     return issue_token(ctx.db, name="tests", scope="api:write", by="tests", now=ctx.clock())[1]
 

@@ -11,7 +11,7 @@ import socket
 import pytest
 from webtools import TestClient, csrf_header
 
-from syncbeat.web.tokens import issue_token
+from syncbeat.engine.tokens import issue_token
 
 
 def _api_routes(app):

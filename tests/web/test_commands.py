@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from webtools import TestClient, sign_in
 
 from syncbeat.cli import main
-from syncbeat.web.accounts import authenticate
+from syncbeat.engine.accounts import authenticate
 
 
 @pytest.fixture

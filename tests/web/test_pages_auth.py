@@ -48,7 +48,7 @@ def test_sign_out_ends_the_session(web):
 
 
 def test_a_new_password_ends_the_open_sessions(web, ctx):
-    from syncbeat.web.accounts import change_password
+    from syncbeat.engine.accounts import change_password
 
     ctx.clock.advance(seconds=5)
     change_password(ctx.db, "admin", "another-password-1", ctx.clock())
@@ -108,7 +108,7 @@ def test_a_new_password_set_on_the_configure_tab_ends_the_users_other_sessions(w
 
 
 def test_removing_a_user_ends_its_sessions(web, ctx):
-    from syncbeat.web.accounts import create_account, remove_account
+    from syncbeat.engine.accounts import create_account, remove_account
 
     create_account(ctx.db, "maria", "maria-password", ctx.clock())
     remove_account(ctx.db, "admin")

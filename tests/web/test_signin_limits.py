@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from webtools import PASSWORD, TestClient, csrf_of, sign_in
 
-from syncbeat.web import passwords
-from syncbeat.web.throttle import in_words, wait_after
+from syncbeat.engine import passwords
+from syncbeat.engine.throttle import in_words, wait_after
 
 
 def _client(app, address: str) -> TestClient:
@@ -67,7 +67,7 @@ def test_a_throttled_sign_in_checks_no_password(app, admin, monkeypatch):
     real_verify = passwords.verify_password
     monkeypatch.setattr(passwords, "verify_password",
                         lambda *args: checked.append(1) or real_verify(*args))
-    from syncbeat.web import accounts
+    from syncbeat.engine import accounts
 
     monkeypatch.setattr(accounts, "verify_password", passwords.verify_password)
     with _client(app, "198.51.100.2") as client:
@@ -76,7 +76,7 @@ def test_a_throttled_sign_in_checks_no_password(app, admin, monkeypatch):
 
 
 def test_a_password_set_by_the_operator_ends_the_wait(app, admin, ctx):
-    from syncbeat.web.accounts import change_password
+    from syncbeat.engine.accounts import change_password
 
     _fail(app, "admin", "198.51.100.3", times=5)
     change_password(ctx.db, "admin", "the-new-password", ctx.clock())
@@ -151,7 +151,7 @@ def slow_hasher(monkeypatch):
 
 def test_sign_ins_at_once_all_get_their_answer_with_a_few_hashes_at_a_time(
         app, ctx, slow_hasher):
-    from syncbeat.web.accounts import create_account
+    from syncbeat.engine.accounts import create_account
 
     for i in range(8):
         create_account(ctx.db, f"user{i}", PASSWORD, ctx.clock())

@@ -834,10 +834,12 @@ def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         click.echo("(none)")
 
 
+from syncbeat.cli_secrets import secret  # noqa: E402
 from syncbeat.web.commands import serve, user  # noqa: E402
 
 main.add_command(serve)
 main.add_command(user)
+main.add_command(secret)
 
 
 def _show_envvars(command: click.Command) -> None:

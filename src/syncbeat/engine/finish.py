@@ -144,7 +144,8 @@ def _write_export(ctx: Context, task: Task, keeper: LeaseKeeper) -> str:
     if not destination:
         return written
     keeper.check()  # the last moment to stop: a delivery cannot be taken back
-    where = deliver(final, destination, reach=ctx.reach, file_name=_delivered_name(task))
+    where = deliver(final, destination, reach=ctx.reach, file_name=_delivered_name(task),
+                    secrets=ctx.secrets)
     return f"{written} {where}"
 
 

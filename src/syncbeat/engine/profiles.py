@@ -10,6 +10,7 @@ from syncbeat.domain.profile import Profile, ProfileError
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine.context import Context
 from syncbeat.feeds.reach import DESTINATION, SOURCE, ReachError
+from syncbeat.feeds.secretrefs import placeholders_as
 from syncbeat.feeds.urls import has_masked_password, shown_url, unmasked_url
 from syncbeat.store import profiles as store
 from syncbeat.store.db import read_tx, write_tx
@@ -39,10 +40,13 @@ def check_profile_reach(ctx: Context, profile: Profile) -> None:
             errors.append((field, f"{location} has its password hidden as ***: type the "
                                   "password again"))
             continue
+        # A secret's value is not read at save: its place is checked with a stand-in, and
+        # the location is told as written.
+        checked = placeholders_as(location, "secret")
         try:
-            ctx.reach.check_location(location, field, export=field == DESTINATION)
+            ctx.reach.check_location(checked, field, export=field == DESTINATION)
         except ReachError as exc:
-            errors.append((field, exc.detail))
+            errors.append((field, exc.detail.replace(shown_url(checked), shown_url(location))))
     if errors:
         raise ProfileError(errors)
 

@@ -13,6 +13,7 @@ from typing import BinaryIO
 from syncbeat.feeds.deadline import deadline
 from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.reach import DESTINATION, Reach
+from syncbeat.feeds.secretrefs import Filled, NoSecrets, SecretLookup
 from syncbeat.feeds.urls import answer_words, excerpt, shown_url, transport_problem, url_scheme
 
 _CHUNK = 1 << 16
@@ -27,6 +28,7 @@ def deliver(
     timeout: float = 30,
     retries: int = 3,
     backoff: float = 1.0,
+    secrets: SecretLookup | None = None,
 ) -> str:
     """Copy the export to a folder or file, or POST it to an http(s) URL; describe what was done.
 
@@ -34,7 +36,8 @@ def deliver(
     missing, and the file is written there as `file_name`. An HTTP delivery is tried once and
     then up to `retries` more times, after connection errors and 5xx answers, waiting
     backoff, 2 x backoff, 4 x backoff, ... seconds; a 4xx answer fails at once. Only what
-    `reach` allows is written or connected to.
+    `reach` allows is written or connected to. {secret:NAME} in `destination` is filled in
+    from `secrets` now; what is said back shows the destination as written.
     """
     if not final_path.is_file():
         raise FeedError(f"the export file {final_path} is missing; the export must be run again")
@@ -42,18 +45,21 @@ def deliver(
     if not destination:
         raise FeedError("the export has no destination: set destination to a folder, file or URL")
     scheme = url_scheme(destination)
-    if scheme in ("http", "https"):
-        return _post(final_path, destination, reach, timeout, retries, backoff)
-    if scheme and scheme != "file":
-        raise FeedError(
-            f"syncbeat cannot deliver to {scheme}:// destinations; use a folder, a file or a URL"
-        )
-    target, folder = reach.destination_path(destination, file_name)
-    shown = destination
-    if folder:
-        shown = destination.rstrip("/" + os.sep) + "/" + file_name
-    _copy_atomically(final_path, target, shown, reach, destination)
-    return f"written to {shown}"
+    filled = Filled(secrets or NoSecrets())
+    with filled.scrubbing():
+        real = filled.fill(destination, DESTINATION, url=bool(scheme) and scheme != "file")
+        if scheme in ("http", "https"):
+            return _post(final_path, real, reach, timeout, retries, backoff,
+                         shown_url(destination))
+        if scheme and scheme != "file":
+            raise FeedError(f"syncbeat cannot deliver to {scheme}:// destinations; use a "
+                            "folder, a file or a URL")
+        target, folder = reach.destination_path(real, file_name)
+        shown = destination
+        if folder:
+            shown = destination.rstrip("/" + os.sep) + "/" + file_name
+        _copy_atomically(final_path, target, shown, reach, real)
+        return f"written to {shown}"
 
 
 def _copy_atomically(source: pathlib.Path, target: pathlib.Path, shown: str, reach: Reach,
@@ -90,10 +96,9 @@ def _copy_atomically(source: pathlib.Path, target: pathlib.Path, shown: str, rea
 
 
 def _post(path: pathlib.Path, url: str, reach: Reach, timeout: float, retries: int,
-          backoff: float) -> str:
+          backoff: float, shown: str) -> str:
     import httpx  # imported on use: only HTTP destinations need it
 
-    shown = shown_url(url)
     reach.check_url(url, DESTINATION)
     size = path.stat().st_size
     headers = {
@@ -116,7 +121,7 @@ def _post(path: pathlib.Path, url: str, reach: Reach, timeout: float, retries: i
                 if watch.expired:  # a server that slow would be as slow again
                     raise FeedError(f"sending the export to {shown} took longer than "
                                     f"{reach.download_seconds:g} seconds") from None
-                problem = transport_problem(exc, url, timeout)
+                problem = transport_problem(exc, url, timeout, shown=shown)
                 continue
         answer = answer_words(response)
         if response.is_success:

@@ -8,8 +8,8 @@ and by the preview:
   folder the operator allowed at start with SYNCBEAT_ALLOWED_PATHS.
 - Inside the data folder, syncbeat's own files are out of reach: a feed or an export lives in a
   sub-folder (`feeds/`, `exports/`, any other), never at the top of the data folder (where the
-  SQLite database with its -wal/-shm/-journal files and `secret.key` live, and whatever syncbeat
-  keeps there later), never in `tasks/` (every task's snapshot and export file).
+  SQLite database with its -wal/-shm/-journal files, `secret.key` and `secrets.key` live, and
+  whatever syncbeat keeps there later), never in `tasks/` (every task's snapshot and export file).
 - Wherever it is: a hidden file or folder (a name starting with "."), the SQLite database and its
   companion files, and `/proc`, `/sys`, `/dev` are refused, even inside an allowed folder.
 - Only regular files are read, checked on the opened file descriptor (no device, FIFO or socket,

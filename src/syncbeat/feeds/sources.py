@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from syncbeat.feeds.deadline import deadline
 from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.reach import SOURCE, Reach
+from syncbeat.feeds.secretrefs import Filled, NoSecrets, SecretLookup
 from syncbeat.feeds.urls import answer_words, shown_url, transport_problem, url_scheme
 
 if TYPE_CHECKING:
@@ -20,41 +21,50 @@ if TYPE_CHECKING:
 _CHUNK = 1 << 20
 
 
-def snapshot(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float = 30.0) -> int:
+def snapshot(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float = 30.0,
+             secrets: SecretLookup | None = None) -> int:
     """Copy the feed at `location` to `dest` byte for byte, atomically; return the byte count.
 
     A remote feed stops at `reach.max_download` bytes and `reach.download_seconds` seconds;
-    `timeout` bounds each wait for the server."""
+    `timeout` bounds each wait for the server. {secret:NAME} in `location` is filled in from
+    `secrets` now, and its value never shows in an error."""
     # A local file is the operator's: it has no limit.
     remote = _Budget(reach.max_download, reach.download_seconds, cut=False)
     return _fetch(location, dest, reach=reach, timeout=timeout, remote=remote,
-                  local=_Budget(0, 0.0, cut=False))[0]
+                  local=_Budget(0, 0.0, cut=False), secrets=secrets)[0]
 
 
 def head(location: str, dest: pathlib.Path, *, reach: Reach, limit: int, seconds: float,
-         cut: bool = True, why: str = "syncbeat reads up to") -> bool:
+         cut: bool = True, why: str = "syncbeat reads up to",
+         secrets: SecretLookup | None = None) -> bool:
     """Copy at most the first `limit` bytes of the feed to `dest`; True if there was more.
     With `cut` false, a longer feed is an error that says `why` (and the limit)."""
     budget = _Budget(limit, seconds, cut=cut, why=why)
-    return _fetch(location, dest, reach=reach, timeout=seconds, remote=budget, local=budget)[1]
+    return _fetch(location, dest, reach=reach, timeout=seconds, remote=budget, local=budget,
+                  secrets=secrets)[1]
 
 
 def _fetch(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float,
-           remote: _Budget, local: _Budget) -> tuple[int, bool]:
+           remote: _Budget, local: _Budget, secrets: SecretLookup | None
+           ) -> tuple[int, bool]:
     location = location.strip()
     if not location:
         raise FeedError("the import has no source: set source.location to a file path or a URL")
     scheme = url_scheme(location)
     part = dest.with_suffix(".part")
+    filled = Filled(secrets or NoSecrets())
     try:
-        if scheme in ("http", "https"):
-            done = _download(location, part, reach, timeout, remote)
-        elif scheme and scheme != "file":
-            raise FeedError(
-                f"syncbeat cannot read {scheme}:// sources; use a file path or an http(s) URL"
-            )
-        else:
-            done = _copy(reach, location, part, local)
+        with filled.scrubbing():
+            real = filled.fill(location, SOURCE, url=bool(scheme) and scheme != "file")
+            if scheme in ("http", "https"):
+                done = _download(real, part, reach, timeout, remote, shown_url(location))
+            elif scheme and scheme != "file":
+                raise FeedError(
+                    f"syncbeat cannot read {scheme}:// sources; use a file path or an http(s) "
+                    "URL"
+                )
+            else:
+                done = _copy(reach, real, part, local)
         os.replace(part, dest)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -113,11 +123,10 @@ def _copy(reach: Reach, location: str, part: pathlib.Path, budget: _Budget) -> t
         return _finish(out, part), cut
 
 
-def _download(url: str, part: pathlib.Path, reach: Reach, timeout: float, budget: _Budget
-              ) -> tuple[int, bool]:
+def _download(url: str, part: pathlib.Path, reach: Reach, timeout: float, budget: _Budget,
+              shown: str) -> tuple[int, bool]:
     import httpx  # imported on use: only HTTP sources need it
 
-    shown = shown_url(url)
     reach.check_url(url, SOURCE)
     # The budget's time, for the headers too: a server may drip them as well as the body.
     with deadline(budget.remaining()) as watch:
@@ -137,7 +146,7 @@ def _download(url: str, part: pathlib.Path, reach: Reach, timeout: float, budget
         except httpx.HTTPError as exc:
             if watch.expired:
                 raise FeedError(budget.too_slow(shown)) from None
-            raise FeedError(transport_problem(exc, url, timeout)) from None
+            raise FeedError(transport_problem(exc, url, timeout, shown=shown)) from None
         except OSError as exc:
             raise FeedError(f"the snapshot {part} cannot be written: {exc.strerror or exc}"
                             ) from None

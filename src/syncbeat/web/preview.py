@@ -29,6 +29,7 @@ from syncbeat.engine.process import (
 )
 from syncbeat.engine.profiles import check_profile_reach
 from syncbeat.engine.queueing import item_rows
+from syncbeat.engine.secrets import missing_secrets
 from syncbeat.engine.seen import SeenInMemory
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
@@ -110,7 +111,11 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
 
 def feed_warning(ctx: Context, profile: Profile) -> str | None:
     """Why a task of this import profile would fail to read its feed now (the message the
-    task would give), or None: a profile is saved all the same, the feed may come later."""
+    task would give), or None: a profile is saved all the same, the feed may come later.
+    A secret it names that is not set is said first, for an export too."""
+    missing = missing_secrets(ctx, profile)
+    if missing:
+        return "; ".join(missing)
     if profile.kind is not TaskKind.IMPORT or profile.source is None:
         return None
     found = preview_import(ctx, profile, rows=1)
@@ -121,9 +126,11 @@ def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path
     target = tmp / f"source.{fmt}"
     if fmt == "xlsx":
         head(location, target, reach=ctx.reach, limit=PREVIEW_XLSX_BYTES,
-             seconds=PREVIEW_SECONDS, cut=False, why="the preview reads xlsx files up to")
+             seconds=PREVIEW_SECONDS, cut=False, why="the preview reads xlsx files up to",
+             secrets=ctx.secrets)
         return target, False
-    cut = head(location, target, reach=ctx.reach, limit=PREVIEW_BYTES, seconds=PREVIEW_SECONDS)
+    cut = head(location, target, reach=ctx.reach, limit=PREVIEW_BYTES, seconds=PREVIEW_SECONDS,
+               secrets=ctx.secrets)
     if cut and fmt in ("csv", "jsonl"):
         # A line cut in two would show as a short row: end at the last whole line.
         with target.open("r+b") as copy:

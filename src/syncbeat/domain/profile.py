@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,6 +37,8 @@ class SourceSpec:
     header: bool = True
     item: str | None = None  # xml: the product element; json: the key of the list
     sheet: str | None = None  # xlsx: the sheet
+    # http(s): sent with the request, e.g. {"X-Api-Key": "{secret:acme_key}"}
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +70,10 @@ class Profile:
     changed_since_last_export: bool = False
     fields: Mapping[str, str] = field(default_factory=dict)  # output field -> catalog field
     destination: str | None = None
+    # an http(s) destination's request: its headers, method and the export's content type
+    destination_headers: Mapping[str, str] = field(default_factory=dict)
+    destination_method: str = "POST"
+    destination_content_type: str | None = None  # None: that of the export's format
 
     def to_dict(self) -> dict[str, Any]:
         """The profile in the shape of its TOML file (what `parse_profile` reads)."""
@@ -90,6 +97,8 @@ class Profile:
                 source["item"] = src.item
             if src.sheet:
                 source["sheet"] = src.sheet
+            if src.headers:
+                source["headers"] = dict(src.headers)
             data["source"] = source
             data["match"] = {"feed": self.match_feed, "catalog": self.match_catalog}
             data["mapping"] = {
@@ -118,7 +127,14 @@ class Profile:
             data["filter"] = filt
             data["fields"] = dict(self.fields)
             if self.destination:
-                data["destination"] = {"location": self.destination}
+                dest: dict[str, Any] = {"location": self.destination}
+                if self.destination_headers:
+                    dest["headers"] = dict(self.destination_headers)
+                if self.destination_method != "POST":
+                    dest["method"] = self.destination_method
+                if self.destination_content_type:
+                    dest["content_type"] = self.destination_content_type
+                data["destination"] = dest
         return data
 
     @property
@@ -148,7 +164,13 @@ DUPLICATES = ("error", "last_wins")
 _EXPORT_SECTIONS = {"filter", "fields", "destination"}
 _SOURCE_KEYS = {
     "location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet",
+    "headers",
 }
+_DESTINATION_KEYS = {"location", "headers", "method", "content_type"}
+METHODS = ("POST", "PUT")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a header name (RFC 9110)
+# Headers syncbeat writes itself: set by a profile they would break the request.
+_OWN_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "te", "upgrade"}
 
 
 class _Collector:
@@ -295,6 +317,7 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         encoding=encoding, header=c.flag(src, "header", "source.header", True),
         item=c.text(src, "item", "source.item", required=False),
         sheet=c.text(src, "sheet", "source.sheet", required=False),
+        headers=_headers(c, src.get("headers"), "source", location),
     )
     match = c.table(data, "match")
     c.unknown(match, {"feed", "catalog"}, "match.")
@@ -464,9 +487,11 @@ def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         c.add("fields", "exports no field: add at least one 'output field = catalog field' line")
     dest = data.get("destination")
     location: str | None
+    request: dict[str, Any] = {}
     if isinstance(dest, Mapping):
-        c.unknown(dest, {"location"}, "destination.")
+        c.unknown(dest, _DESTINATION_KEYS, "destination.")
         location = c.text(dest, "location", "destination.location", required=False)
+        request = _request(c, dest, location or "")
     elif dest is None or isinstance(dest, str):
         location = dest or None
     else:
@@ -477,8 +502,61 @@ def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         changed_since_last_export=c.flag(
             filt, "changed_since_last_export", "filter.changed_since_last_export", False
         ),
-        fields=fields, destination=location,
+        fields=fields, destination=location, **request,
     )
+
+
+def _is_http(location: str) -> bool:
+    return location.strip().lower().startswith(("http://", "https://"))
+
+
+def _headers(c: _Collector, value: Any, section: str, location: str) -> dict[str, str]:
+    """[source] or [destination] headers: a table of header names and text values."""
+    where = f"{section}.headers"
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, Mapping):
+        c.add(where, 'must be a table, like { "X-Api-Key" = "{secret:acme_key}" }')
+        return {}
+    if not _is_http(location):
+        c.add(where, "are sent to http(s) locations only")
+        return {}
+    found: dict[str, str] = {}
+    for name, text in value.items():
+        one = f"{where}.{name}"
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            c.add(one, "is not a header name (letters, digits and - as in X-Api-Key)")
+        elif name.lower() in _OWN_HEADERS:
+            c.add(one, "is set by syncbeat itself")
+        elif section == "destination" and name.lower() == "content-type":
+            c.add(one, "is set with destination.content_type")
+        elif not isinstance(text, str):
+            c.add(one, f"must be text, not {text!r}")
+        elif any(ch in text for ch in "\r\n\x00"):
+            c.add(one, "must be one line")
+        elif name.lower() in (n.lower() for n in found):
+            c.add(one, "is given twice (header names ignore case)")
+        else:
+            found[name] = text.strip()
+    return found
+
+
+def _request(c: _Collector, dest: Mapping[str, Any], location: str) -> dict[str, Any]:
+    """An http(s) destination's headers, method and content type."""
+    method = (c.text(dest, "method", "destination.method", required=False) or "POST").upper()
+    if method not in METHODS:
+        c.add("destination.method", f"'{method}' is not one of {', '.join(METHODS)}")
+        method = "POST"
+    content_type = c.text(dest, "content_type", "destination.content_type", required=False)
+    if content_type and not re.fullmatch(r"[\w.+-]+/[\w.+-]+(;[ -~]*)?", content_type):
+        c.add("destination.content_type", f"'{content_type}' is not a content type (like "
+              "application/json or text/csv; charset=utf-8)")
+        content_type = None
+    if (method != "POST" or content_type) and not _is_http(location):
+        c.add("destination.method" if method != "POST" else "destination.content_type",
+              "applies to http(s) destinations only")
+    return {"destination_headers": _headers(c, dest.get("headers"), "destination", location),
+            "destination_method": method, "destination_content_type": content_type}
 
 
 def _guess_format(location: str) -> str:

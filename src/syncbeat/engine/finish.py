@@ -139,13 +139,16 @@ def _write_export(ctx: Context, task: Task, keeper: LeaseKeeper) -> str:
     size = finish_export(parts, final, parts_size=task.export_size, header=header,
                          count=task.progress.processed)
     spec = dict(task.spec or {})
-    destination = (spec.get("destination") or {}).get("location")
+    request = spec.get("destination") or {}
+    destination = request.get("location")
     written = f"export file of {task.progress.processed:,} products ({size:,} bytes)"
     if not destination:
         return written
     keeper.check()  # the last moment to stop: a delivery cannot be taken back
     where = deliver(final, destination, reach=ctx.reach, file_name=_delivered_name(task),
-                    secrets=ctx.secrets)
+                    secrets=ctx.secrets, headers=request.get("headers") or {},
+                    method=request.get("method") or "POST",
+                    content_type=request.get("content_type") or "application/json")
     return f"{written} {where}"
 
 

@@ -85,8 +85,11 @@ def secret_uses(profile: Profile) -> list[tuple[str, str]]:
     texts: list[tuple[str, str | None]] = []
     if profile.kind is TaskKind.IMPORT and profile.source is not None:
         texts.append((SOURCE, profile.source.location))
+        texts += [(f"source.headers.{k}", v) for k, v in profile.source.headers.items()]
     elif profile.kind is TaskKind.EXPORT:
         texts.append((DESTINATION, profile.destination))
+        texts += [(f"destination.headers.{k}", v)
+                  for k, v in profile.destination_headers.items()]
     return [(where, name) for where, text in texts for name in names_in(text)]
 
 

@@ -142,7 +142,7 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
     # The reach is checked again here: a profile saved before the check existed, or a link
     # that changed since it was saved.
     size = snapshot(profile.source.location, folder / name, reach=ctx.reach,
-                    secrets=ctx.secrets)
+                    secrets=ctx.secrets, headers=profile.source.headers)
     try:
         with open_feed(folder / name, feed_spec(profile.to_dict()), profile.feed_fields):
             pass

@@ -7,7 +7,8 @@ import pathlib
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from syncbeat.feeds.deadline import deadline
@@ -29,8 +30,12 @@ def deliver(
     retries: int = 3,
     backoff: float = 1.0,
     secrets: SecretLookup | None = None,
+    headers: Mapping[str, str] | None = None,
+    method: str = "POST",
+    content_type: str = "application/json",
 ) -> str:
-    """Copy the export to a folder or file, or POST it to an http(s) URL; describe what was done.
+    """Copy the export to a folder or file, or send it to an http(s) URL (`method` POST or
+    PUT, with `headers` and `content_type`); describe what was done.
 
     A folder is a destination ending with "/" or naming an existing folder; it is created if
     missing, and the file is written there as `file_name`. An HTTP delivery is tried once and
@@ -49,8 +54,11 @@ def deliver(
     with filled.scrubbing():
         real = filled.fill(destination, DESTINATION, url=bool(scheme) and scheme != "file")
         if scheme in ("http", "https"):
+            sent = {name: filled.fill(value, f"destination.headers.{name}")
+                    for name, value in (headers or {}).items()}
+            request = _Request(method=method, content_type=content_type, headers=sent)
             return _post(final_path, real, reach, timeout, retries, backoff,
-                         shown_url(destination))
+                         shown_url(destination), request)
         if scheme and scheme != "file":
             raise FeedError(f"syncbeat cannot deliver to {scheme}:// destinations; use a "
                             "folder, a file or a URL")
@@ -95,16 +103,24 @@ def _copy_atomically(source: pathlib.Path, target: pathlib.Path, shown: str, rea
         raise FeedError(f"the export cannot be written to {shown}: {exc.strerror or exc}") from None
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Request:
+    method: str
+    content_type: str
+    headers: dict[str, str]  # the profile's, secrets filled in
+
+
 def _post(path: pathlib.Path, url: str, reach: Reach, timeout: float, retries: int,
-          backoff: float, shown: str) -> str:
+          backoff: float, shown: str, request: _Request) -> str:
     import httpx  # imported on use: only HTTP destinations need it
 
     reach.check_url(url, DESTINATION)
     size = path.stat().st_size
     headers = {
-        "Content-Type": "application/json",
-        "Content-Length": str(size),  # a known length, so the body is not sent chunked
         "User-Agent": "syncbeat",
+        **request.headers,
+        "Content-Type": request.content_type,
+        "Content-Length": str(size),  # a known length, so the body is not sent chunked
     }
     problem = ""
     attempts = retries + 1
@@ -115,8 +131,8 @@ def _post(path: pathlib.Path, url: str, reach: Reach, timeout: float, retries: i
             try:
                 with reach.client(timeout=timeout, follow_redirects=False) as client, \
                         path.open("rb") as body:
-                    response = client.post(url, content=_chunks(body), headers=headers,
-                                           extensions=watch.extensions)
+                    response = client.request(request.method, url, content=_chunks(body),
+                                              headers=headers, extensions=watch.extensions)
             except httpx.HTTPError as exc:
                 if watch.expired:  # a server that slow would be as slow again
                     raise FeedError(f"sending the export to {shown} took longer than "

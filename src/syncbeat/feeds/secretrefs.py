@@ -41,6 +41,25 @@ def names_in(text: str | None) -> list[str]:
     return list(dict.fromkeys(PLACEHOLDER.findall(text or "")))
 
 
+# A header whose name says it carries a credential: its value, written straight into the
+# profile (without {secret:NAME}), is shown as ***.
+_CREDENTIAL = re.compile(r"auth|key|token|secret|password|passwd|cookie|session|signature",
+                         re.IGNORECASE)
+
+
+def shown_header(name: str, value: str) -> str:
+    """A header's value as faces show it: as written if it names its secrets, else *** for
+    a header that carries a credential."""
+    if PLACEHOLDER.search(value) or not _CREDENTIAL.search(name):
+        return value
+    return MASK
+
+
+def kept_header(value: str, stored: str | None) -> str:
+    """A header sent back as shown (***) gets its stored value again."""
+    return stored if value == MASK and stored is not None else value
+
+
 def placeholders_as(text: str, stand_in: str) -> str:
     """`text` with every {secret:NAME} replaced by `stand_in` (to check a URL's shape)."""
     return PLACEHOLDER.sub(stand_in, text)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import pathlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, BinaryIO
 
 from syncbeat.feeds.deadline import deadline
@@ -22,31 +22,33 @@ _CHUNK = 1 << 20
 
 
 def snapshot(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float = 30.0,
-             secrets: SecretLookup | None = None) -> int:
+             secrets: SecretLookup | None = None,
+             headers: Mapping[str, str] | None = None) -> int:
     """Copy the feed at `location` to `dest` byte for byte, atomically; return the byte count.
 
     A remote feed stops at `reach.max_download` bytes and `reach.download_seconds` seconds;
-    `timeout` bounds each wait for the server. {secret:NAME} in `location` is filled in from
-    `secrets` now, and its value never shows in an error."""
+    `timeout` bounds each wait for the server; `headers` go with an http(s) request.
+    {secret:NAME} in `location` and `headers` is filled in from `secrets` now, and its value
+    never shows in an error."""
     # A local file is the operator's: it has no limit.
     remote = _Budget(reach.max_download, reach.download_seconds, cut=False)
     return _fetch(location, dest, reach=reach, timeout=timeout, remote=remote,
-                  local=_Budget(0, 0.0, cut=False), secrets=secrets)[0]
+                  local=_Budget(0, 0.0, cut=False), secrets=secrets, headers=headers)[0]
 
 
 def head(location: str, dest: pathlib.Path, *, reach: Reach, limit: int, seconds: float,
          cut: bool = True, why: str = "syncbeat reads up to",
-         secrets: SecretLookup | None = None) -> bool:
+         secrets: SecretLookup | None = None, headers: Mapping[str, str] | None = None) -> bool:
     """Copy at most the first `limit` bytes of the feed to `dest`; True if there was more.
     With `cut` false, a longer feed is an error that says `why` (and the limit)."""
     budget = _Budget(limit, seconds, cut=cut, why=why)
     return _fetch(location, dest, reach=reach, timeout=seconds, remote=budget, local=budget,
-                  secrets=secrets)[1]
+                  secrets=secrets, headers=headers)[1]
 
 
 def _fetch(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float,
-           remote: _Budget, local: _Budget, secrets: SecretLookup | None
-           ) -> tuple[int, bool]:
+           remote: _Budget, local: _Budget, secrets: SecretLookup | None,
+           headers: Mapping[str, str] | None) -> tuple[int, bool]:
     location = location.strip()
     if not location:
         raise FeedError("the import has no source: set source.location to a file path or a URL")
@@ -57,7 +59,10 @@ def _fetch(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float,
         with filled.scrubbing():
             real = filled.fill(location, SOURCE, url=bool(scheme) and scheme != "file")
             if scheme in ("http", "https"):
-                done = _download(real, part, reach, timeout, remote, shown_url(location))
+                sent = {"User-Agent": "syncbeat"} | {
+                    name: filled.fill(value, f"source.headers.{name}")
+                    for name, value in (headers or {}).items()}
+                done = _download(real, part, reach, timeout, remote, shown_url(location), sent)
             elif scheme and scheme != "file":
                 raise FeedError(
                     f"syncbeat cannot read {scheme}:// sources; use a file path or an http(s) "
@@ -124,7 +129,7 @@ def _copy(reach: Reach, location: str, part: pathlib.Path, budget: _Budget) -> t
 
 
 def _download(url: str, part: pathlib.Path, reach: Reach, timeout: float, budget: _Budget,
-              shown: str) -> tuple[int, bool]:
+              shown: str, headers: dict[str, str]) -> tuple[int, bool]:
     import httpx  # imported on use: only HTTP sources need it
 
     reach.check_url(url, SOURCE)
@@ -132,7 +137,7 @@ def _download(url: str, part: pathlib.Path, reach: Reach, timeout: float, budget
     with deadline(budget.remaining()) as watch:
         try:
             with reach.client(timeout=timeout) as client, client.stream(
-                    "GET", url, headers={"User-Agent": "syncbeat"},
+                    "GET", url, headers=headers,
                     extensions=watch.extensions) as response:
                 if not response.is_success:
                     raise FeedError(f"the server answered {answer_words(response)} for {shown}")

@@ -16,7 +16,7 @@ from typing import Any
 
 from syncbeat.domain.convert import ConversionError
 from syncbeat.domain.diff import show
-from syncbeat.domain.profile import Profile
+from syncbeat.domain.profile import Profile, SourceSpec
 from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.transforms import TransformError
 from syncbeat.engine.context import Context
@@ -92,8 +92,7 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
     with tempfile.TemporaryDirectory(prefix="syncbeat-preview-") as tmp:
         cut = False
         try:
-            path, cut = _first_bytes(ctx, profile.source.location, profile.source.format,
-                                     Path(tmp))
+            path, cut = _first_bytes(ctx, profile.source, Path(tmp))
             with open_feed(path, feed_spec(spec), columns) as reader:
                 records = list(itertools.islice(reader.records(), rows))
         except FeedError as exc:
@@ -122,15 +121,16 @@ def feed_warning(ctx: Context, profile: Profile) -> str | None:
     return found.error
 
 
-def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path, bool]:
+def _first_bytes(ctx: Context, source: SourceSpec, tmp: Path) -> tuple[Path, bool]:
+    location, fmt = source.location, source.format
     target = tmp / f"source.{fmt}"
     if fmt == "xlsx":
         head(location, target, reach=ctx.reach, limit=PREVIEW_XLSX_BYTES,
              seconds=PREVIEW_SECONDS, cut=False, why="the preview reads xlsx files up to",
-             secrets=ctx.secrets)
+             secrets=ctx.secrets, headers=source.headers)
         return target, False
     cut = head(location, target, reach=ctx.reach, limit=PREVIEW_BYTES, seconds=PREVIEW_SECONDS,
-               secrets=ctx.secrets)
+               secrets=ctx.secrets, headers=source.headers)
     if cut and fmt in ("csv", "jsonl"):
         # A line cut in two would show as a short row: end at the last whole line.
         with target.open("r+b") as copy:

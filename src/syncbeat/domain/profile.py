@@ -39,6 +39,7 @@ class SourceSpec:
     sheet: str | None = None  # xlsx: the sheet
     # http(s): sent with the request, e.g. {"X-Api-Key": "{secret:acme_key}"}
     headers: Mapping[str, str] = field(default_factory=dict)
+    archive_member: str | None = None  # a zip feed: the file in it to read
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +100,8 @@ class Profile:
                 source["sheet"] = src.sheet
             if src.headers:
                 source["headers"] = dict(src.headers)
+            if src.archive_member:
+                source["archive_member"] = src.archive_member
             data["source"] = source
             data["match"] = {"feed": self.match_feed, "catalog": self.match_catalog}
             data["mapping"] = {
@@ -164,7 +167,7 @@ DUPLICATES = ("error", "last_wins")
 _EXPORT_SECTIONS = {"filter", "fields", "destination"}
 _SOURCE_KEYS = {
     "location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet",
-    "headers",
+    "headers", "archive_member",
 }
 _DESTINATION_KEYS = {"location", "headers", "method", "content_type"}
 METHODS = ("POST", "PUT")
@@ -318,6 +321,7 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         item=c.text(src, "item", "source.item", required=False),
         sheet=c.text(src, "sheet", "source.sheet", required=False),
         headers=_headers(c, src.get("headers"), "source", location),
+        archive_member=c.text(src, "archive_member", "source.archive_member", required=False),
     )
     match = c.table(data, "match")
     c.unknown(match, {"feed", "catalog"}, "match.")
@@ -560,7 +564,10 @@ def _request(c: _Collector, dest: Mapping[str, Any], location: str) -> dict[str,
 
 
 def _guess_format(location: str) -> str:
-    suffix = location.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
+    name = location.rsplit("?", 1)[0].lower()
+    for packed in (".gz", ".gzip", ".zip"):  # stock.csv.gz is a csv feed
+        name = name.removesuffix(packed)
+    suffix = name.rsplit(".", 1)[-1]
     return {"ndjson": "jsonl"}.get(suffix, suffix if suffix in FORMATS else "csv")
 
 

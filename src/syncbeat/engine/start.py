@@ -14,6 +14,7 @@ from syncbeat.engine.context import Context
 from syncbeat.engine.rerun import RERUN_OF, reuse_snapshot
 from syncbeat.engine.secrets import missing_secrets
 from syncbeat.feeds import FeedError, FeedSpec, open_feed, snapshot
+from syncbeat.feeds.archives import Unpacking
 from syncbeat.feeds.urls import shown_url
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.logs import add_log
@@ -142,7 +143,9 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
     # The reach is checked again here: a profile saved before the check existed, or a link
     # that changed since it was saved.
     size = snapshot(profile.source.location, folder / name, reach=ctx.reach,
-                    secrets=ctx.secrets, headers=profile.source.headers)
+                    secrets=ctx.secrets, headers=profile.source.headers,
+                    unpacking=Unpacking(member=profile.source.archive_member,
+                                        format=profile.source.format))
     try:
         with open_feed(folder / name, feed_spec(profile.to_dict()), profile.feed_fields):
             pass

@@ -41,6 +41,7 @@ SOURCE = "source.location"
 DESTINATION = "destination.location"
 MAX_DOWNLOAD_BYTES = 2 << 30  # a remote feed's snapshot stops at 2 GiB
 DOWNLOAD_SECONDS = 900.0  # and at 15 minutes, however slowly the server sends
+MAX_UNPACKED_BYTES = 8 << 30  # a gzip or zip feed unpacks to 8 GiB at most (a zip bomb: error)
 TASK_FILES = "tasks"  # the data folder's sub-folder of task files (engine.context.task_dir)
 SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
 NAME_MAX = 255  # bytes of one name in a path (Linux, macOS and Windows file systems)
@@ -71,18 +72,21 @@ class Reach:
     database: Path | None = None  # the SQLite file, resolved, wherever it lives
     max_download: int = MAX_DOWNLOAD_BYTES
     download_seconds: float = DOWNLOAD_SECONDS
+    max_unpacked: int = MAX_UNPACKED_BYTES
 
     @classmethod
     def create(cls, *, data_dir: Path, allowed_paths: tuple[Path, ...] = (),
                hosts: HostPolicy | None = None, database: Path | None = None,
                max_download: int = MAX_DOWNLOAD_BYTES,
-               download_seconds: float = DOWNLOAD_SECONDS) -> Reach:
+               download_seconds: float = DOWNLOAD_SECONDS,
+               max_unpacked: int = MAX_UNPACKED_BYTES) -> Reach:
         """A Reach with every folder resolved, so comparisons see through symbolic links."""
         return cls(data_dir=data_dir.resolve(),
                    allowed_paths=tuple(p.resolve() for p in allowed_paths),
                    hosts=hosts,
                    database=database.resolve() if database else None,
-                   max_download=max_download, download_seconds=download_seconds)
+                   max_download=max_download, download_seconds=download_seconds,
+                   max_unpacked=max_unpacked)
 
     # ------------------------------------------------------------ the decision
     def refusal(self, path: Path) -> str | None:

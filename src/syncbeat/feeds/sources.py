@@ -3,12 +3,14 @@ head: copy at most its first bytes (the preview). Both only within the Reach the
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pathlib
 import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, BinaryIO
 
+from syncbeat.feeds.archives import Unpacking, packing, unpack
 from syncbeat.feeds.deadline import deadline
 from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.reach import SOURCE, Reach
@@ -23,32 +25,41 @@ _CHUNK = 1 << 20
 
 def snapshot(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float = 30.0,
              secrets: SecretLookup | None = None,
-             headers: Mapping[str, str] | None = None) -> int:
+             headers: Mapping[str, str] | None = None,
+             unpacking: Unpacking | None = None) -> int:
     """Copy the feed at `location` to `dest` byte for byte, atomically; return the byte count.
 
     A remote feed stops at `reach.max_download` bytes and `reach.download_seconds` seconds;
     `timeout` bounds each wait for the server; `headers` go with an http(s) request.
     {secret:NAME} in `location` and `headers` is filled in from `secrets` now, and its value
-    never shows in an error."""
+    never shows in an error. With `unpacking`, a gzip or zip feed is unpacked to `dest`, up
+    to `reach.max_unpacked` bytes."""
     # A local file is the operator's: it has no limit.
     remote = _Budget(reach.max_download, reach.download_seconds, cut=False)
     return _fetch(location, dest, reach=reach, timeout=timeout, remote=remote,
-                  local=_Budget(0, 0.0, cut=False), secrets=secrets, headers=headers)[0]
+                  local=_Budget(0, 0.0, cut=False), secrets=secrets, headers=headers,
+                  unpacking=unpacking and dataclasses.replace(
+                      unpacking, limit=reach.max_unpacked, cut=False))[0]
 
 
 def head(location: str, dest: pathlib.Path, *, reach: Reach, limit: int, seconds: float,
          cut: bool = True, why: str = "syncbeat reads up to",
-         secrets: SecretLookup | None = None, headers: Mapping[str, str] | None = None) -> bool:
+         secrets: SecretLookup | None = None, headers: Mapping[str, str] | None = None,
+         unpacking: Unpacking | None = None) -> bool:
     """Copy at most the first `limit` bytes of the feed to `dest`; True if there was more.
-    With `cut` false, a longer feed is an error that says `why` (and the limit)."""
+    With `cut` false, a longer feed is an error that says `why` (and the limit). A gzip feed
+    is unpacked up to `limit` bytes, whatever was read of it; a zip file needs it whole."""
     budget = _Budget(limit, seconds, cut=cut, why=why)
     return _fetch(location, dest, reach=reach, timeout=seconds, remote=budget, local=budget,
-                  secrets=secrets, headers=headers)[1]
+                  secrets=secrets, headers=headers,
+                  unpacking=unpacking and dataclasses.replace(unpacking, limit=limit,
+                                                              cut=True))[1]
 
 
 def _fetch(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float,
            remote: _Budget, local: _Budget, secrets: SecretLookup | None,
-           headers: Mapping[str, str] | None) -> tuple[int, bool]:
+           headers: Mapping[str, str] | None, unpacking: Unpacking | None
+           ) -> tuple[int, bool]:
     location = location.strip()
     if not location:
         raise FeedError("the import has no source: set source.location to a file path or a URL")
@@ -70,7 +81,15 @@ def _fetch(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float,
                 )
             else:
                 done = _copy(reach, real, part, local)
-        os.replace(part, dest)
+        kind = packing(part, unpacking.format) if unpacking is not None else None
+        if unpacking is not None and kind is not None:
+            unpacked = dest.with_suffix(".unpacking")
+            cut = unpack(part, unpacked, kind=kind, how=unpacking, shown=shown_url(location))
+            done = (unpacked.stat().st_size, done[1] or cut)
+            os.replace(unpacked, dest)
+            part.unlink()
+        else:
+            os.replace(part, dest)
     except BaseException:
         part.unlink(missing_ok=True)
         raise

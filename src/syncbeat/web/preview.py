@@ -33,6 +33,7 @@ from syncbeat.engine.secrets import missing_secrets
 from syncbeat.engine.seen import SeenInMemory
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
+from syncbeat.feeds.archives import Unpacking
 from syncbeat.feeds.sources import head
 from syncbeat.store.db import read_tx
 
@@ -124,13 +125,20 @@ def feed_warning(ctx: Context, profile: Profile) -> str | None:
 def _first_bytes(ctx: Context, source: SourceSpec, tmp: Path) -> tuple[Path, bool]:
     location, fmt = source.location, source.format
     target = tmp / f"source.{fmt}"
-    if fmt == "xlsx":
-        head(location, target, reach=ctx.reach, limit=PREVIEW_XLSX_BYTES,
-             seconds=PREVIEW_SECONDS, cut=False, why="the preview reads xlsx files up to",
-             secrets=ctx.secrets, headers=source.headers)
-        return target, False
-    cut = head(location, target, reach=ctx.reach, limit=PREVIEW_BYTES, seconds=PREVIEW_SECONDS,
-               secrets=ctx.secrets, headers=source.headers)
+    unpacking = Unpacking(member=source.archive_member, format=fmt)
+    zipped = source.archive_member or location.split("?", 1)[0].lower().endswith(".zip")
+    if fmt == "xlsx" or zipped:  # read whole: a zip's table of contents is at its end
+        kind = "xlsx" if fmt == "xlsx" else "zip"
+        cut = head(location, target, reach=ctx.reach, limit=PREVIEW_XLSX_BYTES,
+                   seconds=PREVIEW_SECONDS, cut=False,
+                   why=f"the preview reads {kind} files up to", secrets=ctx.secrets,
+                   headers=source.headers, unpacking=unpacking)
+        if fmt == "xlsx":
+            return target, False
+    else:
+        cut = head(location, target, reach=ctx.reach, limit=PREVIEW_BYTES,
+                   seconds=PREVIEW_SECONDS, secrets=ctx.secrets, headers=source.headers,
+                   unpacking=unpacking)
     if cut and fmt in ("csv", "jsonl"):
         # A line cut in two would show as a short row: end at the last whole line.
         with target.open("r+b") as copy:

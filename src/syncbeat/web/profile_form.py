@@ -74,7 +74,7 @@ def form_to_data(form: FormData) -> dict[str, Any]:
         raw = form.get(f"source.{key}")
         if isinstance(raw, str) and raw != "":
             source[key] = raw
-    for key in ("encoding", "item", "sheet"):
+    for key in ("encoding", "item", "sheet", "archive_member"):
         if _text(form, f"source.{key}"):
             source[key] = _text(form, f"source.{key}")
     if _text(form, "source.headers"):

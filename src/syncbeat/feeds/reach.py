@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from syncbeat.feeds.netguard import HostPolicy
 
+FTP_SCHEMES = ("ftp", "ftps")
 SOURCE = "source.location"
 DESTINATION = "destination.location"
 MAX_DOWNLOAD_BYTES = 2 << 30  # a remote feed's snapshot stops at 2 GiB
@@ -165,14 +166,14 @@ class Reach:
 
     def check_location(self, location: str, field: str, *, export: bool) -> None:
         """Check a profile's location as it is saved: a path in reach (a regular file if it
-        exists), or an http(s) URL to an allowed host. Raises ReachError."""
+        exists), or an http(s) or ftp(s) URL to an allowed host. Raises ReachError."""
         scheme = url_scheme(location.strip())
-        if scheme in ("http", "https"):
+        if scheme in ("http", "https", *FTP_SCHEMES):
             self.check_url(location, field)
         elif scheme and scheme != "file":
             verb = "deliver to" if export else "read"
             raise ReachError(field, f"{shown_url(location)}: syncbeat cannot {verb} {scheme}:// "
-                                    "locations; use a file path or an http(s) URL")
+                                    "locations; use a file path or an http(s), ftp(s) URL")
         elif export:
             self.destination_path(location, "export.json", field)
         else:
@@ -231,7 +232,7 @@ class Reach:
 
     # ------------------------------------------------------------ network
     def check_url(self, url: str, field: str) -> None:
-        """An http(s) URL's host must be allowed: ReachError if it is not."""
+        """An http(s) or ftp(s) URL's host must be allowed: ReachError if it is not."""
         from syncbeat.feeds.netguard import HostPolicy, check_url
 
         problem = url_problem(url)

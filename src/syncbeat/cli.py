@@ -30,6 +30,7 @@ from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.context import Context
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.engine.hostkeys import server_keys
 from syncbeat.engine.profiles import save_profile, shown_settings
 from syncbeat.engine.rerun import rerun_failed
 from syncbeat.engine.worker import run_worker, stop_on_signals
@@ -261,10 +262,13 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
             in_zone(at, found.timezone).isoformat()
             for at in occurrences(found.schedule, found.timezone, ctx.clock(), 5)
         ]
+    keys = server_keys(ctx, found)  # an SFTP server's host key, to accept or accepted
     if as_json:
-        _json(data)
+        _json({**data, **({"host_keys": [k.words() for k in keys]} if keys else {})})
         return
     default = _defaults_of(ctx).default_batch_size
+    for line in (k.words() for k in keys):
+        click.echo(line.replace("PROFILE", str(found.id)))
     for key, value in data.items():
         shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
         if key == "batch_size":
@@ -834,12 +838,14 @@ def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         click.echo("(none)")
 
 
+from syncbeat.cli_hostkeys import accept_host_key  # noqa: E402
 from syncbeat.cli_secrets import secret  # noqa: E402
 from syncbeat.web.commands import serve, user  # noqa: E402
 
 main.add_command(serve)
 main.add_command(user)
 main.add_command(secret)
+profile.add_command(accept_host_key)
 
 
 def _show_envvars(command: click.Command) -> None:

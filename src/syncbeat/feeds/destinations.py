@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from syncbeat.feeds.deadline import deadline
 from syncbeat.feeds.errors import FeedError
-from syncbeat.feeds.reach import DESTINATION, FTP_SCHEMES, Reach
+from syncbeat.feeds.reach import DESTINATION, FTP_SCHEMES, SFTP, Reach
 from syncbeat.feeds.secretrefs import Filled, NoSecrets, SecretLookup
 from syncbeat.feeds.urls import answer_words, excerpt, shown_url, transport_problem, url_scheme
 
@@ -59,12 +59,12 @@ def deliver(
             request = _Request(method=method, content_type=content_type, headers=sent)
             return _post(final_path, real, reach, timeout, retries, backoff,
                          shown_url(destination), request)
-        if scheme in FTP_SCHEMES:
+        if scheme in (*FTP_SCHEMES, SFTP):
             return _store(final_path, real, reach, timeout, retries, backoff,
                           shown_url(destination), file_name)
         if scheme and scheme != "file":
             raise FeedError(f"syncbeat cannot deliver to {scheme}:// destinations; use a "
-                            "folder, a file or an http(s) or ftp(s) URL")
+                            "folder, a file or an http(s), ftp(s) or sftp URL")
         target, folder = reach.destination_path(real, file_name)
         shown = destination
         if folder:
@@ -157,20 +157,21 @@ def _post(path: pathlib.Path, url: str, reach: Reach, timeout: float, retries: i
 
 def _store(path: pathlib.Path, url: str, reach: Reach, timeout: float, retries: int,
            backoff: float, shown: str, file_name: str) -> str:
-    """Store the export on an FTP server, tried again like an HTTP delivery after a failure
+    """Store the export on an FTP or SFTP server, tried again like an HTTP delivery after a failure
     another try may mend (no connection, a timeout, a 4xx reply)."""
     from syncbeat.feeds.ftp import TransientFtpError, ftp_store
+    from syncbeat.feeds.sftp import TransientSftpError, sftp_store
 
     reach.check_url(url, DESTINATION)
+    store = sftp_store if url_scheme(url) == SFTP else ftp_store
     attempts = retries + 1
     problem = ""
     for attempt in range(attempts):
         if attempt:
             time.sleep(backoff * 2 ** (attempt - 1))
         try:
-            ftp_store(path, url, reach=reach, timeout=timeout, file_name=file_name,
-                      shown=shown)
-        except TransientFtpError as exc:
+            store(path, url, reach=reach, timeout=timeout, file_name=file_name, shown=shown)
+        except (TransientFtpError, TransientSftpError) as exc:
             problem = str(exc)
             continue
         except FeedError as exc:

@@ -32,7 +32,8 @@ _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*")  # a last label like this makes a number, not a name
 _FIRST_URL = "syncbeat.first_url"  # request extension that tells a redirect from the first request
-DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ftps": 21}  # ftps: explicit TLS on 21
+# ftps: explicit TLS, on the port of ftp
+DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ftps": 21, "sftp": 22}
 
 
 class BlockedAddress(FeedError):
@@ -109,8 +110,8 @@ def check_url(url: str, policy: HostPolicy) -> None:
     except httpx.InvalidURL as exc:
         raise FeedError(f"the address is not valid ({exc})") from None
     if parts.scheme not in DEFAULT_PORTS:
-        raise FeedError("only http, https, ftp and ftps addresses can be fetched from or "
-                        "sent to")
+        raise FeedError("only http, https, ftp, ftps and sftp addresses can be fetched from "
+                        "or sent to")
     host = parts.raw_host.decode("ascii")
     if not host:
         raise FeedError("the address has no host name")

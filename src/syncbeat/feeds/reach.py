@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from syncbeat.feeds.netguard import HostPolicy
 
 FTP_SCHEMES = ("ftp", "ftps")
+SFTP = "sftp"
 SOURCE = "source.location"
 DESTINATION = "destination.location"
 MAX_DOWNLOAD_BYTES = 2 << 30  # a remote feed's snapshot stops at 2 GiB
@@ -166,14 +167,14 @@ class Reach:
 
     def check_location(self, location: str, field: str, *, export: bool) -> None:
         """Check a profile's location as it is saved: a path in reach (a regular file if it
-        exists), or an http(s) or ftp(s) URL to an allowed host. Raises ReachError."""
+        exists), or an http(s), ftp(s) or sftp URL to an allowed host. Raises ReachError."""
         scheme = url_scheme(location.strip())
-        if scheme in ("http", "https", *FTP_SCHEMES):
+        if scheme in ("http", "https", *FTP_SCHEMES, SFTP):
             self.check_url(location, field)
         elif scheme and scheme != "file":
             verb = "deliver to" if export else "read"
             raise ReachError(field, f"{shown_url(location)}: syncbeat cannot {verb} {scheme}:// "
-                                    "locations; use a file path or an http(s), ftp(s) URL")
+                                    "locations; use a file path or an http(s), ftp(s) or sftp URL")
         elif export:
             self.destination_path(location, "export.json", field)
         else:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from syncbeat.feeds.archives import Unpacking, packing, unpack
 from syncbeat.feeds.deadline import deadline
 from syncbeat.feeds.errors import FeedError
-from syncbeat.feeds.reach import FTP_SCHEMES, SOURCE, Reach
+from syncbeat.feeds.reach import FTP_SCHEMES, SFTP, SOURCE, Reach
 from syncbeat.feeds.secretrefs import Filled, NoSecrets, SecretLookup
 from syncbeat.feeds.urls import answer_words, shown_url, transport_problem, url_scheme
 
@@ -74,12 +74,12 @@ def _fetch(location: str, dest: pathlib.Path, *, reach: Reach, timeout: float,
                     name: filled.fill(value, f"source.headers.{name}")
                     for name, value in (headers or {}).items()}
                 done = _download(real, part, reach, timeout, remote, shown_url(location), sent)
-            elif scheme in FTP_SCHEMES:
+            elif scheme in (*FTP_SCHEMES, SFTP):
                 done = _ftp(real, part, reach, timeout, remote, shown_url(location))
             elif scheme and scheme != "file":
                 raise FeedError(
                     f"syncbeat cannot read {scheme}:// sources; use a file path or an http(s), "
-                    "ftp(s) URL"
+                    "ftp(s) or sftp URL"
                 )
             else:
                 done = _copy(reach, real, part, local)
@@ -180,10 +180,13 @@ def _download(url: str, part: pathlib.Path, reach: Reach, timeout: float, budget
 
 def _ftp(url: str, part: pathlib.Path, reach: Reach, timeout: float, budget: _Budget,
          shown: str) -> tuple[int, bool]:
+    """An ftp(s):// or sftp:// source."""
     from syncbeat.feeds.ftp import ftp_reading
+    from syncbeat.feeds.sftp import sftp_reading
 
     reach.check_url(url, SOURCE)
-    with ftp_reading(url, reach=reach, timeout=timeout, shown=shown) as chunks, \
+    reading = sftp_reading if url_scheme(url) == SFTP else ftp_reading
+    with reading(url, reach=reach, timeout=timeout, shown=shown) as chunks, \
             _writing(part) as out:
         cut = budget.pump(chunks, out, shown)
         return _finish(out, part), cut

@@ -28,7 +28,7 @@ from syncbeat.domain.task import Task
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.context import Context
-from syncbeat.engine.finish import EXPORT_FILE
+from syncbeat.engine.finish import export_path
 from syncbeat.engine.heartbeat import Heartbeat
 from syncbeat.engine.hostkeys import server_keys
 from syncbeat.engine.profiles import save_profile, shown_settings
@@ -692,10 +692,10 @@ def task_report(state: State, task_id: int, output: Path | None) -> None:
 @OUTPUT
 @pass_state
 def task_export_file(state: State, task_id: int, output: Path | None) -> None:
-    """The JSON file an export task produced."""
+    """The file (JSON, CSV or XML) an export task produced."""
     ctx = state.ctx()
     found = _task_or_fail(ctx, task_id)
-    path = ctx.task_dir(found.id) / EXPORT_FILE
+    path = export_path(ctx, found)
     if found.kind != "export":
         fail(f"task {task_id} is an import: only exports have an export file")
     if not path.exists():

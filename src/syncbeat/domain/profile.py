@@ -75,6 +75,10 @@ class Profile:
     destination_headers: Mapping[str, str] = field(default_factory=dict)
     destination_method: str = "POST"
     destination_content_type: str | None = None  # None: that of the export's format
+    # the export file: json | csv | xml, from the same [fields]
+    export_format: str = "json"
+    csv_delimiter: str = ","  # csv
+    xml_item: str = "product"  # xml: the element of one product
 
     def to_dict(self) -> dict[str, Any]:
         """The profile in the shape of its TOML file (what `parse_profile` reads)."""
@@ -129,8 +133,17 @@ class Profile:
                 filt["active"] = self.filter_active
             data["filter"] = filt
             data["fields"] = dict(self.fields)
+            dest: dict[str, Any] = {}
+            if self.export_format != "json":
+                dest["format"] = self.export_format
+                if self.export_format == "csv" and self.csv_delimiter != ",":
+                    dest["delimiter"] = self.csv_delimiter
+                if self.export_format == "xml" and self.xml_item != "product":
+                    dest["item"] = self.xml_item
+            if dest and not self.destination:
+                data["destination"] = dest
             if self.destination:
-                dest: dict[str, Any] = {"location": self.destination}
+                dest = {"location": self.destination, **dest}
                 if self.destination_headers:
                     dest["headers"] = dict(self.destination_headers)
                 if self.destination_method != "POST":
@@ -169,7 +182,10 @@ _SOURCE_KEYS = {
     "location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet",
     "headers", "archive_member",
 }
-_DESTINATION_KEYS = {"location", "headers", "method", "content_type"}
+_DESTINATION_KEYS = {"location", "headers", "method", "content_type", "format", "delimiter",
+                     "item"}
+EXPORT_FORMATS = ("json", "csv", "xml")
+_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 METHODS = ("POST", "PUT")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a header name (RFC 9110)
 # Headers syncbeat writes itself: set by a profile they would break the request.
@@ -495,7 +511,7 @@ def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
     if isinstance(dest, Mapping):
         c.unknown(dest, _DESTINATION_KEYS, "destination.")
         location = c.text(dest, "location", "destination.location", required=False)
-        request = _request(c, dest, location or "")
+        request = _request(c, dest, location or "") | _export_file(c, dest, fields)
     elif dest is None or isinstance(dest, str):
         location = dest or None
     else:
@@ -543,6 +559,29 @@ def _headers(c: _Collector, value: Any, section: str, location: str) -> dict[str
         else:
             found[name] = text.strip()
     return found
+
+
+def _export_file(c: _Collector, dest: Mapping[str, Any], fields: Mapping[str, str]
+                 ) -> dict[str, Any]:
+    """[destination] format (json, csv or xml), with csv's delimiter and xml's item."""
+    fmt = (c.text(dest, "format", "destination.format", required=False) or "json").lower()
+    if fmt not in EXPORT_FORMATS:
+        c.add("destination.format", f"'{fmt}' is not one of {', '.join(EXPORT_FORMATS)}")
+        fmt = "json"
+    delimiter = dest.get("delimiter", ",")
+    if delimiter in ("\\t", "tab"):
+        delimiter = "\t"
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        c.add("destination.delimiter", f"must be one character, not {delimiter!r}")
+        delimiter = ","
+    item = c.text(dest, "item", "destination.item", required=False) or "product"
+    if fmt == "xml":
+        for name in [item, *fields]:
+            if not _XML_NAME.fullmatch(name) or name.lower().startswith("xml"):
+                where = "destination.item" if name == item else f"fields.{name}"
+                c.add(where, f"'{name}' cannot be an XML element name (letters, digits, _ . "
+                      "and -, starting with a letter or _, not with xml)")
+    return {"export_format": fmt, "csv_delimiter": delimiter, "xml_item": item}
 
 
 def _request(c: _Collector, dest: Mapping[str, Any], location: str) -> dict[str, Any]:

@@ -59,8 +59,16 @@ def form_to_data(form: FormData) -> dict[str, Any]:
             filt["active"] = active == "yes"
         data["filter"] = filt
         data["fields"] = _pairs(form, "out_name", "out_catalog")
+        dest: dict[str, Any] = {}
+        for key in ("format", "delimiter", "item"):
+            raw = form.get(f"destination.{key}")
+            if isinstance(raw, str) and raw.strip() and raw.strip() != {
+                    "format": "json", "delimiter": ",", "item": "product"}[key]:
+                dest[key] = raw if key == "delimiter" else raw.strip()
+        if dest:
+            data["destination"] = dest
         if _text(form, "destination.location"):
-            data["destination"] = {"location": _text(form, "destination.location")}
+            data["destination"] = {"location": _text(form, "destination.location"), **dest}
             for key in ("method", "content_type"):
                 if _text(form, f"destination.{key}"):
                     data["destination"][key] = _text(form, f"destination.{key}")

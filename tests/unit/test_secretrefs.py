@@ -59,3 +59,14 @@ def test_errors_raised_while_connecting_never_carry_a_value():
 ])
 def test_a_location_is_shown_with_its_secret_names_and_no_password(written, shown):
     assert shown_url(written) == shown
+
+
+def test_an_unexpected_error_after_a_value_was_filled_in_never_carries_it():
+    filled = Filled(Known(k="tok/en"))
+    real = filled.fill("https://h/?key={secret:k}", "source.location", url=True)
+    with pytest.raises(FeedError) as raised, filled.scrubbing():
+        raise ValueError(f"Invalid URL {real!r}")
+    assert str(raised.value) == "the connection failed: ValueError: Invalid URL 'https://h/?key=***'"
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    with pytest.raises(ValueError), Filled(Known()).scrubbing():
+        raise ValueError("no secret was filled in: a fault of syncbeat's own, as it is")

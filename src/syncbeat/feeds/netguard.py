@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import socket
 from collections.abc import Iterable
@@ -34,6 +35,15 @@ _NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*")  # a last label like this makes a nu
 _FIRST_URL = "syncbeat.first_url"  # request extension that tells a redirect from the first request
 # ftps: explicit TLS, on the port of ftp
 DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ftps": 21, "sftp": 22}
+
+
+def _no_request_lines(record: logging.LogRecord) -> bool:
+    # httpx logs each request's full URL at INFO level, and a URL may carry a secret filled in
+    # for that request (a key in its query): those lines never reach a log, whatever its level.
+    return record.levelno > logging.INFO
+
+
+logging.getLogger("httpx").addFilter(_no_request_lines)
 
 
 class BlockedAddress(FeedError):

@@ -97,7 +97,9 @@ class Filled:
 
     @contextmanager
     def scrubbing(self) -> Iterator[None]:
-        """Re-raise a FeedError from within with the values filled in masked."""
+        """Re-raise a FeedError from within with the values filled in masked; any other
+        error, once a value was filled in, becomes a FeedError with its words masked (its
+        traceback, which could carry a value, is dropped)."""
         try:
             yield
         except FeedError as exc:
@@ -106,6 +108,12 @@ class Filled:
             if isinstance(detail, str):
                 exc.detail = self.scrub(detail)  # type: ignore[attr-defined]
             raise
+        except Exception as exc:
+            if not self.values:
+                raise
+            said = self.scrub(str(exc).splitlines()[0] if str(exc) else "")
+            raise FeedError(f"the connection failed: {type(exc).__name__}"
+                            + (f": {said}" if said else "")) from None
 
 
 def missing_words(where: str, name: str) -> str:

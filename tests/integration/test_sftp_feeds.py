@@ -66,7 +66,7 @@ def test_a_first_seen_key_is_shown_never_accepted_then_accepted_as_shown(loopbac
         assert first.message == (
             f"the SFTP server {host} is not known yet: it shows the host key "
             f"ecdsa-sha2-nistp256 {server.fingerprint}. If that is your server's key, accept "
-            f"it with `syncbeat profile accept-host-key PROFILE {server.fingerprint}` or on "
+            f"it with `syncbeat profile accept-host-key {profile.id} {server.fingerprint}` or on "
             "the profile's page; syncbeat never accepts a key by itself")
         assert not (loopback.data_dir / "known_hosts").exists()
         assert product(loopback, "P1")["price"] == "1.00"  # type: ignore[index]
@@ -110,6 +110,12 @@ def test_an_export_is_stored_whole_with_a_secret_password(loopback, root):
             "name": "To SFTP", "kind": "export", "fields": {"sku": "reference"},
             "destination": {"location": server.url("/incoming/",
                                                    login="shop:{secret:sftp_password}")}})
+        refused = run(loopback, profile)
+        assert refused.status is TaskStatus.ERROR
+        assert refused.message.startswith("the export file was written but not delivered: ")
+        assert (f"accept it with `syncbeat profile accept-host-key {profile.id} "
+                f"{server.fingerprint}`") in refused.message
+        assert list((root / "incoming").iterdir()) == []
         accept_server_key(loopback, profile, server.fingerprint)
         task = run(loopback, profile)
     assert task.status is TaskStatus.COMPLETED, task.message

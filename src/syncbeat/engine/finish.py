@@ -15,6 +15,7 @@ from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
 from syncbeat.feeds import FeedError, deliver, finish_export
 from syncbeat.feeds.export_formats import CONTENT_TYPES, ExportFormat
+from syncbeat.feeds.sftp import naming_profile
 from syncbeat.store.db import write_tx
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import claim, get_task, move_task
@@ -60,7 +61,8 @@ def finish_task(ctx: Context, task: Task, lease: timedelta) -> str:
             return (f"task {task.id}: its lease moved to another worker (or the task ended) "
                     "while its export was written: left to that worker, not delivered here")
         except FeedError as exc:
-            reason = f"the export file was written but not delivered: {exc}"
+            said = naming_profile(str(exc), task.profile_id)
+            reason = f"the export file was written but not delivered: {said}"
             with write_tx(ctx.db) as conn:
                 if move_task(conn, task.id, TaskStatus.ERROR, now=ctx.clock(), message=reason,
                              held_by=ctx.owner):

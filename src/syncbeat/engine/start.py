@@ -15,6 +15,7 @@ from syncbeat.engine.rerun import RERUN_OF, reuse_snapshot
 from syncbeat.engine.secrets import missing_secrets
 from syncbeat.feeds import FeedError, FeedSpec, open_feed, snapshot
 from syncbeat.feeds.archives import Unpacking
+from syncbeat.feeds.sftp import naming_profile
 from syncbeat.feeds.urls import shown_url
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.logs import add_log
@@ -89,7 +90,7 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
                 spec["_snapshot"], first_line = _open_source(ctx, task, profile)
             first_line += f", batch size {_batch_words(profile, spec['batch_size'])}"
         except FeedError as exc:
-            return _fail(ctx, task, now, TaskStatus.ERROR, str(exc))
+            return _fail(ctx, task, now, TaskStatus.ERROR, naming_profile(str(exc), profile.id))
         except Exception as exc:  # a reader's own fault must not leave the task pending forever
             log.error("task %s: opening its feed failed", task.id, exc_info=exc)
             reason = (str(exc) or exc.__class__.__name__).splitlines()[0]

@@ -53,6 +53,13 @@ class UnknownHostKey(FeedError):
         self.key = key
 
 
+def naming_profile(message: str, profile: int | str | None) -> str:
+    """A message that says `accept-host-key PROFILE`, with the profile's id in its place."""
+    if profile is None:
+        return message
+    return message.replace("accept-host-key PROFILE ", f"accept-host-key {profile} ")
+
+
 def known_hosts_of(reach: Reach) -> Path:
     """The known_hosts file of this data folder."""
     return reach.data_dir / KNOWN_HOSTS

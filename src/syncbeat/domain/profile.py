@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,6 +12,7 @@ from syncbeat.domain.convert import ConversionError, to_bool
 from syncbeat.domain.missing import MISSING_MODES, Scope
 from syncbeat.domain.schedule import ScheduleError, check_cron, zone
 from syncbeat.domain.statuses import TaskKind
+from syncbeat.domain.transfer import export_file, headers, request
 from syncbeat.domain.transforms import Rule, columns_of, parse_rule
 
 FORMATS = ("csv", "json", "jsonl", "xml", "xlsx")
@@ -184,14 +184,6 @@ _SOURCE_KEYS = {
 }
 _DESTINATION_KEYS = {"location", "headers", "method", "content_type", "format", "delimiter",
                      "item"}
-EXPORT_FORMATS = ("json", "csv", "xml")
-_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-METHODS = ("POST", "PUT")
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a header name (RFC 9110)
-# Headers syncbeat writes itself: set by a profile they would break the request.
-_OWN_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "te", "upgrade"}
-
-
 class _Collector:
     def __init__(self) -> None:
         self.errors: list[tuple[str, str]] = []
@@ -336,7 +328,7 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         encoding=encoding, header=c.flag(src, "header", "source.header", True),
         item=c.text(src, "item", "source.item", required=False),
         sheet=c.text(src, "sheet", "source.sheet", required=False),
-        headers=_headers(c, src.get("headers"), "source", location),
+        headers=headers(c, src.get("headers"), "source", location),
         archive_member=c.text(src, "archive_member", "source.archive_member", required=False),
     )
     match = c.table(data, "match")
@@ -507,11 +499,11 @@ def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         c.add("fields", "exports no field: add at least one 'output field = catalog field' line")
     dest = data.get("destination")
     location: str | None
-    request: dict[str, Any] = {}
+    sending: dict[str, Any] = {}
     if isinstance(dest, Mapping):
         c.unknown(dest, _DESTINATION_KEYS, "destination.")
         location = c.text(dest, "location", "destination.location", required=False)
-        request = _request(c, dest, location or "") | _export_file(c, dest, fields)
+        sending = request(c, dest, location or "") | export_file(c, dest, fields)
     elif dest is None or isinstance(dest, str):
         location = dest or None
     else:
@@ -522,84 +514,8 @@ def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         changed_since_last_export=c.flag(
             filt, "changed_since_last_export", "filter.changed_since_last_export", False
         ),
-        fields=fields, destination=location, **request,
+        fields=fields, destination=location, **sending,
     )
-
-
-def _is_http(location: str) -> bool:
-    return location.strip().lower().startswith(("http://", "https://"))
-
-
-def _headers(c: _Collector, value: Any, section: str, location: str) -> dict[str, str]:
-    """[source] or [destination] headers: a table of header names and text values."""
-    where = f"{section}.headers"
-    if value is None or value == {}:
-        return {}
-    if not isinstance(value, Mapping):
-        c.add(where, 'must be a table, like { "X-Api-Key" = "{secret:acme_key}" }')
-        return {}
-    if not _is_http(location):
-        c.add(where, "are sent to http(s) locations only")
-        return {}
-    found: dict[str, str] = {}
-    for name, text in value.items():
-        one = f"{where}.{name}"
-        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
-            c.add(one, "is not a header name (letters, digits and - as in X-Api-Key)")
-        elif name.lower() in _OWN_HEADERS:
-            c.add(one, "is set by syncbeat itself")
-        elif section == "destination" and name.lower() == "content-type":
-            c.add(one, "is set with destination.content_type")
-        elif not isinstance(text, str):
-            c.add(one, f"must be text, not {text!r}")
-        elif any(ch in text for ch in "\r\n\x00"):
-            c.add(one, "must be one line")
-        elif name.lower() in (n.lower() for n in found):
-            c.add(one, "is given twice (header names ignore case)")
-        else:
-            found[name] = text.strip()
-    return found
-
-
-def _export_file(c: _Collector, dest: Mapping[str, Any], fields: Mapping[str, str]
-                 ) -> dict[str, Any]:
-    """[destination] format (json, csv or xml), with csv's delimiter and xml's item."""
-    fmt = (c.text(dest, "format", "destination.format", required=False) or "json").lower()
-    if fmt not in EXPORT_FORMATS:
-        c.add("destination.format", f"'{fmt}' is not one of {', '.join(EXPORT_FORMATS)}")
-        fmt = "json"
-    delimiter = dest.get("delimiter", ",")
-    if delimiter in ("\\t", "tab"):
-        delimiter = "\t"
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
-        c.add("destination.delimiter", f"must be one character, not {delimiter!r}")
-        delimiter = ","
-    item = c.text(dest, "item", "destination.item", required=False) or "product"
-    if fmt == "xml":
-        for name in [item, *fields]:
-            if not _XML_NAME.fullmatch(name) or name.lower().startswith("xml"):
-                where = "destination.item" if name == item else f"fields.{name}"
-                c.add(where, f"'{name}' cannot be an XML element name (letters, digits, _ . "
-                      "and -, starting with a letter or _, not with xml)")
-    return {"export_format": fmt, "csv_delimiter": delimiter, "xml_item": item}
-
-
-def _request(c: _Collector, dest: Mapping[str, Any], location: str) -> dict[str, Any]:
-    """An http(s) destination's headers, method and content type."""
-    method = (c.text(dest, "method", "destination.method", required=False) or "POST").upper()
-    if method not in METHODS:
-        c.add("destination.method", f"'{method}' is not one of {', '.join(METHODS)}")
-        method = "POST"
-    content_type = c.text(dest, "content_type", "destination.content_type", required=False)
-    if content_type and not re.fullmatch(r"[\w.+-]+/[\w.+-]+(;[ -~]*)?", content_type):
-        c.add("destination.content_type", f"'{content_type}' is not a content type (like "
-              "application/json or text/csv; charset=utf-8)")
-        content_type = None
-    if (method != "POST" or content_type) and not _is_http(location):
-        c.add("destination.method" if method != "POST" else "destination.content_type",
-              "applies to http(s) destinations only")
-    return {"destination_headers": _headers(c, dest.get("headers"), "destination", location),
-            "destination_method": method, "destination_content_type": content_type}
 
 
 def _guess_format(location: str) -> str:

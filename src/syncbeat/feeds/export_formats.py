@@ -28,7 +28,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 class ExportFormat:
     """What the export file is: its format, and the options of that format."""
 
-    format: str = "json"  # one of domain.profile.EXPORT_FORMATS
+    format: str = "json"  # one of domain.transfer.EXPORT_FORMATS
     fields: tuple[str, ...] = ()  # the output fields, in order (CSV's header, XML's elements)
     delimiter: str = ","  # csv
     item: str = "product"  # xml: the element of one product (inside <products>)

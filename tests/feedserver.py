@@ -72,3 +72,57 @@ def feed_server(body: bytes = b"", status: int = 200) -> Iterator[FeedServer]:
         yield server
     finally:
         server.stop()
+
+
+class HeaderServer:
+    """A real HTTP server on 127.0.0.1 that answers only a request carrying every header of
+    `wanted` (else 401 or 403, as a real API would) and records each request whole."""
+
+    def __init__(self, wanted: dict[str, str], body: bytes = b"") -> None:
+        self.wanted = wanted
+        self.body = body
+        self.seen: list[dict[str, object]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self) -> None:
+                sent = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                server.seen.append({"method": self.command, "path": self.path,
+                                    "headers": dict(self.headers.items()), "body": sent})
+                missing = [k for k in server.wanted if k not in self.headers]
+                wrong = [k for k, v in server.wanted.items() if self.headers.get(k) != v]
+                status = 401 if missing else 403 if wrong else 200
+                reply = server.body if status == 200 else b"refused"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            do_GET = do_POST = do_PUT = answer
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.httpd.server_address[1])
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/feed.csv") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+
+@contextmanager
+def header_server(wanted: dict[str, str], body: bytes = b"") -> Iterator[HeaderServer]:
+    """A HeaderServer for the length of a `with` block."""
+    server = HeaderServer(wanted, body)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -19,4 +19,4 @@ def open_context(settings: Settings, *, check: bool = True) -> Context:
     reach = Reach.create(data_dir=data_dir, allowed_paths=settings.allowed_paths,
                          hosts=settings.allowed_hosts, database=sqlite_file(db))
     return Context(db=db, data_dir=data_dir, reach=reach,
-                   catalog=open_catalog(settings.catalog))
+                   catalog=open_catalog(settings.catalog), secret_key=settings.secret_key)

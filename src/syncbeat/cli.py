@@ -30,8 +30,9 @@ from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.context import Context
 from syncbeat.engine.errors import NotFound, SettingRefused
-from syncbeat.engine.finish import EXPORT_FILE
+from syncbeat.engine.finish import export_path
 from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.engine.hostkeys import server_keys
 from syncbeat.engine.profiles import shown_settings
 from syncbeat.engine.rerun import rerun_failed
 from syncbeat.engine.settings import change_settings, current_settings
@@ -254,10 +255,13 @@ def profile_show(state: State, ref: str, as_json: bool) -> None:
             in_zone(at, found.timezone).isoformat()
             for at in occurrences(found.schedule, found.timezone, ctx.clock(), 5)
         ]
+    keys = server_keys(ctx, found)  # an SFTP server's host key, to accept or accepted
     if as_json:
-        _json(data)
+        _json({**data, **({"host_keys": [k.words() for k in keys]} if keys else {})})
         return
     default = current_settings(ctx).default_batch_size
+    for line in (k.words() for k in keys):
+        click.echo(line.replace("PROFILE", str(found.id)))
     for key, value in data.items():
         shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
         if key == "batch_size":
@@ -677,10 +681,10 @@ def task_report(state: State, task_id: int, output: Path | None) -> None:
 @OUTPUT
 @pass_state
 def task_export_file(state: State, task_id: int, output: Path | None) -> None:
-    """The JSON file an export task produced."""
+    """The file (JSON, CSV or XML) an export task produced."""
     ctx = state.ctx()
     found = _task_or_fail(ctx, task_id)
-    path = ctx.task_dir(found.id) / EXPORT_FILE
+    path = export_path(ctx, found)
     if found.kind != "export":
         fail(f"task {task_id} is an import: only exports have an export file")
     if not path.exists():
@@ -822,10 +826,14 @@ def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         click.echo("(none)")
 
 
+from syncbeat.cli_hostkeys import accept_host_key  # noqa: E402
+from syncbeat.cli_secrets import secret  # noqa: E402
 from syncbeat.web.commands import serve, user  # noqa: E402
 
 main.add_command(serve)
 main.add_command(user)
+main.add_command(secret)
+profile.add_command(accept_host_key)
 
 
 def _show_envvars(command: click.Command, prefix: str = "SYNCBEAT") -> None:

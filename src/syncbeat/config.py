@@ -16,6 +16,7 @@ from syncbeat.catalog.location import (
     CatalogUrlError,
     parse_catalog,
 )
+from syncbeat.store.vault import ENV_SECRET_KEY
 
 if TYPE_CHECKING:
     from syncbeat.feeds.netguard import HostPolicy
@@ -41,11 +42,13 @@ class Settings:
     allowed_paths: tuple[Path, ...] = ()
     allowed_hosts: HostPolicy | None = None  # None: public addresses only
     catalog: CatalogLocation = field(default_factory=BuiltinLocation)
+    secret_key: str | None = field(default=None, repr=False)  # None: data folder's key file
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read SYNCBEAT_DATA_DIR and SYNCBEAT_DATABASE_URL (defaults: ./syncbeat-data, SQLite),
-        SYNCBEAT_ALLOWED_PATHS, SYNCBEAT_ALLOWED_HOSTS and SYNCBEAT_CATALOG (default: builtin);
+        SYNCBEAT_ALLOWED_PATHS, SYNCBEAT_ALLOWED_HOSTS, SYNCBEAT_CATALOG (default: builtin) and
+        SYNCBEAT_SECRET_KEY;
         SettingsError names a bad value."""
         env = os.environ if environ is None else environ
         data_dir = Path(env.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
@@ -53,7 +56,8 @@ class Settings:
         return cls(data_dir=data_dir, database_url=url,
                    allowed_paths=allowed_paths(env.get(ENV_ALLOWED_PATHS)),
                    allowed_hosts=allowed_hosts(env.get(ENV_ALLOWED_HOSTS)),
-                   catalog=catalog_location(env.get(ENV_CATALOG)))
+                   catalog=catalog_location(env.get(ENV_CATALOG)),
+                   secret_key=(env.get(ENV_SECRET_KEY) or "").strip() or None)
 
 def allowed_paths(text: str | None) -> tuple[Path, ...]:
     """The folders of SYNCBEAT_ALLOWED_PATHS (separated like PATH: /srv/feeds:/srv/exports);

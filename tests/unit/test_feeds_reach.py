@@ -136,7 +136,7 @@ def test_a_file_url_of_another_machine_is_refused(reach):
 
 def test_other_schemes_are_refused(reach):
     assert "cannot read gopher://" in refused(reach, "gopher://example.com/a.csv")
-    assert "cannot deliver to ftp://" in refused(reach, "ftp://example.com/", export=True)
+    assert "cannot deliver to scp://" in refused(reach, "scp://example.com/", export=True)
 
 
 # -- destinations ----------------------------------------------------------------------------

@@ -295,8 +295,10 @@ def test_check_url_refuses_the_servers_network_without_connecting(url: str, kind
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("ftp://user:secret@files.example/feed.csv", "only http and https addresses can be"),
-        ("file:///etc/passwd", "only http and https addresses can be fetched from or sent to"),
+        ("gopher://user:secret@files.example/feed.csv", "only http, https, ftp, ftps and "
+                                                        "sftp addresses can be"),
+        ("file:///etc/passwd", "only http, https, ftp, ftps and sftp addresses can be "
+                               "fetched from or sent to"),
         ("http:///etc/passwd", "the address has no host name"),
         ("https://", "the address has no host name"),
         ("http://0177.0.0.1/", "the address is not valid (Invalid IPv4 address: '0177.0.0.1')"),

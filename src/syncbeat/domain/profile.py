@@ -12,6 +12,7 @@ from syncbeat.domain.convert import ConversionError, to_bool
 from syncbeat.domain.missing import MISSING_MODES, Scope
 from syncbeat.domain.schedule import ScheduleError, check_cron, zone
 from syncbeat.domain.statuses import TaskKind
+from syncbeat.domain.transfer import export_file, headers, request
 from syncbeat.domain.transforms import Rule, columns_of, parse_rule
 
 FORMATS = ("csv", "json", "jsonl", "xml", "xlsx")
@@ -36,6 +37,9 @@ class SourceSpec:
     header: bool = True
     item: str | None = None  # xml: the product element; json: the key of the list
     sheet: str | None = None  # xlsx: the sheet
+    # http(s): sent with the request, e.g. {"X-Api-Key": "{secret:acme_key}"}
+    headers: Mapping[str, str] = field(default_factory=dict)
+    archive_member: str | None = None  # a zip feed: the file in it to read
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +71,14 @@ class Profile:
     changed_since_last_export: bool = False
     fields: Mapping[str, str] = field(default_factory=dict)  # output field -> catalog field
     destination: str | None = None
+    # an http(s) destination's request: its headers, method and the export's content type
+    destination_headers: Mapping[str, str] = field(default_factory=dict)
+    destination_method: str = "POST"
+    destination_content_type: str | None = None  # None: that of the export's format
+    # the export file: json | csv | xml, from the same [fields]
+    export_format: str = "json"
+    csv_delimiter: str = ","  # csv
+    xml_item: str = "product"  # xml: the element of one product
 
     def to_dict(self) -> dict[str, Any]:
         """The profile in the shape of its TOML file (what `parse_profile` reads)."""
@@ -90,6 +102,10 @@ class Profile:
                 source["item"] = src.item
             if src.sheet:
                 source["sheet"] = src.sheet
+            if src.headers:
+                source["headers"] = dict(src.headers)
+            if src.archive_member:
+                source["archive_member"] = src.archive_member
             data["source"] = source
             data["match"] = {"feed": self.match_feed, "catalog": self.match_catalog}
             data["mapping"] = {
@@ -117,8 +133,24 @@ class Profile:
                 filt["active"] = self.filter_active
             data["filter"] = filt
             data["fields"] = dict(self.fields)
+            dest: dict[str, Any] = {}
+            if self.export_format != "json":
+                dest["format"] = self.export_format
+                if self.export_format == "csv" and self.csv_delimiter != ",":
+                    dest["delimiter"] = self.csv_delimiter
+                if self.export_format == "xml" and self.xml_item != "product":
+                    dest["item"] = self.xml_item
+            if dest and not self.destination:
+                data["destination"] = dest
             if self.destination:
-                data["destination"] = {"location": self.destination}
+                dest = {"location": self.destination, **dest}
+                if self.destination_headers:
+                    dest["headers"] = dict(self.destination_headers)
+                if self.destination_method != "POST":
+                    dest["method"] = self.destination_method
+                if self.destination_content_type:
+                    dest["content_type"] = self.destination_content_type
+                data["destination"] = dest
         return data
 
     @property
@@ -148,9 +180,10 @@ DUPLICATES = ("error", "last_wins")
 _EXPORT_SECTIONS = {"filter", "fields", "destination"}
 _SOURCE_KEYS = {
     "location", "format", "delimiter", "quotechar", "encoding", "header", "item", "sheet",
+    "headers", "archive_member",
 }
-
-
+_DESTINATION_KEYS = {"location", "headers", "method", "content_type", "format", "delimiter",
+                     "item"}
 class _Collector:
     def __init__(self) -> None:
         self.errors: list[tuple[str, str]] = []
@@ -295,6 +328,8 @@ def _parse_import(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         encoding=encoding, header=c.flag(src, "header", "source.header", True),
         item=c.text(src, "item", "source.item", required=False),
         sheet=c.text(src, "sheet", "source.sheet", required=False),
+        headers=headers(c, src.get("headers"), "source", location),
+        archive_member=c.text(src, "archive_member", "source.archive_member", required=False),
     )
     match = c.table(data, "match")
     c.unknown(match, {"feed", "catalog"}, "match.")
@@ -477,9 +512,11 @@ def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         c.add("fields", "exports no field: add at least one 'output field = catalog field' line")
     dest = data.get("destination")
     location: str | None
+    sending: dict[str, Any] = {}
     if isinstance(dest, Mapping):
-        c.unknown(dest, {"location"}, "destination.")
+        c.unknown(dest, _DESTINATION_KEYS, "destination.")
         location = c.text(dest, "location", "destination.location", required=False)
+        sending = request(c, dest, location or "") | export_file(c, dest, fields)
     elif dest is None or isinstance(dest, str):
         location = dest or None
     else:
@@ -490,12 +527,15 @@ def _parse_export(c: _Collector, data: Mapping[str, Any], common: dict[str, Any]
         changed_since_last_export=c.flag(
             filt, "changed_since_last_export", "filter.changed_since_last_export", False
         ),
-        fields=fields, destination=location,
+        fields=fields, destination=location, **sending,
     )
 
 
 def _guess_format(location: str) -> str:
-    suffix = location.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
+    name = location.rsplit("?", 1)[0].lower()
+    for packed in (".gz", ".gzip", ".zip"):  # stock.csv.gz is a csv feed
+        name = name.removesuffix(packed)
+    suffix = name.rsplit(".", 1)[-1]
     return {"ndjson": "jsonl"}.get(suffix, suffix if suffix in FORMATS else "csv")
 
 

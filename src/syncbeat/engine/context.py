@@ -18,6 +18,8 @@ from syncbeat.catalog.base import Catalog
 from syncbeat.catalog.builtin import BuiltinCatalog
 from syncbeat.domain.lease import Machine, boot_hash, owner_name
 from syncbeat.feeds.reach import Reach
+from syncbeat.feeds.secretrefs import SecretLookup
+from syncbeat.store.vault import Vault
 
 
 def utcnow() -> datetime:
@@ -94,10 +96,24 @@ class Context:
     readers: dict[int, HeldFeed] = field(default_factory=dict)
     # The files and hosts feeds may touch; by default the data folder only, public hosts only.
     reach: Reach = None  # type: ignore[assignment]  # set by __post_init__
+    # SYNCBEAT_SECRET_KEY; None: the key file in the data folder (store/vault.py)
+    secret_key: str | None = None
 
     def __post_init__(self) -> None:
         if self.reach is None:
             self.reach = Reach.create(data_dir=self.data_dir, database=sqlite_file(self.db))
+
+    @property
+    def vault(self) -> Vault:
+        """What encrypts and decrypts the secrets."""
+        return Vault(self.data_dir, self.secret_key)
+
+    @property
+    def secrets(self) -> SecretLookup:
+        """The values of {secret:NAME}, read when a task connects."""
+        from syncbeat.engine.secrets import StoredSecrets
+
+        return StoredSecrets(self.db, self.vault)
 
     def task_dir(self, task_id: int) -> Path:
         """The folder of a task's files."""

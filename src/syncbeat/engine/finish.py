@@ -4,19 +4,38 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
 from syncbeat.feeds import FeedError, deliver, finish_export
+from syncbeat.feeds.export_formats import CONTENT_TYPES, ExportFormat
+from syncbeat.feeds.sftp import naming_profile
 from syncbeat.store.db import write_tx
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import claim, get_task, move_task
 
-EXPORT_FILE = "export.json"
+EXPORT_FILE = "export.json"  # the export file of a task, in its folder; export.csv, export.xml
+
+
+def export_format(spec: Mapping[str, Any]) -> ExportFormat:
+    """The export file's format, as the task's profile says (JSON by default)."""
+    dest = spec.get("destination") or {}
+    return ExportFormat(format=dest.get("format") or "json",
+                        fields=tuple(spec.get("fields") or {}),
+                        delimiter=dest.get("delimiter") or ",",
+                        item=dest.get("item") or "product")
+
+
+def export_path(ctx: Context, task: Task) -> Path:
+    """Where the task's export file is (or will be)."""
+    fmt = export_format(task.spec or {}).format
+    return ctx.task_dir(task.id) / EXPORT_FILE.replace(".json", f".{fmt}")
 log = logging.getLogger(__name__)
 
 
@@ -42,7 +61,8 @@ def finish_task(ctx: Context, task: Task, lease: timedelta) -> str:
             return (f"task {task.id}: its lease moved to another worker (or the task ended) "
                     "while its export was written: left to that worker, not delivered here")
         except FeedError as exc:
-            reason = f"the export file was written but not delivered: {exc}"
+            said = naming_profile(str(exc), task.profile_id)
+            reason = f"the export file was written but not delivered: {said}"
             with write_tx(ctx.db) as conn:
                 if move_task(conn, task.id, TaskStatus.ERROR, now=ctx.clock(), message=reason,
                              held_by=ctx.owner):
@@ -130,28 +150,34 @@ def _write_export(ctx: Context, task: Task, keeper: LeaseKeeper) -> str:
     parts = folder / "export.parts"
     if not parts.exists():
         parts.write_bytes(b"")
-    final = folder / EXPORT_FILE
+    spec = dict(task.spec or {})
+    request = spec.get("destination") or {}
+    how = export_format(spec)
+    final = export_path(ctx, task)
     header = {
         "profile": task.profile_name,
         "task": task.id,
         "generated_at": ctx.clock().isoformat(),
     }
     size = finish_export(parts, final, parts_size=task.export_size, header=header,
-                         count=task.progress.processed)
-    spec = dict(task.spec or {})
-    destination = (spec.get("destination") or {}).get("location")
+                         count=task.progress.processed, how=how)
+    destination = request.get("location")
     written = f"export file of {task.progress.processed:,} products ({size:,} bytes)"
     if not destination:
         return written
     keeper.check()  # the last moment to stop: a delivery cannot be taken back
-    where = deliver(final, destination, reach=ctx.reach, file_name=_delivered_name(task))
+    where = deliver(final, destination, reach=ctx.reach, file_name=_delivered_name(task),
+                    secrets=ctx.secrets, headers=request.get("headers") or {},
+                    method=request.get("method") or "POST",
+                    content_type=request.get("content_type") or CONTENT_TYPES[how.format])
     return f"{written} {where}"
 
 
 def _delivered_name(task: Task) -> str:
     # The start time keeps names unique even where a database reuses a deleted task's id.
     started = task.started_at or task.scheduled_at
-    return f"{_slug(task.profile_name)}-{task.id}-{started:%Y%m%dT%H%M%S}.json"
+    return (f"{_slug(task.profile_name)}-{task.id}-{started:%Y%m%dT%H%M%S}."
+            f"{export_format(task.spec or {}).format}")
 
 
 def _slug(name: str) -> str:

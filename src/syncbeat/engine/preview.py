@@ -16,7 +16,7 @@ from typing import Any
 
 from syncbeat.domain.convert import ConversionError
 from syncbeat.domain.diff import show
-from syncbeat.domain.profile import Profile
+from syncbeat.domain.profile import Profile, SourceSpec
 from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.transforms import TransformError
 from syncbeat.engine.context import Context
@@ -29,9 +29,11 @@ from syncbeat.engine.process import (
 )
 from syncbeat.engine.profiles import check_profile_reach
 from syncbeat.engine.queueing import item_rows
+from syncbeat.engine.secrets import missing_secrets
 from syncbeat.engine.seen import SeenInMemory
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
+from syncbeat.feeds.archives import Unpacking
 from syncbeat.feeds.sources import head
 from syncbeat.store.db import read_tx
 
@@ -91,8 +93,7 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
     with tempfile.TemporaryDirectory(prefix="syncbeat-preview-") as tmp:
         cut = False
         try:
-            path, cut = _first_bytes(ctx, profile.source.location, profile.source.format,
-                                     Path(tmp))
+            path, cut = _first_bytes(ctx, profile.source, Path(tmp))
             with open_feed(path, feed_spec(spec), columns) as reader:
                 records = list(itertools.islice(reader.records(), rows))
         except FeedError as exc:
@@ -110,20 +111,34 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
 
 def feed_warning(ctx: Context, profile: Profile) -> str | None:
     """Why a task of this import profile would fail to read its feed now (the message the
-    task would give), or None: a profile is saved all the same, the feed may come later."""
+    task would give), or None: a profile is saved all the same, the feed may come later.
+    A secret it names that is not set is said first, for an export too."""
+    missing = missing_secrets(ctx, profile)
+    if missing:
+        return "; ".join(missing)
     if profile.kind is not TaskKind.IMPORT or profile.source is None:
         return None
     found = preview_import(ctx, profile, rows=1)
     return found.error
 
 
-def _first_bytes(ctx: Context, location: str, fmt: str, tmp: Path) -> tuple[Path, bool]:
+def _first_bytes(ctx: Context, source: SourceSpec, tmp: Path) -> tuple[Path, bool]:
+    location, fmt = source.location, source.format
     target = tmp / f"source.{fmt}"
-    if fmt == "xlsx":
-        head(location, target, reach=ctx.reach, limit=PREVIEW_XLSX_BYTES,
-             seconds=PREVIEW_SECONDS, cut=False, why="the preview reads xlsx files up to")
-        return target, False
-    cut = head(location, target, reach=ctx.reach, limit=PREVIEW_BYTES, seconds=PREVIEW_SECONDS)
+    unpacking = Unpacking(member=source.archive_member, format=fmt)
+    zipped = source.archive_member or location.split("?", 1)[0].lower().endswith(".zip")
+    if fmt == "xlsx" or zipped:  # read whole: a zip's table of contents is at its end
+        kind = "xlsx" if fmt == "xlsx" else "zip"
+        cut = head(location, target, reach=ctx.reach, limit=PREVIEW_XLSX_BYTES,
+                   seconds=PREVIEW_SECONDS, cut=False,
+                   why=f"the preview reads {kind} files up to", secrets=ctx.secrets,
+                   headers=source.headers, unpacking=unpacking)
+        if fmt == "xlsx":
+            return target, False
+    else:
+        cut = head(location, target, reach=ctx.reach, limit=PREVIEW_BYTES,
+                   seconds=PREVIEW_SECONDS, secrets=ctx.secrets, headers=source.headers,
+                   unpacking=unpacking)
     if cut and fmt in ("csv", "jsonl"):
         # A line cut in two would show as a short row: end at the last whole line.
         with target.open("r+b") as copy:

@@ -15,7 +15,8 @@ from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine.context import Context
 from syncbeat.engine.errors import NameTaken, NotFound
 from syncbeat.feeds.reach import DESTINATION, SOURCE, ReachError
-from syncbeat.feeds.urls import has_masked_password, shown_url, unmasked_url
+from syncbeat.feeds.secretrefs import kept_header, placeholders_as, shown_header
+from syncbeat.feeds.urls import MASK, has_masked_password, shown_url, unmasked_url
 from syncbeat.store import profiles as store
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import load_settings
@@ -98,35 +99,61 @@ def check_profile_reach(ctx: Context, profile: Profile) -> None:
             errors.append((field, f"{location} has its password hidden as ***: type the "
                                   "password again"))
             continue
+        # A secret's value is not read at save: its place is checked with a stand-in, and
+        # the location is told as written.
+        checked = placeholders_as(location, "secret")
         try:
-            ctx.reach.check_location(location, field, export=field == DESTINATION)
+            ctx.reach.check_location(checked, field, export=field == DESTINATION)
         except ReachError as exc:
-            errors.append((field, exc.detail))
+            errors.append((field, exc.detail.replace(shown_url(checked), shown_url(location))))
+    for section, headers in _headers(profile):
+        for name, value in headers.items():
+            if value == MASK:
+                errors.append((f"{section}.headers.{name}", "is hidden as ***: type its value "
+                                                            "again"))
     if errors:
         raise ProfileError(errors)
 
 
+def _headers(profile: Profile) -> list[tuple[str, Mapping[str, str]]]:
+    if profile.source is not None:
+        return [("source", profile.source.headers)]
+    return [("destination", profile.destination_headers)]
+
+
 def keep_passwords(profile: Profile, stored: Profile | None) -> Profile:
     """The profile with each location sent back as shown (password ***) given its stored
-    password again, when user, host and port are unchanged."""
+    password again, when user, host and port are unchanged; and each header sent back as ***
+    its stored value."""
     if stored is None:
         return profile
     if profile.source is not None and stored.source is not None:
         location = unmasked_url(profile.source.location, stored.source.location)
+        headers = _kept(profile.source.headers, stored.source.headers)
         profile = dataclasses.replace(
-            profile, source=dataclasses.replace(profile.source, location=location))
+            profile, source=dataclasses.replace(profile.source, location=location,
+                                                headers=headers))
     if profile.destination:
         profile = dataclasses.replace(
-            profile, destination=unmasked_url(profile.destination, stored.destination))
+            profile, destination=unmasked_url(profile.destination, stored.destination),
+            destination_headers=_kept(profile.destination_headers, stored.destination_headers))
     return profile
 
 
+def _kept(headers: Mapping[str, str], stored: Mapping[str, str]) -> dict[str, str]:
+    return {name: kept_header(value, stored.get(name)) for name, value in headers.items()}
+
+
 def shown_settings(profile: Profile) -> dict[str, Any]:
-    """The profile's settings as faces show them: a password in a location is ***."""
+    """The profile's settings as faces show them: a password in a location is ***, and so is
+    a credential written straight into a header."""
     data = profile.to_dict()
     for section in ("source", "destination"):
         if isinstance(data.get(section), dict) and data[section].get("location"):
             data[section]["location"] = shown_url(data[section]["location"])
+        if isinstance(data.get(section), dict) and data[section].get("headers"):
+            data[section]["headers"] = {name: shown_header(name, value)
+                                        for name, value in data[section]["headers"].items()}
     return data
 
 

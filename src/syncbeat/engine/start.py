@@ -12,7 +12,10 @@ from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
 from syncbeat.engine.rerun import RERUN_OF, reuse_snapshot
+from syncbeat.engine.secrets import missing_secrets
 from syncbeat.feeds import FeedError, FeedSpec, open_feed, snapshot
+from syncbeat.feeds.archives import Unpacking
+from syncbeat.feeds.sftp import naming_profile
 from syncbeat.feeds.urls import shown_url
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.logs import add_log
@@ -66,6 +69,9 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
         return _fail(ctx, task, now, TaskStatus.ERROR,
                      f"the profile does not fit the catalog {ctx.catalog.location.shown}: "
                      f"{said}")
+    missing = missing_secrets(ctx, profile)
+    if missing:  # before anything is read or exported: it could not be delivered
+        return _fail(ctx, task, now, TaskStatus.ERROR, "; ".join(missing))
     spec: dict[str, Any] = profile.to_dict()
     spec["id"] = profile.id
     # What the task was created with ("run anyway", "re-run what failed") stays with it.
@@ -84,7 +90,7 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
                 spec["_snapshot"], first_line = _open_source(ctx, task, profile)
             first_line += f", batch size {_batch_words(profile, spec['batch_size'])}"
         except FeedError as exc:
-            return _fail(ctx, task, now, TaskStatus.ERROR, str(exc))
+            return _fail(ctx, task, now, TaskStatus.ERROR, naming_profile(str(exc), profile.id))
         except Exception as exc:  # a reader's own fault must not leave the task pending forever
             log.error("task %s: opening its feed failed", task.id, exc_info=exc)
             reason = (str(exc) or exc.__class__.__name__).splitlines()[0]
@@ -137,7 +143,10 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     # The reach is checked again here: a profile saved before the check existed, or a link
     # that changed since it was saved.
-    size = snapshot(profile.source.location, folder / name, reach=ctx.reach)
+    size = snapshot(profile.source.location, folder / name, reach=ctx.reach,
+                    secrets=ctx.secrets, headers=profile.source.headers,
+                    unpacking=Unpacking(member=profile.source.archive_member,
+                                        format=profile.source.format))
     try:
         with open_feed(folder / name, feed_spec(profile.to_dict()), profile.feed_fields):
             pass

@@ -11,6 +11,7 @@ from json.encoder import encode_basestring  # the C encoder dumps uses for text
 from typing import Any, BinaryIO
 
 from syncbeat.feeds.errors import FeedError
+from syncbeat.feeds.export_formats import ExportFormat, products, write_csv, write_xml
 from syncbeat.feeds.jsonvalues import dumps
 
 _SEPARATOR = b",\n"
@@ -169,10 +170,14 @@ def finish_export(
     parts_size: int,
     header: Mapping[str, Any],
     count: int,
+    how: ExportFormat | None = None,
 ) -> int:
-    """Write the export document atomically from `header` and the parts file; return its size."""
+    """Write the export document atomically from `header` and the parts file; return its size.
+    `how`: JSON (the default), CSV or XML."""
     if "count" in header or "products" in header:
         raise ValueError("the export header must not hold 'count' or 'products'")
+    if how is not None and how.format != "json":
+        return _finish_as(parts_path, final_path, parts_size, header, count, how)
     opening = "{\n" + "".join(f"{dumps(str(k))}: {dumps(v)},\n" for k, v in header.items())
     opening += f'"count": {int(count)},\n"products": [\n'
     closing = "\n]\n}\n" if parts_size else "]\n}\n"
@@ -194,6 +199,40 @@ def finish_export(
             size = out.tell()
         os.replace(temp, final_path)
         _sync_folder(folder)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise FeedError(f"the export file {final_path} cannot be written: {exc.strerror}") from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return size
+
+
+def _finish_as(parts_path: pathlib.Path, final_path: pathlib.Path, parts_size: int,
+               header: Mapping[str, Any], count: int, how: ExportFormat) -> int:
+    folder = final_path.parent
+    try:
+        handle, temp_name = tempfile.mkstemp(
+            dir=folder, prefix=f".{final_path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise FeedError(f"the export file cannot be written in {folder}: {exc.strerror}") from None
+    temp = pathlib.Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            rows = products(parts_path, parts_size)
+            if how.format == "csv":
+                write_csv(out, rows, how)
+            else:
+                write_xml(out, rows, how, header, count)
+            out.flush()
+            os.fsync(out.fileno())
+            size = out.tell()
+        os.replace(temp, final_path)
+        _sync_folder(folder)
+    except FileNotFoundError:
+        temp.unlink(missing_ok=True)
+        raise FeedError(f"the export's parts file {parts_path} is missing; the export must be "
+                        "run again") from None
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise FeedError(f"the export file {final_path} cannot be written: {exc.strerror}") from None

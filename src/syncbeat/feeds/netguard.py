@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import socket
 from collections.abc import Iterable
@@ -32,6 +33,17 @@ _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*")  # a last label like this makes a number, not a name
 _FIRST_URL = "syncbeat.first_url"  # request extension that tells a redirect from the first request
+# ftps: explicit TLS, on the port of ftp
+DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21, "ftps": 21, "sftp": 22}
+
+
+def _no_request_lines(record: logging.LogRecord) -> bool:
+    # httpx logs each request's full URL at INFO level, and a URL may carry a secret filled in
+    # for that request (a key in its query): those lines never reach a log, whatever its level.
+    return record.levelno > logging.INFO
+
+
+logging.getLogger("httpx").addFilter(_no_request_lines)
 
 
 class BlockedAddress(FeedError):
@@ -107,18 +119,32 @@ def check_url(url: str, policy: HostPolicy) -> None:
         parts = httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise FeedError(f"the address is not valid ({exc})") from None
-    if parts.scheme not in ("http", "https"):
-        raise FeedError("only http and https addresses can be fetched from or sent to")
+    if parts.scheme not in DEFAULT_PORTS:
+        raise FeedError("only http, https, ftp, ftps and sftp addresses can be fetched from "
+                        "or sent to")
     host = parts.raw_host.decode("ascii")
     if not host:
         raise FeedError("the address has no host name")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
     try:
         addresses = _resolve(host, port)
     except (OSError, UnicodeError):
         return  # not known now; the connection checks it again when a task runs
     for address in addresses:
         _refuse_blocked(policy, host, address)
+
+
+def checked_addresses(host: str, port: int, policy: HostPolicy) -> list[Address]:
+    """Every address `host` stands for, each allowed by `policy` (else BlockedAddress), for a
+    connection that is not HTTP (FTP): the caller connects to these, never to the name, so a
+    second lookup cannot answer otherwise."""
+    try:
+        addresses = _resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise FeedError(f"the host name {host} is not known ({exc})") from None
+    for address in addresses:
+        _refuse_blocked(policy, host, address)
+    return addresses
 
 
 def guarded_client(

@@ -8,8 +8,8 @@ and by the preview:
   folder the operator allowed at start with SYNCBEAT_ALLOWED_PATHS.
 - Inside the data folder, syncbeat's own files are out of reach: a feed or an export lives in a
   sub-folder (`feeds/`, `exports/`, any other), never at the top of the data folder (where the
-  SQLite database with its -wal/-shm/-journal files and `secret.key` live, and whatever syncbeat
-  keeps there later), never in `tasks/` (every task's snapshot and export file).
+  SQLite database with its -wal/-shm/-journal files, `secret.key` and `secrets.key` live, and
+  whatever syncbeat keeps there later), never in `tasks/` (every task's snapshot and export file).
 - Wherever it is: a hidden file or folder (a name starting with "."), the SQLite database and its
   companion files, and `/proc`, `/sys`, `/dev` are refused, even inside an allowed folder.
 - Only regular files are read, checked on the opened file descriptor (no device, FIFO or socket,
@@ -37,10 +37,13 @@ if TYPE_CHECKING:
 
     from syncbeat.feeds.netguard import HostPolicy
 
+FTP_SCHEMES = ("ftp", "ftps")
+SFTP = "sftp"
 SOURCE = "source.location"
 DESTINATION = "destination.location"
 MAX_DOWNLOAD_BYTES = 2 << 30  # a remote feed's snapshot stops at 2 GiB
 DOWNLOAD_SECONDS = 900.0  # and at 15 minutes, however slowly the server sends
+MAX_UNPACKED_BYTES = 8 << 30  # a gzip or zip feed unpacks to 8 GiB at most (a zip bomb: error)
 TASK_FILES = "tasks"  # the data folder's sub-folder of task files (engine.context.task_dir)
 SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
 NAME_MAX = 255  # bytes of one name in a path (Linux, macOS and Windows file systems)
@@ -71,18 +74,21 @@ class Reach:
     database: Path | None = None  # the SQLite file, resolved, wherever it lives
     max_download: int = MAX_DOWNLOAD_BYTES
     download_seconds: float = DOWNLOAD_SECONDS
+    max_unpacked: int = MAX_UNPACKED_BYTES
 
     @classmethod
     def create(cls, *, data_dir: Path, allowed_paths: tuple[Path, ...] = (),
                hosts: HostPolicy | None = None, database: Path | None = None,
                max_download: int = MAX_DOWNLOAD_BYTES,
-               download_seconds: float = DOWNLOAD_SECONDS) -> Reach:
+               download_seconds: float = DOWNLOAD_SECONDS,
+               max_unpacked: int = MAX_UNPACKED_BYTES) -> Reach:
         """A Reach with every folder resolved, so comparisons see through symbolic links."""
         return cls(data_dir=data_dir.resolve(),
                    allowed_paths=tuple(p.resolve() for p in allowed_paths),
                    hosts=hosts,
                    database=database.resolve() if database else None,
-                   max_download=max_download, download_seconds=download_seconds)
+                   max_download=max_download, download_seconds=download_seconds,
+                   max_unpacked=max_unpacked)
 
     # ------------------------------------------------------------ the decision
     def refusal(self, path: Path) -> str | None:
@@ -161,14 +167,14 @@ class Reach:
 
     def check_location(self, location: str, field: str, *, export: bool) -> None:
         """Check a profile's location as it is saved: a path in reach (a regular file if it
-        exists), or an http(s) URL to an allowed host. Raises ReachError."""
+        exists), or an http(s), ftp(s) or sftp URL to an allowed host. Raises ReachError."""
         scheme = url_scheme(location.strip())
-        if scheme in ("http", "https"):
+        if scheme in ("http", "https", *FTP_SCHEMES, SFTP):
             self.check_url(location, field)
         elif scheme and scheme != "file":
             verb = "deliver to" if export else "read"
             raise ReachError(field, f"{shown_url(location)}: syncbeat cannot {verb} {scheme}:// "
-                                    "locations; use a file path or an http(s) URL")
+                                    "locations; use a file path or an http(s), ftp(s) or sftp URL")
         elif export:
             self.destination_path(location, "export.json", field)
         else:
@@ -227,7 +233,7 @@ class Reach:
 
     # ------------------------------------------------------------ network
     def check_url(self, url: str, field: str) -> None:
-        """An http(s) URL's host must be allowed: ReachError if it is not."""
+        """An http(s) or ftp(s) URL's host must be allowed: ReachError if it is not."""
         from syncbeat.feeds.netguard import HostPolicy, check_url
 
         problem = url_problem(url)

@@ -26,13 +26,33 @@ def url_scheme(location: str) -> str:
     return "" if len(scheme) <= 1 else scheme  # "C:" is a Windows drive, not a scheme
 
 
+# {secret:NAME} (feeds/secretrefs.py) names a secret without telling it: shown as it is. Its
+# ":" would read as the end of a user name, so it stands aside while the URL is parsed.
+_REF = re.compile(r"\{secret:[^{}/?#@]*\}")
+_STAND_IN = re.compile(r"sbsecretref[0-9]+z")
+
+
 def shown_url(url: str) -> str:
-    """The URL for messages and logs, with any password masked (a path is shown as it is)."""
+    """The URL for messages and logs, with any password masked (a path is shown as it is);
+    a {secret:NAME} stays as written."""
+    refs: list[str] = []
+
+    def stand_in(found: re.Match[str]) -> str:
+        refs.append(found.group(0))
+        return f"sbsecretref{len(refs) - 1}z"
+
+    shown = _shown(_REF.sub(stand_in, url))
+    for index, ref in enumerate(refs):
+        shown = shown.replace(f"sbsecretref{index}z", ref)
+    return shown
+
+
+def _shown(url: str) -> str:
     parts = _split(url)
     if parts is None:
         # Not a URL the parser takes, but it may still carry a password: mask it by its shape.
         return _RAW_USERINFO.sub(rf"\1:{MASK}@", url) if url_scheme(url) else url
-    if parts.password is None:
+    if parts.password is None or _STAND_IN.fullmatch(parts.password):
         return url
     return urlunsplit(parts._replace(netloc=_netloc(parts, MASK)))
 
@@ -95,11 +115,13 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     return first if len(first) <= limit else first[:limit] + "..."
 
 
-def transport_problem(exc: Exception, url: str, timeout: float) -> str:
-    """An httpx transport error (no answer at all) as an operator message."""
+def transport_problem(exc: Exception, url: str, timeout: float, *, shown: str | None = None
+                      ) -> str:
+    """An httpx transport error (no answer at all) as an operator message; `shown`: the URL
+    as the profile writes it (its secrets not filled in)."""
     import httpx  # imported on use: only HTTP feeds and destinations need it
 
-    shown = shown_url(url)
+    shown = shown or shown_url(url)
     host = urlsplit(url).netloc.rpartition("@")[2]
     if isinstance(exc, httpx.TimeoutException):
         return f"the server at {shown} did not answer within {timeout:g} seconds"

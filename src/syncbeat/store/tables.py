@@ -240,3 +240,14 @@ spent_form_tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
 )
+
+# Secrets that profiles name as {secret:NAME}: each value encrypted (Fernet) with a key kept
+# outside the database (store/vault.py), so a copy of the database alone reveals none.
+secrets = sa.Table(
+    "secrets",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("ciphertext", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)

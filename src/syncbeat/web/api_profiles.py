@@ -69,6 +69,10 @@ _RULE = {"type": "object", "additionalProperties": False,
          "properties": {"from": _TEXT, "template": _TEXT, "value": _SCALAR,
                         "map": {"type": "object", "additionalProperties": _SCALAR},
                         "default": _SCALAR, "steps": {"type": "array", "items": _STEP}}}
+_HEADERS = {"type": "object", "additionalProperties": {"type": "string"},
+            "description": "http(s) only: header name = value; {secret:NAME} in a value is "
+                           "filled in when the task connects, and a credential written "
+                           "straight in is shown as ***"}
 PROFILE_SCHEMA: dict[str, Any] = {
     "required": ["name", "kind"],
     "properties": {
@@ -82,7 +86,8 @@ PROFILE_SCHEMA: dict[str, Any] = {
                    "properties": {"location": _TEXT, "format": {"enum": list(FORMATS)},
                                   "delimiter": {"type": "string"},
                                   "quotechar": {"type": "string"}, "encoding": _TEXT,
-                                  "header": _FLAG, "item": _TEXT, "sheet": _TEXT}},
+                                  "header": _FLAG, "item": _TEXT, "sheet": _TEXT,
+                                  "headers": _HEADERS, "archive_member": _TEXT}},
         "match": {"type": "object", "description": "import only",
                   "properties": {"feed": _TEXT, "catalog": {
                       "type": "string", "description": "a field of the catalog that may "
@@ -129,7 +134,11 @@ PROFILE_SCHEMA: dict[str, Any] = {
                    "properties": {"active": _FLAG, "changed_since_last_export": _FLAG}},
         "fields": {**_NAMES, "description": "export only: output field = catalog field"},
         "destination": {"type": "object", "description": "export only",
-                        "properties": {"location": _TEXT}},
+                        "properties": {"location": _TEXT, "headers": _HEADERS,
+                                       "method": {"enum": ["POST", "PUT"]},
+                                       "content_type": _TEXT,
+                                       "format": {"enum": ["json", "csv", "xml"]},
+                                       "delimiter": _TEXT, "item": _TEXT}},
     },
     "if": {"properties": {"kind": {"const": "import"}}},
     "then": {"required": ["source", "mapping"]},

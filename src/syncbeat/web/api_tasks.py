@@ -143,8 +143,9 @@ def report(request: Request, task_id: TaskId) -> Response:
     return report_download(ctx, task_or_404(ctx, task_id))
 
 
-@router.get("/{task_id}/export-file", summary="The export file (JSON)",
-            responses={**_file("application/json", "The JSON document the export wrote"),
+@router.get("/{task_id}/export-file", summary="The export file (JSON, CSV or XML)",
+            responses={**_file("application/json", "The JSON document the export wrote "
+                               "(text/csv or application/xml for a CSV or XML export)"),
                        **CHANGE_ERRORS},
             response_class=Response)
 def export_file(request: Request, task_id: TaskId) -> Response:

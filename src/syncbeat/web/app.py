@@ -19,6 +19,7 @@ from syncbeat.web import (
     api_catalog,
     api_docs,
     api_profiles,
+    api_secrets,
     api_settings,
     api_tasks,
     errors,
@@ -103,7 +104,8 @@ def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
     app.state.catalog = catalog if catalog is not None else BuiltinLocation()
     errors.install(app, error_page)
     api_docs.install(app)
-    for module in (api_tasks, api_profiles, api_settings, api_catalog, api_docs, pages_auth,
+    for module in (api_tasks, api_profiles, api_settings, api_secrets, api_catalog, api_docs,
+                   pages_auth,
                    pages_tasks, pages_profiles, pages_configure, pages_catalog):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

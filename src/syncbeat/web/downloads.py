@@ -10,7 +10,8 @@ from syncbeat.domain.statuses import TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.context import Context
-from syncbeat.engine.finish import EXPORT_FILE
+from syncbeat.engine.finish import export_format, export_path
+from syncbeat.feeds.export_formats import CONTENT_TYPES
 from syncbeat.web.errors import ApiError
 
 
@@ -32,11 +33,13 @@ def report_download(ctx: Context, task: Task) -> StreamingResponse:
 
 
 def export_download(ctx: Context, task: Task) -> FileResponse:
-    """The JSON file an export wrote; 404 for an import, 409 while it is not written yet."""
+    """The file (JSON, CSV or XML) an export wrote; 404 for an import, 409 while it is not
+    written yet."""
     if task.kind is not TaskKind.EXPORT:
         raise ApiError(404, f"task {task.id} is an import: only exports have an export file")
-    path = ctx.task_dir(task.id) / EXPORT_FILE
+    path = export_path(ctx, task)
     if not path.is_file():
         raise ApiError(409, f"task {task.id} is {task.status} and has no export file yet")
-    return FileResponse(path, media_type="application/json",
-                        filename=f"syncbeat-task-{task.id}-export.json")
+    fmt = export_format(task.spec or {}).format
+    return FileResponse(path, media_type=CONTENT_TYPES[fmt],
+                        filename=f"syncbeat-task-{task.id}-export.{fmt}")

@@ -17,7 +17,7 @@ RESTART_AFTER = 5.0  # seconds to wait before a worker that crashed starts again
 def thread_context(ctx: Context) -> Context:
     """A context of its own (owner, open feeds) on the same database engine and clock."""
     return Context(db=ctx.db, data_dir=ctx.data_dir, clock=ctx.clock, catalog=ctx.catalog,
-                   reach=ctx.reach)
+                   reach=ctx.reach, secret_key=ctx.secret_key)
 
 
 class EmbeddedWorker:

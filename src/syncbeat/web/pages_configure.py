@@ -1,5 +1,5 @@
 """The Configure tab: the catalog's check, run-time settings, heartbeat health, API tokens
-and the heartbeat URL, the users and one's own password."""
+and the heartbeat URL, the secrets (write-only), the users and one's own password."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from syncbeat.domain.schedule import zone_choices
 from syncbeat.engine.accounts import AccountError, accounts, authenticate, change_password
 from syncbeat.engine.errors import SettingRefused
 from syncbeat.engine.passwords import PasswordsBusy, password_problem
+from syncbeat.engine.secrets import SecretError, delete_secret, list_secrets, set_secret
 from syncbeat.engine.settings import change_settings
 from syncbeat.engine.throttle import Throttled
 from syncbeat.engine.tokens import TokenRefused, issue_token, revoke_token, tokens
@@ -57,7 +58,8 @@ def _page(request: Request, who: Principal, *, values: dict[str, Any] | None = N
     base = str(request.base_url).rstrip("/")
     return page(request, who, "configure.html", active="configure", fields=FIELDS,
                 values=values or asdict(health.settings), errors=errors or {}, health=health,
-                tokens=tokens(ctx.db), new_token=new_token, heartbeat_url=f"{base}/api/heartbeat",
+                tokens=tokens(ctx.db), new_token=new_token, secrets=list_secrets(ctx),
+                heartbeat_url=f"{base}/api/heartbeat",
                 users=accounts(ctx.db), worker_in_process=request.app.state.worker_enabled,
                 zones=zone_choices(health.settings.timezone, ZONES), scopes=SCOPES,
                 catalog=check_catalog(request.app.state.catalog, ctx.db),
@@ -104,6 +106,27 @@ def revoke(request: Request, who: User, form: Form, token_id: int) -> Response:
     """Revoke a token: it stops working at once."""
     gone = revoke_token(context(request).db, token_id)
     return go(request, "/configure", "token revoked" if gone else "that token was gone already")
+
+
+@router.post("/configure/secrets", response_class=HTMLResponse)
+def save_secret(request: Request, who: User, form: Form) -> Response:
+    """Set or replace a secret; its value is never shown again, not even on a refusal."""
+    name = str(form.get("name") or "").strip()
+    try:
+        new = set_secret(context(request), name, str(form.get("value") or ""))
+    except SecretError as exc:
+        return _page(request, who, errors={"secret": str(exc)}, status=422)
+    return go(request, "/configure#secrets",
+              f"secret '{name}' {'set' if new else 'changed'}: profiles name it as "
+              f"{{secret:{name}}}")
+
+
+@router.post("/configure/secrets/{name}/delete")
+def remove_secret(request: Request, who: User, form: Form, name: str) -> Response:
+    """Delete a secret: profiles naming it fail until it is set again."""
+    gone = delete_secret(context(request), name)
+    return go(request, "/configure#secrets",
+              f"secret '{name}' deleted" if gone else "that secret was gone already")
 
 
 @router.post("/configure/password", response_class=HTMLResponse)

@@ -20,8 +20,10 @@ from syncbeat.domain.schedule import (
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.engine import profiles as use
 from syncbeat.engine.errors import NameTaken
+from syncbeat.engine.hostkeys import ServerKey, accept_server_key, server_keys
 from syncbeat.engine.preview import Preview, feed_warning, preview_import
 from syncbeat.engine.profiles import keep_passwords, shown_settings
+from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.urls import shown_url
 from syncbeat.store.db import read_tx
 from syncbeat.store.settings import load_settings
@@ -63,7 +65,8 @@ def next_five(data: dict[str, Any], now: Any) -> tuple[list[str], str | None, bo
 
 def _form(request: Request, who: Principal, data: dict[str, Any], *, profile_id: int | None,
           error: ProfileError | None = None, preview: Preview | None = None,
-          status: int = 200, previewing: bool = False) -> HTMLResponse:
+          status: int = 200, previewing: bool = False,
+          host_keys: list[ServerKey] | None = None) -> HTMLResponse:
     ctx = context(request)
     runs, words, bad_cron = next_five(data, ctx.clock())
     with read_tx(ctx.db) as conn:
@@ -71,7 +74,7 @@ def _form(request: Request, who: Principal, data: dict[str, Any], *, profile_id:
     return page(request, who, "profile_form.html", active="profiles", profile_id=profile_id,
                 preview=preview, next_runs=runs, cron_words=words, bad_cron=bad_cron,
                 status=status, default_batch_size=settings.default_batch_size,
-                previewing=previewing,
+                previewing=previewing, host_keys=host_keys or [],
                 **form_context(data, errors_by_field(error), context(request).catalog.known,
                                settings.timezone))
 
@@ -89,8 +92,10 @@ def new(request: Request, who: User, kind: str = "import") -> HTMLResponse:
 @router.get("/profiles/{profile_id}/edit", response_class=HTMLResponse)
 def edit(request: Request, who: User, profile_id: ProfileId) -> HTMLResponse:
     """The form of a saved profile."""
-    found = profile_or_404(context(request), str(profile_id))
-    return _form(request, who, shown_settings(found), profile_id=found.id)
+    ctx = context(request)
+    found = profile_or_404(ctx, str(profile_id))
+    return _form(request, who, shown_settings(found), profile_id=found.id,
+                 host_keys=server_keys(ctx, found))
 
 
 def _previewed(request: Request, data: dict[str, Any], profile_id: int | None) -> Preview:
@@ -182,6 +187,19 @@ def disable(request: Request, who: User, form: Form, profile_id: ProfileId) -> R
     """Disable a profile."""
     found = use.set_enabled(context(request), profile_id, False)
     return go(request, "/profiles", f"profile '{found.name}' disabled")
+
+
+@router.post("/profiles/{profile_id}/host-key")
+def accept_key(request: Request, who: User, form: Form, profile_id: ProfileId) -> Response:
+    """Accept the host key the page showed, if the server shows that very key now."""
+    ctx = context(request)
+    found = profile_or_404(ctx, str(profile_id))
+    try:
+        keys = accept_server_key(ctx, found, str(form.get("fingerprint") or ""))
+    except FeedError as exc:
+        return go(request, f"/profiles/{profile_id}/edit", f"nothing was accepted: {exc}")
+    said = ", ".join(f"{k.words()} of {k.host}" for k in keys)
+    return go(request, f"/profiles/{profile_id}/edit", f"host key {said} accepted")
 
 
 @router.post("/profiles/{profile_id}/delete")

@@ -31,6 +31,17 @@ def _pairs(form: FormData, left: str, right: str) -> dict[str, str]:
     return pairs
 
 
+def _header_lines(form: FormData, name: str) -> dict[str, str]:
+    """`Name: value` lines as headers; a line without ":" is kept whole as a name, so the
+    profile's check says what is wrong with it."""
+    headers: dict[str, str] = {}
+    for line in _text(form, name).splitlines():
+        if line.strip():
+            key, _, value = line.partition(":")
+            headers[key.strip()] = value.strip()
+    return headers
+
+
 def form_to_data(form: FormData) -> dict[str, Any]:
     """The posted form as a profile's settings (the shape of its TOML file)."""
     kind = _text(form, "kind") or "import"
@@ -48,8 +59,21 @@ def form_to_data(form: FormData) -> dict[str, Any]:
             filt["active"] = active == "yes"
         data["filter"] = filt
         data["fields"] = _pairs(form, "out_name", "out_catalog")
+        dest: dict[str, Any] = {}
+        for key in ("format", "delimiter", "item"):
+            raw = form.get(f"destination.{key}")
+            if isinstance(raw, str) and raw.strip() and raw.strip() != {
+                    "format": "json", "delimiter": ",", "item": "product"}[key]:
+                dest[key] = raw if key == "delimiter" else raw.strip()
+        if dest:
+            data["destination"] = dest
         if _text(form, "destination.location"):
-            data["destination"] = {"location": _text(form, "destination.location")}
+            data["destination"] = {"location": _text(form, "destination.location"), **dest}
+            for key in ("method", "content_type"):
+                if _text(form, f"destination.{key}"):
+                    data["destination"][key] = _text(form, f"destination.{key}")
+            if _text(form, "destination.headers"):
+                data["destination"]["headers"] = _header_lines(form, "destination.headers")
         return data
     source: dict[str, Any] = {"location": _text(form, "source.location"),
                               "format": _text(form, "source.format") or "csv",
@@ -58,9 +82,11 @@ def form_to_data(form: FormData) -> dict[str, Any]:
         raw = form.get(f"source.{key}")
         if isinstance(raw, str) and raw != "":
             source[key] = raw
-    for key in ("encoding", "item", "sheet"):
+    for key in ("encoding", "item", "sheet", "archive_member"):
         if _text(form, f"source.{key}"):
             source[key] = _text(form, f"source.{key}")
+    if _text(form, "source.headers"):
+        source["headers"] = _header_lines(form, "source.headers")
     data["source"] = source
     data["match"] = {"feed": _text(form, "match.feed") or "reference",
                      "catalog": _text(form, "match.catalog") or "reference"}

@@ -22,6 +22,7 @@ from syncbeat.web.auth import (
     api_user,
     context,
     heartbeat_caller,
+    heartbeat_token,
     known_caller,
     session_user,
 )
@@ -126,9 +127,18 @@ def heartbeat(request: Request) -> dict[str, Any]:
     return {"lines": report.lines, "worked": report.worked, "more": report.more}
 
 
+@router.get("/heartbeat", tags=["heartbeat"], summary="Run one heartbeat tick (GET)",
+            dependencies=[Depends(heartbeat_token)], responses=SIGN_IN)
+def heartbeat_by_get(request: Request) -> dict[str, Any]:
+    """The same tick for schedulers that can only `wget URL`: only with a token (scope
+    `heartbeat` or `api:write`), never a session, so a link on another site cannot tick."""
+    return heartbeat(request)
+
+
 @router.get("/health", tags=["heartbeat"], summary="Health (no sign-in)",
-            responses={503: {"description": "The database cannot be reached, or the worker "
-                                            "here waits for it to take writes",
+            responses={503: {"description": "The database cannot be reached, no heartbeat "
+                                            "ran recently, or the worker here waits for "
+                                            "the database to take writes",
                              "content": {"application/json": {"schema": {"type": "object"}}}}})
 def health(request: Request) -> JSONResponse:
     """Is the database reachable, does it take the work, and did a heartbeat run recently?
@@ -144,13 +154,14 @@ def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "down", "database": f"unreachable: {reason}",
                              "version": __version__,
                              "waiting_for_database": waiting_dict(WAITING.oldest())}, 503)
-    # The database answers reads, but the worker here waits for it to take writes (a full
-    # disk): work is stuck, which a monitor must hear as loudly as a stopped heartbeat.
+    # A stale heartbeat, or a worker waiting for the database to take writes (a full disk):
+    # no task starts or moves, which a load balancer or an uptime monitor must hear (503).
     waiting = beat.waiting is not None
     status = "waiting for the database" if waiting else "ok" if beat.alive else "no heartbeat"
+    code = 200 if status == "ok" else 503
     if known_caller(request) is None:
         return JSONResponse({"status": status, "database": "ok", "heartbeat_ok": beat.alive},
-                            503 if waiting else 200)
+                            code)
     return JSONResponse({"status": status, "database": "ok", "version": __version__,
                          "worker_in_process": bool(request.app.state.worker_enabled),
-                         **beat.as_dict()}, 503 if waiting else 200)
+                         **beat.as_dict()}, code)

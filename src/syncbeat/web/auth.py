@@ -131,6 +131,15 @@ def heartbeat_caller(request: Request, credentials: Credentials) -> Principal:
     return api_user(request, None)
 
 
+def heartbeat_token(request: Request, credentials: Credentials) -> Principal:
+    """GET of the heartbeat URL: only a token (header or ?token=), never a session cookie."""
+    secret = credentials.credentials if credentials else request.query_params.get("token")
+    if not secret:
+        raise ApiError(401, "send an API token of scope heartbeat: GET /api/heartbeat?token="
+                            "TOKEN, or Authorization: Bearer TOKEN")
+    return _bearer_token(request, secret, HEARTBEAT_SCOPES)
+
+
 def known_caller(request: Request) -> Principal | None:
     """A valid token of any scope or a signed-in session; None for anyone else, and when the
     database cannot tell (for GET /api/health, which answers everyone)."""

@@ -799,7 +799,7 @@ def settings_cmd(state: State, changes: tuple[str, ...], as_json: bool) -> None:
             current = save_settings(conn, parsed) if parsed else load_settings(conn)
     except ValueError as exc:
         fail(str(exc))
-    data = {name: getattr(current, name) for name in SETTING_NAMES}
+    data = current.shown()  # the SMTP password is *** (write-only)
     if as_json:
         _json(data)
         return

@@ -3,7 +3,6 @@ tick by URL) and /api/health (no sign-in)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -39,14 +38,14 @@ SIGN_IN = responses(401, 403)
 def settings_dict(ctx: Any) -> dict[str, Any]:
     """The run-time settings by name."""
     with read_tx(ctx.db) as conn:
-        return asdict(load_settings(conn))
+        return load_settings(conn).shown()
 
 
 def change_settings(ctx: Any, changes: dict[str, Any]) -> dict[str, Any]:
     """Validate and save; ApiError(422) names the setting refused."""
     try:
         with write_tx(ctx.db) as conn:
-            return asdict(save_settings(conn, changes))
+            return save_settings(conn, changes).shown()
     except ValueError as exc:
         name = str(exc).partition(": ")[0]
         field = name if name in SETTING_NAMES else None
@@ -56,7 +55,9 @@ def change_settings(ctx: Any, changes: dict[str, Any]) -> dict[str, Any]:
 @router.get("/settings", tags=["settings"], dependencies=private, summary="Run-time settings",
             responses=SIGN_IN)
 def get_settings(request: Request) -> dict[str, Any]:
-    """Batch size, time budget, tick interval, time zone, retention, start window, lease."""
+    """Batch size, time budget, tick interval, time zone, retention, start window, lease,
+    notifications. A write-only setting (the SMTP password) is `***` when set, `""` when not;
+    sending `***` back leaves it as it is."""
     return settings_dict(context(request))
 
 

@@ -28,7 +28,7 @@ from syncbeat.web import (
     pages_profiles,
     pages_tasks,
 )
-from syncbeat.web.embedded import EmbeddedWorker, UrlHeartbeat
+from syncbeat.web.embedded import EmbeddedWorker, HeartbeatWatch, UrlHeartbeat
 from syncbeat.web.sessions import Signer, load_secret
 from syncbeat.web.templating import error_page
 
@@ -78,6 +78,8 @@ def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         embedded = EmbeddedWorker(ctx, interval=worker_interval) if worker else None
         app.state.worker = embedded
+        watch = HeartbeatWatch(ctx)
+        watch.start()
         if embedded is not None:
             embedded.start()
         try:
@@ -85,6 +87,7 @@ def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
         finally:
             if embedded is not None:
                 await anyio.to_thread.run_sync(embedded.stop)
+            await anyio.to_thread.run_sync(watch.stop)
 
     app = FastAPI(
         title="syncbeat",

@@ -77,7 +77,8 @@ class NewToken(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["shop cron"])
     scope: str = Field("api:read", description="api:read: GET of every route; api:write: "
                                                "every route; heartbeat: only "
-                                               "POST /api/heartbeat")
+                                               "the heartbeat URL; metrics: only GET "
+                                               "/metrics")
 
 
 @router.get("/tokens", tags=["tokens"], dependencies=private, summary="List API tokens",

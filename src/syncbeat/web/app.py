@@ -22,6 +22,7 @@ from syncbeat.web import (
     api_settings,
     api_tasks,
     errors,
+    metrics,
     pages_auth,
     pages_catalog,
     pages_configure,
@@ -107,7 +108,7 @@ def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
     errors.install(app, error_page)
     api_docs.install(app)
     for module in (api_tasks, api_profiles, api_settings, api_catalog, api_docs, pages_auth,
-                   pages_tasks, pages_profiles, pages_configure, pages_catalog):
+                   pages_tasks, pages_profiles, pages_configure, pages_catalog, metrics):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", favicon, include_in_schema=False)

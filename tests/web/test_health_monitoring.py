@@ -87,3 +87,5 @@ def test_a_stopped_heartbeat_is_told_on_every_page(web, api, clock, path):
 def test_the_configure_tab_says_it_once_in_its_heartbeat_card(web):
     page = web.get("/configure").text
     assert 'id="heartbeat-warning"' in page and 'id="heartbeat-banner"' not in page
+    # the line to give a scheduler that can only fetch a URL
+    assert 'wget -q -O /dev/null "http://testserver/api/heartbeat?token=TOKEN"' in page

@@ -96,22 +96,23 @@ def watch_heartbeat(ctx: Context) -> list[str]:
     """Queue a message when no tick ran for `notify_stale_minutes` (at most one an hour),
     then send what is due: nobody else sends while the heartbeat is stopped."""
     now = ctx.clock()
-    with write_tx(ctx.db) as conn:
+    with read_tx(ctx.db) as conn:  # a write only when there is something to queue
         settings = load_settings(conn)
         channels = queue.channels_on(settings)
         last = last_heartbeat(conn)
         at = datetime.fromisoformat(last["at"]) if last and last.get("at") else None
         limit = timedelta(minutes=settings.notify_stale_minutes)
-        if channels and limit and at is not None and now - at > limit:
-            group_quiet = all(
-                _quiet(queue.last_sent(conn, (c, None, Reason.HEARTBEAT)), now)
-                and not queue.pending_of(conn, c, Reason.HEARTBEAT) for c in channels)
-            if group_quiet:
-                minutes = int((now - at).total_seconds() // 60)
-                event = Event(reason=Reason.HEARTBEAT, at=now, message=(
-                    f"no heartbeat for {minutes} minutes (the last at {at:%Y-%m-%d %H:%M} "
-                    "UTC): no task will start"), link=_link(settings, "/configure#heartbeat"))
-                queue.queue_event(conn, event, now, channels)
+        stale = bool(channels and limit and at is not None and now - at > limit)
+        tell = stale and all(
+            _quiet(queue.last_sent(conn, (c, None, Reason.HEARTBEAT)), now)
+            and not queue.pending_of(conn, c, Reason.HEARTBEAT) for c in channels)
+    if tell and at is not None:
+        minutes = int((now - at).total_seconds() // 60)
+        event = Event(reason=Reason.HEARTBEAT, at=now, message=(
+            f"no heartbeat for {minutes} minutes (the last at {at:%Y-%m-%d %H:%M} UTC): no "
+            "task will start"), link=_link(settings, "/configure#heartbeat"))
+        with write_tx(ctx.db) as conn:
+            queue.queue_event(conn, event, now, channels)
     return deliver_due(ctx)
 
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
-from webtools import csrf_of
+from webtools import TestClient, csrf_of
 
 from receivers import http_receiver, smtp_receiver
+from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.store.db import write_tx
+from syncbeat.store.settings import save_settings
+from syncbeat.web.app import create_app
 
 SECRET = "pa55 w0rd!"
 
@@ -83,3 +88,23 @@ def test_the_cli_shows_the_password_masked(db_url, data_dir, ctx):
     bad = sb("notify_smtp_starttls=perhaps")
     assert bad.returncode == 1
     assert "notify_smtp_starttls: write true or false, not 'perhaps'" in bad.stderr
+
+
+def test_the_admin_tells_of_a_stopped_heartbeat_by_mail(ctx, clock):
+    """`serve` (with or without its worker) watches the heartbeat: here every 0.05 s."""
+    Heartbeat(ctx).tick()
+    clock.advance(minutes=20)  # no tick since
+    app = create_app(ctx, worker=False, secret=b"s", watch_every=0.05)
+    with smtp_receiver() as smtp:
+        with write_tx(ctx.db) as conn:
+            save_settings(conn, {"notify_smtp_host": "127.0.0.1", "notify_smtp_port": smtp.port,
+                                 "notify_smtp_starttls": False,
+                                 "notify_email_to": "ops@shop.example"})
+        with TestClient(app):
+            deadline = time.monotonic() + 20
+            while not smtp.mails and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)  # and no second one: one an hour
+        subjects = [m["Subject"] for m in smtp.mails]
+    assert subjects == ["syncbeat: no heartbeat for 20 minutes (the last at 2026-11-02 09:00 "
+                        "UTC): no task will start"]

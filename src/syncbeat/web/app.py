@@ -71,15 +71,16 @@ class SecurityHeaders:
 
 def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
                worker_interval: float | None = None,
-               catalog: CatalogLocation | None = None) -> FastAPI:
+               catalog: CatalogLocation | None = None, watch_every: float = 60.0) -> FastAPI:
     """The admin and the API on `ctx`; with `worker`, a heartbeat thread runs beside them.
-    `catalog` is the configured catalog the Configure tab checks (default: built-in)."""
+    `catalog` is the configured catalog the Configure tab checks (default: built-in). Every
+    `watch_every` seconds a thread tells of a stopped heartbeat (engine/notify.py)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         embedded = EmbeddedWorker(ctx, interval=worker_interval) if worker else None
         app.state.worker = embedded
-        watch = HeartbeatWatch(ctx)
+        watch = HeartbeatWatch(ctx, every=watch_every)
         watch.start()
         if embedded is not None:
             embedded.start()

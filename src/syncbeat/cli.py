@@ -791,7 +791,7 @@ def settings_cmd(state: State, changes: tuple[str, ...], as_json: bool) -> None:
         current = change_settings(ctx, parsed) if parsed else current_settings(ctx)
     except SettingRefused as exc:
         fail(str(exc))
-    data = {name: getattr(current, name) for name in SETTING_NAMES}
+    data = current.shown()  # the SMTP password is *** (write-only)
     if as_json:
         _json(data)
         return

@@ -104,4 +104,5 @@ def test_every_setting_is_documented_with_its_default(docs, name):
     default = getattr(RuntimeSettings(), name)
     rows = [line for line in docs.splitlines() if line.startswith(f"| `{name}` |")]
     assert rows, f"the setting {name} is missing from docs/cli.md"
-    assert f"| `{default}` |" in rows[0], f"{name}: the default is {default}, not {rows[0]}"
+    shown = "| (empty) |" if default == "" else f"| `{default}` |"
+    assert shown in rows[0], f"{name}: the default is {default!r}, not {rows[0]}"

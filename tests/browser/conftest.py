@@ -68,7 +68,8 @@ def _serve(data_dir: Path, *extra: str) -> Iterator[Server]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                # 503 too: it answers, and with --no-worker no heartbeat has run
+                if httpx.get(f"{url}/api/health", timeout=1).status_code in (200, 503):
                     break
             except httpx.HTTPError:
                 pass

@@ -18,6 +18,7 @@ from syncbeat.engine.context import Context
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.finish import finish_task
 from syncbeat.engine.missing import acts_on_missing, missing_step
+from syncbeat.engine.notify import deliver_due
 from syncbeat.engine.queueing import forget_reader, queue_some, queue_step
 from syncbeat.engine.scheduling import schedule
 from syncbeat.engine.start import start_due
@@ -175,6 +176,7 @@ class Heartbeat:
         if clock - self.last_tidy >= TIDY_EVERY:
             self.last_tidy = clock
             report.lines += tidy(ctx, ctx.clock(), timedelta(days=settings.retention_days))
+        report.lines += deliver_due(ctx)  # short timeouts; failures wait for a later tick
         if clock - self.last_record >= RECORD_EVERY:
             self.last_record = clock
             with write_tx(ctx.db) as conn:

@@ -1,4 +1,5 @@
-"""Heartbeat step 5: release expired leases; delete tasks older than the retention."""
+"""Heartbeat step 5: release expired leases; delete tasks (and notifications) older than the
+retention."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime, timedelta
 from syncbeat.domain.lease import gone_here
 from syncbeat.engine.context import Context, process_alive, this_machine
 from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.notifications import delete_old as forget_notifications
 from syncbeat.store.tasks import (
     delete_items_chunk,
     delete_task_rows,
@@ -23,6 +25,7 @@ def tidy(ctx: Context, now: datetime, retention: timedelta, limit: int = 50) -> 
     said: list[str] = []
     with write_tx(ctx.db) as conn:
         released = release_expired_leases(conn, now)
+        forget_notifications(conn, now - retention)
     if released:
         said.append(f"released {released} expired lease(s)")
     with read_tx(ctx.db) as conn:

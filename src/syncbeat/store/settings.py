@@ -26,6 +26,35 @@ class RuntimeSettings:
     # A database that answers but will not take the work (a full disk) for this long: the
     # tasks its worker was working end in error with the reason (engine/outage.py).
     outage_limit_seconds: int = 3600
+    # Being told (docs/monitoring.md): a webhook and/or e-mail; "" leaves a channel off.
+    admin_url: str = ""  # the admin's address as people reach it, for links in messages
+    notify_webhook_url: str = ""
+    notify_smtp_host: str = ""
+    notify_smtp_port: int = 587
+    notify_smtp_starttls: bool = True
+    notify_smtp_user: str = ""
+    notify_smtp_password: str = ""  # write-only: never shown back (WRITE_ONLY)
+    notify_email_from: str = ""
+    notify_email_to: str = ""  # addresses, comma-separated
+    notify_item_errors_percent: float = 10.0  # a completed task with more item errors tells
+    notify_stale_minutes: int = 15  # no tick this long tells (0: never)
+
+    @property
+    def webhook_on(self) -> bool:
+        """Is a webhook set?"""
+        return bool(self.notify_webhook_url)
+
+    @property
+    def email_on(self) -> bool:
+        """Is e-mail set (a server and someone to write to)?"""
+        return bool(self.notify_smtp_host and self.notify_email_to)
+
+    def shown(self) -> dict[str, Any]:
+        """The settings by name as every face shows them: a write-only one set is '***'."""
+        values = asdict(self)
+        for name in WRITE_ONLY:
+            values[name] = MASK if values[name] else ""
+        return values
 
     def validated(self) -> RuntimeSettings:
         """Raise ValueError naming the setting that is out of range."""
@@ -37,6 +66,9 @@ class RuntimeSettings:
             "start_window_minutes": (0, 7 * 24 * 60),
             "lease_seconds": (1, 86_400),
             "outage_limit_seconds": (1, 30 * 86_400),
+            "notify_smtp_port": (1, 65_535),
+            "notify_item_errors_percent": (0, 100),
+            "notify_stale_minutes": (0, 7 * 24 * 60),
         }
         for name, (low, high) in limits.items():
             value = getattr(self, name)
@@ -46,16 +78,48 @@ class RuntimeSettings:
             zone(self.timezone)
         except ScheduleError as exc:
             raise ValueError(f"timezone: {exc}") from None
+        for name in ("admin_url", "notify_webhook_url"):
+            value = getattr(self, name)
+            if value and not value.startswith(("http://", "https://")):
+                raise ValueError(f"{name}: write an address starting with http:// or https://, "
+                                 f"not '{value}'")
+        for name in ("notify_email_from", "notify_email_to"):
+            bad = [a for a in _addresses(getattr(self, name)) if "@" not in a]
+            if bad:
+                raise ValueError(f"{name}: '{bad[0]}' is not an e-mail address")
+        if self.notify_email_to and not self.notify_smtp_host:
+            raise ValueError("notify_smtp_host: set the SMTP server that sends to "
+                             f"{self.notify_email_to}")
         return self
+
+    @property
+    def email_recipients(self) -> list[str]:
+        """The addresses of notify_email_to."""
+        return _addresses(self.notify_email_to)
+
+
+def _addresses(text: str) -> list[str]:
+    return [a.strip() for a in text.replace(";", ",").split(",") if a.strip()]
 
 
 SETTING_NAMES = tuple(f.name for f in fields(RuntimeSettings))
+WRITE_ONLY = frozenset({"notify_smtp_password"})
+MASK = "***"  # a write-only setting that is set; sent back, it leaves the value as it is
 _HEARTBEAT_KEY = "heartbeat.last_tick"
 
 
 def coerce(name: str, value: Any) -> Any:
     """Read a setting given as text (a form, a flag) as its type."""
     default = getattr(RuntimeSettings(), name)
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in ("true", "yes", "on", "1"):
+            return True
+        if word in ("false", "no", "off", "0", ""):
+            return False
+        raise ValueError(f"{name}: write true or false, not '{value}'")
     try:
         if isinstance(default, int):
             return int(str(value).strip())
@@ -78,6 +142,7 @@ def save_settings(conn: Connection, changes: dict[str, Any]) -> RuntimeSettings:
     for name in changes:
         if name not in SETTING_NAMES:
             raise ValueError(f"{name}: no such setting (use one of {', '.join(SETTING_NAMES)})")
+    changes = {k: v for k, v in changes.items() if not (k in WRITE_ONLY and v == MASK)}
     merged = replace(load_settings(conn), **{k: coerce(k, v) for k, v in changes.items()})
     merged.validated()
     for name, value in asdict(merged).items():

@@ -251,3 +251,24 @@ secrets = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# Notifications to send (one row per channel), queued in the transaction that ended the task
+# and sent from the heartbeat's housekeeping: a slow or broken receiver never holds a tick.
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("channel", sa.String(20), nullable=False),  # webhook | email
+    sa.Column("reason", sa.String(20), nullable=False),  # domain.notify.Reason
+    sa.Column("profile_id", sa.Integer),  # none for the heartbeat's own messages
+    sa.Column("task_id", sa.Integer),
+    sa.Column("status", sa.String(10), nullable=False),  # pending | sent | folded | failed
+    sa.Column("body", sa.JSON, nullable=False),  # what the message says (domain.notify.Event)
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("sent_at", UtcDateTime()),
+    sa.Column("last_error", sa.Text),
+    sa.Index("ix_notifications_due", "status", "next_attempt_at"),
+    sa.Index("ix_notifications_group", "channel", "profile_id", "reason", "sent_at"),
+)

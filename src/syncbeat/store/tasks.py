@@ -14,9 +14,11 @@ from syncbeat.domain.ids import parse_id
 from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import TaskKind, TaskStatus, sources_of
 from syncbeat.domain.task import Task
+from syncbeat.store.notifications import queue_task_end
 from syncbeat.store.tables import items, log_lines, tasks
 
 _FINAL_WITH_CANCEL = (TaskStatus.KILLED, TaskStatus.ERROR)
+_TOLD = (TaskStatus.ERROR, TaskStatus.MISSED, TaskStatus.COMPLETED)  # domain/notify.py says if
 
 
 def create_task(
@@ -126,7 +128,10 @@ def move_task(
     query = sa.update(tasks).where(tasks.c.id == task_id, tasks.c.status.in_(allowed))
     if held_by is not None:
         query = query.where(tasks.c.lease_owner == held_by)
-    return conn.execute(query.values(**changes)).rowcount == 1
+    won = conn.execute(query.values(**changes)).rowcount == 1
+    if won and target in _TOLD:
+        queue_task_end(conn, task_id, now)  # the notification commits with the status
+    return won
 
 
 def due_pending(conn: Connection, now: datetime, limit: int = 100) -> list[Task]:

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from syncbeat.store.tables import api_tokens
 
 # api:read: GET and HEAD of every API route; api:write: every route (it reads too);
-# heartbeat: only POST /api/heartbeat.
-SCOPES = ("api:read", "api:write", "heartbeat")
+# heartbeat: only the heartbeat URL; metrics: only GET /metrics.
+SCOPES = ("api:read", "api:write", "heartbeat", "metrics")
 
 
 @dataclass(frozen=True, kw_only=True)

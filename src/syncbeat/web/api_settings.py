@@ -3,7 +3,6 @@ tick by URL) and /api/health (no sign-in)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -24,6 +23,7 @@ from syncbeat.web.auth import (
     api_user,
     context,
     heartbeat_caller,
+    heartbeat_token,
     known_caller,
     session_user,
 )
@@ -38,13 +38,13 @@ SIGN_IN = responses(401, 403)
 
 def settings_dict(ctx: Any) -> dict[str, Any]:
     """The run-time settings by name."""
-    return asdict(current_settings(ctx))
+    return current_settings(ctx).shown()
 
 
 def change_settings(ctx: Any, changes: dict[str, Any]) -> dict[str, Any]:
     """Validate and save; ApiError(422) names the setting refused."""
     try:
-        return asdict(use_settings.change_settings(ctx, changes))
+        return use_settings.change_settings(ctx, changes).shown()
     except SettingRefused as exc:
         raise ApiError(422, str(exc), exc.name) from None
 
@@ -52,7 +52,9 @@ def change_settings(ctx: Any, changes: dict[str, Any]) -> dict[str, Any]:
 @router.get("/settings", tags=["settings"], dependencies=private, summary="Run-time settings",
             responses=SIGN_IN)
 def get_settings(request: Request) -> dict[str, Any]:
-    """Batch size, time budget, tick interval, time zone, retention, start window, lease."""
+    """Batch size, time budget, tick interval, time zone, retention, start window, lease,
+    notifications. A write-only setting (the SMTP password) is `***` when set, `""` when not;
+    sending `***` back leaves it as it is."""
     return settings_dict(context(request))
 
 
@@ -72,7 +74,8 @@ class NewToken(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["shop cron"])
     scope: str = Field("api:read", description="api:read: GET of every route; api:write: "
                                                "every route; heartbeat: only "
-                                               "POST /api/heartbeat")
+                                               "the heartbeat URL; metrics: only GET "
+                                               "/metrics")
 
 
 @router.get("/tokens", tags=["tokens"], dependencies=private, summary="List API tokens",
@@ -119,9 +122,18 @@ def heartbeat(request: Request) -> dict[str, Any]:
     return {"lines": report.lines, "worked": report.worked, "more": report.more}
 
 
+@router.get("/heartbeat", tags=["heartbeat"], summary="Run one heartbeat tick (GET)",
+            dependencies=[Depends(heartbeat_token)], responses=SIGN_IN)
+def heartbeat_by_get(request: Request) -> dict[str, Any]:
+    """The same tick for schedulers that can only `wget URL`: only with a token (scope
+    `heartbeat` or `api:write`), never a session, so a link on another site cannot tick."""
+    return heartbeat(request)
+
+
 @router.get("/health", tags=["heartbeat"], summary="Health (no sign-in)",
-            responses={503: {"description": "The database cannot be reached, or the worker "
-                                            "here waits for it to take writes",
+            responses={503: {"description": "The database cannot be reached, no heartbeat "
+                                            "ran recently, or the worker here waits for "
+                                            "the database to take writes",
                              "content": {"application/json": {"schema": {"type": "object"}}}}})
 def health(request: Request) -> JSONResponse:
     """Is the database reachable, does it take the work, and did a heartbeat run recently?
@@ -137,13 +149,14 @@ def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "down", "database": f"unreachable: {reason}",
                              "version": __version__,
                              "waiting_for_database": waiting_dict(WAITING.oldest())}, 503)
-    # The database answers reads, but the worker here waits for it to take writes (a full
-    # disk): work is stuck, which a monitor must hear as loudly as a stopped heartbeat.
+    # A stale heartbeat, or a worker waiting for the database to take writes (a full disk):
+    # no task starts or moves, which a load balancer or an uptime monitor must hear (503).
     waiting = beat.waiting is not None
     status = "waiting for the database" if waiting else "ok" if beat.alive else "no heartbeat"
+    code = 200 if status == "ok" else 503
     if known_caller(request) is None:
         return JSONResponse({"status": status, "database": "ok", "heartbeat_ok": beat.alive},
-                            503 if waiting else 200)
+                            code)
     return JSONResponse({"status": status, "database": "ok", "version": __version__,
                          "worker_in_process": bool(request.app.state.worker_enabled),
-                         **beat.as_dict()}, 503 if waiting else 200)
+                         **beat.as_dict()}, code)

@@ -23,13 +23,14 @@ from syncbeat.web import (
     api_settings,
     api_tasks,
     errors,
+    metrics,
     pages_auth,
     pages_catalog,
     pages_configure,
     pages_profiles,
     pages_tasks,
 )
-from syncbeat.web.embedded import EmbeddedWorker, UrlHeartbeat
+from syncbeat.web.embedded import EmbeddedWorker, HeartbeatWatch, UrlHeartbeat
 from syncbeat.web.sessions import Signer, load_secret
 from syncbeat.web.templating import error_page
 
@@ -71,14 +72,17 @@ class SecurityHeaders:
 
 def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
                worker_interval: float | None = None,
-               catalog: CatalogLocation | None = None) -> FastAPI:
+               catalog: CatalogLocation | None = None, watch_every: float = 60.0) -> FastAPI:
     """The admin and the API on `ctx`; with `worker`, a heartbeat thread runs beside them.
-    `catalog` is the configured catalog the Configure tab checks (default: built-in)."""
+    `catalog` is the configured catalog the Configure tab checks (default: built-in). Every
+    `watch_every` seconds a thread tells of a stopped heartbeat (engine/notify.py)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         embedded = EmbeddedWorker(ctx, interval=worker_interval) if worker else None
         app.state.worker = embedded
+        watch = HeartbeatWatch(ctx, every=watch_every)
+        watch.start()
         if embedded is not None:
             embedded.start()
         try:
@@ -86,6 +90,7 @@ def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
         finally:
             if embedded is not None:
                 await anyio.to_thread.run_sync(embedded.stop)
+            await anyio.to_thread.run_sync(watch.stop)
 
     app = FastAPI(
         title="syncbeat",
@@ -105,8 +110,8 @@ def create_app(ctx: Context, *, worker: bool, secret: bytes | None = None,
     errors.install(app, error_page)
     api_docs.install(app)
     for module in (api_tasks, api_profiles, api_settings, api_secrets, api_catalog, api_docs,
-                   pages_auth,
-                   pages_tasks, pages_profiles, pages_configure, pages_catalog):
+                   pages_auth, pages_tasks, pages_profiles, pages_configure, pages_catalog,
+                   metrics):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", favicon, include_in_schema=False)

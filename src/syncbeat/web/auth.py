@@ -26,6 +26,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_SCOPES = ("api:read", "api:write")
 WRITE_SCOPES = ("api:write",)
 HEARTBEAT_SCOPES = ("heartbeat", "api:write")
+METRICS_SCOPES = ("metrics", "api:read", "api:write")
 _UNKNOWN = object()
 bearer = HTTPBearer(auto_error=False, description="An API token made on the Configure tab.")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
@@ -129,6 +130,22 @@ def heartbeat_caller(request: Request, credentials: Credentials) -> Principal:
     if secret:
         return _bearer_token(request, secret, HEARTBEAT_SCOPES)
     return api_user(request, None)
+
+
+def heartbeat_token(request: Request, credentials: Credentials) -> Principal:
+    """GET of the heartbeat URL: only a token (header or ?token=), never a session cookie."""
+    secret = credentials.credentials if credentials else request.query_params.get("token")
+    if not secret:
+        raise ApiError(401, "send an API token of scope heartbeat: GET /api/heartbeat?token="
+                            "TOKEN, or Authorization: Bearer TOKEN")
+    return _bearer_token(request, secret, HEARTBEAT_SCOPES)
+
+
+def metrics_caller(request: Request, credentials: Credentials) -> Principal:
+    """GET /metrics: a token of scope metrics (or api:read, api:write)."""
+    if credentials is None:
+        raise ApiError(401, "send an API token of scope metrics: Authorization: Bearer TOKEN")
+    return _bearer_token(request, credentials.credentials, METRICS_SCOPES)
 
 
 def known_caller(request: Request) -> Principal | None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from syncbeat.engine.context import Context
 from syncbeat.engine.heartbeat import Heartbeat, TickReport
+from syncbeat.engine.notify import watch_heartbeat
 from syncbeat.engine.worker import run_worker
 
 log = logging.getLogger(__name__)
@@ -66,3 +67,32 @@ class UrlHeartbeat:
                 return self.heartbeat.tick()
             finally:
                 self.heartbeat.ctx.close()  # no feed stays open between two calls of a URL
+
+
+class HeartbeatWatch:
+    """In `serve`: every minute, tell of a heartbeat stopped for `notify_stale_minutes` and
+    send what is due (engine/notify.py), since no tick sends while none runs."""
+
+    def __init__(self, ctx: Context, *, every: float = 60.0) -> None:
+        self.ctx = thread_context(ctx)
+        self.every = every
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="syncbeat-watch", daemon=True)
+
+    def start(self) -> None:
+        """Start watching."""
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop_event.wait(self.every):
+            try:
+                for line in watch_heartbeat(self.ctx):
+                    log.info("%s", line)
+            except Exception:  # the database may be out of reach: try again next minute
+                log.exception("watching the heartbeat failed")
+
+    def stop(self) -> None:
+        """Stop watching."""
+        self.stop_event.set()
+        if self.thread.is_alive():
+            self.thread.join(10)

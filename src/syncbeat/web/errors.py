@@ -88,8 +88,9 @@ def body(message: str, field: str | None = None,
 
 
 def is_api(request: Request) -> bool:
-    """Is this a request to the JSON API?"""
-    return request.url.path == "/api" or request.url.path.startswith("/api/")
+    """Is this a request to the JSON API (or /metrics, whose callers are machines too)?"""
+    path = request.url.path
+    return path in ("/api", "/metrics") or path.startswith("/api/")
 
 
 def from_profile_error(exc: ProfileError) -> ApiError:

@@ -1,4 +1,5 @@
-"""Is the heartbeat alive? Shown on the Configure tab and by GET /api/health."""
+"""Is the heartbeat alive? Shown on the Configure tab (its warning on every page) and by GET
+/api/health."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from syncbeat.engine.context import Context
 from syncbeat.engine.outage import WAITING, Waiting
 from syncbeat.store.db import read_tx
 from syncbeat.store.settings import RuntimeSettings, last_heartbeat, load_settings
-from syncbeat.web.templating import ago
+from syncbeat.web.words import ago
 
 MIN_SILENCE = timedelta(minutes=3)  # a heartbeat from cron once a minute is not late at 2 min
 INTERVALS = 3  # "a few intervals" of the worker's tick

@@ -3,7 +3,6 @@ and the heartbeat URL, the secrets (write-only), the users and one's own passwor
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,12 +13,14 @@ from syncbeat.catalog.check import check_catalog
 from syncbeat.domain.schedule import zone_choices
 from syncbeat.engine.accounts import AccountError, accounts, authenticate, change_password
 from syncbeat.engine.errors import SettingRefused
+from syncbeat.engine.notify import send_test
 from syncbeat.engine.passwords import PasswordsBusy, password_problem
 from syncbeat.engine.secrets import SecretError, delete_secret, list_secrets, set_secret
-from syncbeat.engine.settings import change_settings
+from syncbeat.engine.settings import change_settings, current_settings
 from syncbeat.engine.throttle import Throttled
 from syncbeat.engine.tokens import TokenRefused, issue_token, revoke_token, tokens
-from syncbeat.store.settings import SETTING_NAMES
+from syncbeat.feeds.messages import SendError
+from syncbeat.store.settings import MASK, SETTING_NAMES, WRITE_ONLY
 from syncbeat.store.tokens import SCOPES
 from syncbeat.web.auth import Principal, context, page_user
 from syncbeat.web.csrf import checked_form
@@ -48,6 +49,25 @@ FIELDS = [
     ("outage_limit_seconds", "Limit of an outage", "seconds", "A database that answers but "
      "takes no work (a full disk) this long: the tasks waiting for it end in error."),
 ]
+NOTIFY_FIELDS = [
+    ("notify_webhook_url", "Webhook URL", "", "Each message is POSTed there as JSON (docs/"
+     "monitoring.md). Empty: no webhook."),
+    ("notify_smtp_host", "SMTP server", "", "The server that sends the e-mails. Empty: no "
+     "e-mail."),
+    ("notify_smtp_port", "SMTP port", "", "587 with STARTTLS, 25 without."),
+    ("notify_smtp_starttls", "STARTTLS", "", "Encrypt the connection before signing in."),
+    ("notify_smtp_user", "SMTP user", "", "Empty: send without signing in."),
+    ("notify_smtp_password", "SMTP password", "", "Never shown again; *** means it is set. "
+     "Clear the field to remove it."),
+    ("notify_email_from", "From", "", "The sender's address."),
+    ("notify_email_to", "To", "", "Addresses, separated by commas."),
+    ("notify_item_errors_percent", "Item errors that tell", "%", "A completed task with more "
+     "of its items in error than this sends a message."),
+    ("notify_stale_minutes", "Stopped heartbeat that tells", "minutes", "No tick for this "
+     "long sends a message (0: never)."),
+    ("admin_url", "Address of this admin", "", "How people reach it (https://shop.example/"
+     "sync), for the links in messages."),
+]
 
 
 def _page(request: Request, who: Principal, *, values: dict[str, Any] | None = None,
@@ -57,7 +77,8 @@ def _page(request: Request, who: Principal, *, values: dict[str, Any] | None = N
     health = heartbeat_health(ctx)
     base = str(request.base_url).rstrip("/")
     return page(request, who, "configure.html", active="configure", fields=FIELDS,
-                values=values or asdict(health.settings), errors=errors or {}, health=health,
+                notify_fields=NOTIFY_FIELDS, values=values or health.settings.shown(),
+                errors=errors or {}, health=health,
                 tokens=tokens(ctx.db), new_token=new_token, secrets=list_secrets(ctx),
                 heartbeat_url=f"{base}/api/heartbeat",
                 users=accounts(ctx.db), worker_in_process=request.app.state.worker_enabled,
@@ -79,9 +100,27 @@ def save(request: Request, who: User, form: Form) -> Response:
     try:
         change_settings(context(request), changes)
     except SettingRefused as exc:
-        return _page(request, who, values=changes, errors={exc.name or "": str(exc)},
+        shown = {**context_settings(request), **changes}
+        for name in WRITE_ONLY:  # what was typed is not sent back to the browser
+            shown[name] = MASK if shown.get(name) else ""
+        return _page(request, who, values=shown, errors={exc.name or "": str(exc)},
                      status=422)
     return go(request, "/configure", "settings saved")
+
+
+def context_settings(request: Request) -> dict[str, Any]:
+    """The settings in force as the page shows them."""
+    return current_settings(context(request)).shown()
+
+
+@router.post("/configure/notify-test", response_class=HTMLResponse)
+def notify_test(request: Request, who: User, form: Form) -> Response:
+    """Send a test message by every channel set, and say what each did."""
+    try:
+        said = send_test(context(request), who.name)
+    except SendError as exc:
+        return _page(request, who, errors={"notify_test": str(exc)}, status=422)
+    return go(request, "/configure#notifications", "test message: " + "; ".join(said))
 
 
 @router.post("/configure/tokens", response_class=HTMLResponse)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,9 +14,9 @@ from fastapi.templating import Jinja2Templates
 
 from syncbeat import __version__
 from syncbeat.domain.schedule import describe
-from syncbeat.store.db import read_tx
-from syncbeat.store.settings import load_settings
 from syncbeat.web.auth import Principal, context, known_caller, signer
+from syncbeat.web.health import heartbeat_health
+from syncbeat.web.words import ago, duration
 
 FLASH = "syncbeat_flash"
 
@@ -30,35 +30,6 @@ def when(jctx: Any, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> s
         return ""
     tz = jctx.get("tz")
     return value.astimezone(tz).strftime(fmt) if tz else value.strftime(fmt)
-
-
-def duration(value: timedelta | float | None) -> str:
-    """"850 ms", "12.4 s", "3 min 05 s", "2 h 07 min"."""
-    if value is None:
-        return ""
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def ago(value: timedelta | float | None) -> str:
-    """An age in words: "40 seconds", "12 minutes", "3 hours", "2 days"."""
-    if value is None:
-        return ""
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = int(seconds // size)
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    n = max(int(seconds), 0)
-    return "a moment" if n < 2 else f"{n} seconds"
 
 
 def num(value: int | float | None) -> str:
@@ -85,13 +56,14 @@ def page(request: Request, principal: Principal | None, name: str, *, status: in
          **values: Any) -> HTMLResponse:
     """Render a page with what every page needs: the user, the CSRF token, the time zone."""
     ctx = context(request)
-    with read_tx(ctx.db) as conn:
-        settings = load_settings(conn)
+    health = heartbeat_health(ctx)  # its warning shows on every page (base.html)
+    settings = health.settings
     flash = signer(request).unseal(request.cookies.get(FLASH))
     values.setdefault("flash", flash)
     values.update(
         user=principal, csrf=principal.csrf if principal else "",
         tz=ZoneInfo(settings.timezone), tzname=settings.timezone, now=ctx.clock(),
+        heartbeat_warning=health.warning if principal else None,
     )
     response = templates.TemplateResponse(request, name, values, status_code=status)
     if flash is not None:

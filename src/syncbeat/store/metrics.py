@@ -1,0 +1,77 @@
+"""The figures GET /metrics shows, read from what the tasks table already keeps: a few
+aggregate queries, never a count of items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from syncbeat.domain.statuses import TaskStatus
+from syncbeat.store.settings import last_heartbeat
+from syncbeat.store.tables import tasks
+
+# Upper bounds (seconds) of the batch duration histogram's buckets.
+BATCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+OUTCOMES = ("pending", "processed", "skipped", "cancelled", "errors")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Histogram:
+    """Cumulative counts per upper bound (the last is +Inf), and the sum of the values."""
+
+    buckets: Sequence[tuple[float, int]]
+    total: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Figures:
+    tasks_by_status: dict[str, int]
+    items_by_outcome: dict[str, int]  # over the tasks kept (retention_days)
+    queue_depth: int  # pending items of running tasks
+    running_items_per_second: float  # items worked per second of work, running tasks
+    batch_seconds: Histogram  # each task's mean batch duration
+    heartbeat_age_seconds: float | None  # None: never ticked
+
+
+def read_figures(conn: Connection, now: datetime) -> Figures:
+    """Read every figure in one transaction."""
+    by_status = dict.fromkeys((str(s) for s in TaskStatus), 0)
+    for status, n in conn.execute(
+            sa.select(tasks.c.status, sa.func.count()).group_by(tasks.c.status)).all():
+        by_status[status] = n
+    sums = conn.execute(sa.select(*(sa.func.coalesce(sa.func.sum(tasks.c[o]), 0)
+                                    for o in OUTCOMES))).one()
+    running = tasks.c.status == str(TaskStatus.RUNNING)
+    depth, worked, seconds = conn.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(tasks.c.pending), 0),
+        sa.func.coalesce(sa.func.sum(tasks.c.processed + tasks.c.skipped + tasks.c.errors), 0),
+        sa.func.coalesce(sa.func.sum(tasks.c.work_seconds - tasks.c.queue_seconds), 0.0),
+    ).where(running)).one()
+    last = last_heartbeat(conn)
+    at = datetime.fromisoformat(last["at"]) if last and last.get("at") else None
+    return Figures(
+        tasks_by_status=by_status,
+        items_by_outcome={o.removesuffix("s") if o == "errors" else o: int(n)
+                          for o, n in zip(OUTCOMES, sums, strict=True)},
+        queue_depth=int(depth),
+        running_items_per_second=float(worked) / float(seconds) if seconds else 0.0,
+        batch_seconds=_batch_histogram(conn),
+        heartbeat_age_seconds=max((now - at).total_seconds(), 0.0) if at else None,
+    )
+
+
+def _batch_histogram(conn: Connection) -> Histogram:
+    # Each batch's own time is only in the actions log's text; the task row keeps the work
+    # time and the batch count, so each task counts once with its mean batch duration.
+    mean = ((tasks.c.work_seconds - tasks.c.queue_seconds) / tasks.c.batches)
+    bounds = [*BATCH_BUCKETS, float("inf")]
+    columns = [sa.func.coalesce(sa.func.sum(sa.case((mean <= b, 1), else_=0)), 0)
+               for b in BATCH_BUCKETS]
+    row = conn.execute(sa.select(*columns, sa.func.count(), sa.func.coalesce(
+        sa.func.sum(mean), 0.0)).where(tasks.c.batches > 0)).one()
+    counts = [int(n) for n in row[:len(BATCH_BUCKETS) + 1]]
+    return Histogram(buckets=list(zip(bounds, counts, strict=True)), total=float(row[-1]))

@@ -20,6 +20,7 @@ from typing import Any
 class HttpReceiver:
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # each request's path and query
     answers: list[int] = field(default_factory=list)  # statuses to answer first, then 204
 
 
@@ -31,6 +32,7 @@ def http_receiver() -> Iterator[HttpReceiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            state.paths.append(self.path)
             status = state.answers.pop(0) if state.answers else 204
             if status < 300:
                 assert self.headers["Content-Type"] == "application/json"

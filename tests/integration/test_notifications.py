@@ -217,3 +217,23 @@ def test_the_smtp_password_is_never_shown_back(ctx):
     _settings(ctx, notify_smtp_password="***", retention_days=40)  # sent back: kept
     with read_tx(ctx.db) as conn:
         assert load_settings(conn).notify_smtp_password == "hunter2 secret"
+
+
+def test_the_smtp_login_and_the_webhook_url_may_name_secrets(ctx):
+    from syncbeat.engine.secrets import set_secret
+
+    set_secret(ctx, "smtp_pw", "p@ss word")
+    set_secret(ctx, "hook_key", "k/1 2")
+    with http_receiver() as hook, smtp_receiver(password="p@ss word") as smtp:
+        _settings(ctx, notify_webhook_url=hook.url + "?key={secret:hook_key}",
+                  notify_smtp_host="127.0.0.1", notify_smtp_port=smtp.port,
+                  notify_smtp_starttls=False, notify_smtp_user="shop",
+                  notify_smtp_password="{secret:smtp_pw}", notify_email_to="ops@shop.example")
+        assert send_test(ctx, "admin") == ["webhook: sent", "email: sent"]
+        assert smtp.logins == ["shop"] and len(smtp.mails) == 1
+        assert hook.paths == ["/hook?key=k%2F1%202"]
+        # A secret that is not set: said by name, and no value of another one shows.
+        _settings(ctx, notify_smtp_password="{secret:gone}")
+        said = send_test(ctx, "admin")
+    assert said[0] == "webhook: sent"
+    assert said[1].startswith("email: ") and "gone" in said[1] and "p@ss" not in said[1], said

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from syncbeat.domain.notify import HOLD, Event, Reason, compose, may_send_at, retry_at
 from syncbeat.engine.context import Context
 from syncbeat.feeds.messages import SendError, SmtpServer, post_webhook, send_mail
+from syncbeat.feeds.secretrefs import Filled, MissingSecret
 from syncbeat.store import notifications as queue
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.notifications import Queued
@@ -55,7 +56,7 @@ def _send_group(ctx: Context, settings: RuntimeSettings, members: Sequence[Queue
     channel, newest = members[0].channel, members[-1]
     message = compose([m.event for m in members])
     try:
-        _send(settings, channel, message.subject, message.text, message.payload)
+        _send(ctx, settings, channel, message.subject, message.text, message.payload)
     except SendError as exc:
         attempts = max(m.attempts for m in members) + 1
         retry = retry_at(attempts, now)
@@ -71,23 +72,34 @@ def _send_group(ctx: Context, settings: RuntimeSettings, members: Sequence[Queue
     return f"notification by {channel} sent: {newest.event.line()}{held}"
 
 
-def _send(settings: RuntimeSettings, channel: str, subject: str, text: str,
+def _send(ctx: Context, settings: RuntimeSettings, channel: str, subject: str, text: str,
           payload: dict[str, object]) -> None:
-    if channel == "webhook":
-        if not settings.webhook_on:
-            raise SendError("no webhook is set (notify_webhook_url)")
-        post_webhook(settings.notify_webhook_url, payload)
-    else:
-        if not settings.email_on:
-            raise SendError("no e-mail is set (notify_smtp_host, notify_email_to)")
-        send_mail(smtp_server(settings), subject, text)
+    """Send by `channel`; {secret:NAME} in the webhook URL or the SMTP user and password is
+    filled in now, and a SendError never shows a value filled in."""
+    filled = Filled(ctx.secrets)
+    try:
+        if channel == "webhook":
+            if not settings.webhook_on:
+                raise SendError("no webhook is set (notify_webhook_url)")
+            post_webhook(filled.fill(settings.notify_webhook_url, "notify_webhook_url",
+                                     url=True), payload)
+        else:
+            if not settings.email_on:
+                raise SendError("no e-mail is set (notify_smtp_host, notify_email_to)")
+            send_mail(smtp_server(settings, filled), subject, text)
+    except MissingSecret as exc:
+        raise SendError(str(exc)) from None
+    except SendError as exc:
+        raise SendError(filled.scrub(str(exc))) from None
 
 
-def smtp_server(settings: RuntimeSettings) -> SmtpServer:
-    """The SMTP settings as the sender takes them."""
+def smtp_server(settings: RuntimeSettings, filled: Filled) -> SmtpServer:
+    """The SMTP settings as the sender takes them, their secrets filled in."""
     return SmtpServer(host=settings.notify_smtp_host, port=settings.notify_smtp_port,
-                      starttls=settings.notify_smtp_starttls, user=settings.notify_smtp_user,
-                      password=settings.notify_smtp_password,
+                      starttls=settings.notify_smtp_starttls,
+                      user=filled.fill(settings.notify_smtp_user, "notify_smtp_user"),
+                      password=filled.fill(settings.notify_smtp_password,
+                                           "notify_smtp_password"),
                       sender=settings.notify_email_from,
                       recipients=tuple(settings.email_recipients))
 
@@ -137,7 +149,7 @@ def send_test(ctx: Context, who: str) -> list[str]:
     said = []
     for channel in channels:
         try:
-            _send(settings, channel, message.subject, message.text, message.payload)
+            _send(ctx, settings, channel, message.subject, message.text, message.payload)
             said.append(f"{channel}: sent")
         except SendError as exc:
             said.append(f"{channel}: {exc}")

@@ -23,7 +23,8 @@ def test_run_wait_works_the_task_and_says_how_it_ended(sb):
     ran = sb("run", "Stock", "--wait")
     assert ran.lines == ["task 1 completed"], str(ran)
     # The progress goes to stderr, ending with the final counts.
-    assert ran.err_lines[-1].startswith(f"[{'#' * 30}] {ROWS}/{ROWS} completed processed {ROWS}")
+    assert ran.err_lines[-1].startswith(
+        f"[{'#' * 30}] {ROWS:,} of {ROWS:,} completed processed {ROWS:,}")
 
     missing = sb.fails("run", "Late supplier", "--wait", code=1)
     assert missing.lines[-1].startswith(

@@ -13,6 +13,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -64,8 +65,10 @@ class SmtpReceiver:
 
 
 @contextmanager
-def smtp_receiver(password: str | None = None) -> Iterator[SmtpReceiver]:
-    """An SMTP server on 127.0.0.1; with `password`, it wants AUTH LOGIN/PLAIN with it."""
+def smtp_receiver(password: str | None = None, tls: tuple[Path, Path] | None = None
+                  ) -> Iterator[SmtpReceiver]:
+    """An SMTP server on 127.0.0.1; with `password`, it wants AUTH LOGIN/PLAIN with it; with
+    `tls` (a certificate and its key), it wants STARTTLS before anything else."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
@@ -91,6 +94,12 @@ def smtp_receiver(password: str | None = None) -> Iterator[SmtpReceiver]:
     if password is not None:
         extra = {"authenticator": check, "auth_require_tls": False,
                  "auth_exclude_mechanism": ["LOGIN"]}
+    if tls is not None:
+        import ssl
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(tls[0]), str(tls[1]))
+        extra.update(tls_context=context, require_starttls=True, auth_require_tls=True)
     controller = Controller(Handler(), hostname="127.0.0.1", port=port, **extra)
     controller.start()
     try:

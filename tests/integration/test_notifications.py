@@ -237,3 +237,21 @@ def test_the_smtp_login_and_the_webhook_url_may_name_secrets(ctx):
         said = send_test(ctx, "admin")
     assert said[0] == "webhook: sent"
     assert said[1].startswith("email: ") and "gone" in said[1] and "p@ss" not in said[1], said
+
+
+def test_mail_goes_over_starttls_to_a_server_whose_certificate_is_trusted(
+        ctx, tmp_path, monkeypatch):
+    from ftpserver import make_certificate
+
+    cert, key = make_certificate(tmp_path)
+    with smtp_receiver(password="tls pass", tls=(cert, key)) as smtp:
+        _settings(ctx, notify_smtp_host="127.0.0.1", notify_smtp_port=smtp.port,
+                  notify_smtp_starttls=True, notify_smtp_user="shop",
+                  notify_smtp_password="tls pass", notify_email_to="ops@shop.example")
+        # Not trusted yet: the certificate is refused, said in words, and nothing is sent.
+        [untrusted] = send_test(ctx, "admin")
+        assert untrusted.startswith("email: ") and "certificate" in untrusted, untrusted
+        assert smtp.mails == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # as an operator's own authority is
+        assert send_test(ctx, "admin") == ["email: sent"]
+        assert smtp.logins == ["shop"] and len(smtp.mails) == 1

@@ -109,8 +109,8 @@ class Heartbeat:
                 break  # the rest wait for the next tick: a tick stays within its budget
             self.working = task.id  # an outage raised from here was this task's
             try:
-                line = self._work(task, deadline, lease,
-                                  stop if len(candidates) == 1 else None)
+                line = self._work(task, deadline, lease, alone=len(candidates) == 1,
+                                  stop=stop)
             except Exception as exc:  # one task's failure must not stop the heartbeat
                 line = step_failed(ctx, task, self._step_name(task), exc)
             self.working = None
@@ -130,11 +130,11 @@ class Heartbeat:
         report.more = (self.queuer is not None and self.busy) or has_work(ctx, ctx.clock())
         return report
 
-    def _work(self, task: Task, deadline: float, lease: timedelta,
-              alone: threading.Event | None = None) -> str | None:
+    def _work(self, task: Task, deadline: float, lease: timedelta, *, alone: bool = False,
+              stop: threading.Event | None = None) -> str | None:
         """Queue, work a batch of, or finish the task; None when it waits for the child
-        process queueing it to commit items. `alone` (the stop event, given when the task is
-        the only one to work): a worker may work several of its batches (`_batches`)."""
+        process queueing it to commit items. A worker's only task (`alone`) may get several
+        batches (`_batches`) until `stop` is set."""
         ctx = self.ctx
         if not task.queue_done:
             if self.queuer is None:
@@ -145,15 +145,15 @@ class Heartbeat:
                 return None
         if task.progress.pending > 0:
             line = run_batch(ctx, task, lease)
-            if alone is None or self.queuer is None:
+            if not alone or self.queuer is None:
                 return line
-            return self._batches(task, deadline, lease, alone, line)
+            return self._batches(task, deadline, lease, stop, line)
         if acts_on_missing(task):
             return missing_step(ctx, task, lease)
         return finish_task(ctx, task, lease)
 
-    def _batches(self, task: Task, deadline: float, lease: timedelta, stop: threading.Event,
-                 line: str) -> str:
+    def _batches(self, task: Task, deadline: float, lease: timedelta,
+                 stop: threading.Event | None, line: str) -> str:
         """After a batch of the only task a worker works, more of its batches for up to
         BATCHES_FOR seconds (within the tick's budget), while it has pending items and this
         worker holds it; each is a transaction of its own, as in a tick of its own. The
@@ -161,7 +161,7 @@ class Heartbeat:
         ctx = self.ctx
         lines = [line]
         until = min(time.perf_counter() + BATCHES_FOR, deadline)
-        while time.perf_counter() < until and not stop.is_set():
+        while time.perf_counter() < until and not (stop is not None and stop.is_set()):
             with read_tx(ctx.db) as conn:
                 if pending_held(conn, task.id, ctx.owner) <= 0:
                     break  # worked through, killed, or taken over: the next tick sees which

@@ -47,7 +47,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--format", default="csv", choices=sorted(feeds.WRITERS))
-    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="the profile's batch size (default: none, so the default one)")
     parser.add_argument("--work-dir", default="bench-data/parts")
     parser.add_argument("--price-rule", choices=sorted(bench.PRICE_RULES), default=None,
                         help="compute the price with one of bench.py's three-step rules")
@@ -90,12 +91,18 @@ def main() -> None:
         profile_id = insert_profile(conn, profile, ctx.clock()).id
     run_now(ctx, profile_id)
 
-    for name in ("queue_step", "run_batch", "finish_task", "schedule", "start_due", "has_work"):
+    timed(heartbeat.Heartbeat, "tick", "tick (all)")
+    for name in ("queue_step", "run_batch", "finish_task", "schedule", "start_due", "has_work",
+                 "load_settings", "running_tasks", "record_heartbeat", "release_gone_leases"):
         timed(heartbeat, name)
-    for name in ("_read", "import_batch"):
+    for name in ("_read", "import_batch", "claim_task", "record_batch"):
         timed(batch, name)
+    timed(batch.ImportPlan, "from_spec", "ImportPlan.from_spec")
     for name in ("record_outcomes", "finish_batch", "add_log"):
-        timed(recording, name)
+        timed(recording, name, f"{name} (in record_batch)")
+    from sqlalchemy.engine.base import RootTransaction
+
+    timed(RootTransaction, "_do_commit", "commits (all)")
     timed(BuiltinCatalog, "apply", "apply (in import_batch)")
     from syncbeat.engine import process
 
@@ -107,7 +114,8 @@ def main() -> None:
     while beat.tick().more:
         ticks += 1
     total = time.perf_counter() - started
-    print(f"N = {args.n:,} {args.format}, batch size {args.batch_size:,}: {total:.2f} s, "
+    print(f"N = {args.n:,} {args.format}, batch size {args.batch_size or 'default'}: "
+          f"{total:.2f} s, "
           f"{args.n / total:,.0f} items/s, {ticks} ticks, one process")
     for name, seconds in sorted(TIMES.items(), key=lambda item: -item[1]):
         print(f"  {name:<24}{seconds:7.2f} s {seconds / args.n * 1e6:7.2f} us/item")

@@ -215,3 +215,46 @@ def test_active_flags_matched_by_reference(ctx):
     rows = [(r["outcome"], r["detail"]) for r in report(ctx, task_of(ctx, task_id))]
     assert rows == [("processed", "active: yes -> no"), ("skipped", "no change")]
     assert [product(ctx, ref)["active"] for ref in ("A1", "A2")] == [False, True]
+
+
+def test_the_log_names_a_tasks_first_changes_and_errors_and_then_counts_a_batch_a_line(ctx):
+    """A big import's log stays a line a batch: it names the first 20 changed products and
+    the first 20 errors of the task, then says each batch's counts; the report has every
+    row."""
+    add_products(ctx, *[(f"P{i:03d}", "1.00", 1) for i in range(135)])
+    # Of every three rows: a price change, an unchanged row, a price that is no number.
+    write_csv(ctx, "a.csv", HEADER, [[f"P{i:03d}", f"P{i:03d}", ("2.00", "1.00", "abc")[i % 3],
+                                      "1"] for i in range(135)])
+    profile = add_profile(ctx, import_profile(batch_size=45))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+
+    task = task_of(ctx, task_id)
+    assert task.progress.as_dict() == {
+        "total": 135, "pending": 0, "processed": 45, "skipped": 45, "cancelled": 0,
+        "error": 45,
+    }
+    lines = [line.split(" ", 1)[1] if line[:1].isdigit() else line
+             for line in "".join(log_lines(ctx.db, task)).splitlines()]
+    at = [n for n, line in enumerate(lines) if line.startswith("[ERROR] batch ")]
+    assert len(at) == 3
+    changed = [f"      changed P{i:03d}: price: 1.00 -> 2.00" for i in range(0, 135, 3)]
+    errors = [f"      error item {i + 1} (P{i:03d}): price 'abc' is not a number"
+              for i in range(2, 135, 3)]
+    # Batch 1 names its 15 of each; batch 2 the 5 more that make 20, and says the rest are
+    # in the report; batch 3 is its line alone, followed by the end.
+    assert lines[at[0] + 1:at[1]] == changed[:15] + errors[:15]
+    assert lines[at[1] + 1:at[2]] == [
+        *changed[15:20],
+        "      ... and more changed products: the report lists every one (the log names a "
+        "task's first 20)",
+        *errors[15:20],
+        "      ... and more errors: the report lists every one (the log names a task's first "
+        "20)"]
+    assert lines[at[2]].startswith("[ERROR] batch 3: items 91-135: 15 processed, 15 skipped, "
+                                   "15 error in ")
+    assert lines[at[2] + 1].startswith("completed: 135 items")
+    rows = report(ctx, task)
+    assert len(rows) == 135
+    assert [r["detail"] for r in rows[132:]] == [
+        "price: 1.00 -> 2.00", "no change", "price 'abc' is not a number"]

@@ -31,7 +31,7 @@ from syncbeat.feeds.export import product_lines
 from syncbeat.feeds.jsonvalues import dumps
 from syncbeat.store.db import is_outage, write_tx
 from syncbeat.store.items import read_batch
-from syncbeat.store.tasks import claim, get_task
+from syncbeat.store.tasks import claim_task
 
 log = logging.getLogger(__name__)
 PROCESSED = int(ItemOutcome.PROCESSED)
@@ -59,10 +59,10 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
     started = time.perf_counter()
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
-        if not claim(conn, task.id, owner=ctx.owner, now=now, lease=lease):
+        fresh = claim_task(conn, task.id, owner=ctx.owner, now=now, lease=lease)
+        if fresh is None:
             return f"task {task.id}: held by another worker, or no longer running"
-        fresh = get_task(conn, task.id)
-        assert fresh is not None and fresh.spec is not None
+        assert fresh.spec is not None
         spec: dict[str, Any] = dict(fresh.spec)
         on = spec.get("_catalog")
         if on is not None and on != ctx.catalog.location.shown:

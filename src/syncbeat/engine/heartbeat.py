@@ -26,11 +26,15 @@ from syncbeat.engine.tidy import release_gone_leases, tidy
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import RuntimeSettings, load_settings, record_heartbeat
 from syncbeat.store.tables import tasks
-from syncbeat.store.tasks import get_task, running_tasks
+from syncbeat.store.tasks import get_task, pending_held, running_tasks
 
 TIDY_EVERY = 60.0  # seconds between two tidies by one process
 RECORD_EVERY = 1.0  # seconds between two records of "the heartbeat is alive"
-PLAN_EVERY = 1.0  # seconds between two looks at schedules by a busy worker
+PLAN_EVERY = 1.0  # seconds between two looks at schedules (and settings) by a busy worker
+# Seconds a busy worker with one task works batch after batch of it within one tick (each
+# batch its own transaction, so a kill still waits for one batch), rather than a tick a
+# batch: the tick's own reads (settings, running tasks) are paid once for all of them.
+BATCHES_FOR = 0.25
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Heartbeat:
     last_tidy: float = field(default=-1e18)
     last_record: float = field(default=-1e18)
     last_plan: float = field(default=-1e18)
+    settings: RuntimeSettings | None = None  # as last read; a busy worker reads them once a second
     busy: bool = False  # the last tick worked something
     queuer: Queuer | None = field(default=None, init=False)
     # The tick in progress, or the last one: what it committed before an outage (raised out
@@ -79,13 +84,17 @@ class Heartbeat:
         report = self.current = TickReport()
         self.working = None
         now = ctx.clock()
-        with read_tx(ctx.db) as conn:
-            settings = load_settings(conn)
+        clock = time.monotonic()
+        plan = self.queuer is None or not self.busy or clock - self.last_plan >= PLAN_EVERY
+        if plan or self.settings is None:
+            with read_tx(ctx.db) as conn:
+                self.settings = load_settings(conn)
+        settings = self.settings
         deadline = time.perf_counter() + settings.time_budget_seconds
         lease = timedelta(seconds=settings.lease_seconds)
-        clock = time.monotonic()
-        if self.queuer is None or not self.busy or clock - self.last_plan >= PLAN_EVERY:
-            # A busy worker looks at schedules and due tasks once a second, not every batch.
+        if plan:
+            # A busy worker looks at schedules, due tasks and the settings once a second,
+            # not every batch.
             self.last_plan = clock
             report.lines += schedule(ctx, now, timedelta(minutes=settings.start_window_minutes))
             report.lines += start_due(ctx, now)
@@ -101,7 +110,8 @@ class Heartbeat:
                 break  # the rest wait for the next tick: a tick stays within its budget
             self.working = task.id  # an outage raised from here was this task's
             try:
-                line = self._work(task, deadline, lease)
+                line = self._work(task, deadline, lease, alone=len(candidates) == 1,
+                                  stop=stop)
             except Exception as exc:  # one task's failure must not stop the heartbeat
                 line = step_failed(ctx, task, self._step_name(task), exc)
             self.working = None
@@ -121,9 +131,11 @@ class Heartbeat:
         report.more = (self.queuer is not None and self.busy) or has_work(ctx, ctx.clock())
         return report
 
-    def _work(self, task: Task, deadline: float, lease: timedelta) -> str | None:
+    def _work(self, task: Task, deadline: float, lease: timedelta, *, alone: bool = False,
+              stop: threading.Event | None = None) -> str | None:
         """Queue, work a batch of, or finish the task; None when it waits for the child
-        process queueing it to commit items."""
+        process queueing it to commit items. A worker's only task (`alone`) may get several
+        batches (`_batches`) until `stop` is set."""
         ctx = self.ctx
         if not task.queue_done:
             if self.queuer is None:
@@ -133,10 +145,29 @@ class Heartbeat:
             if task.progress.pending <= 0 or waits_for_whole_feed(task):
                 return None
         if task.progress.pending > 0:
-            return run_batch(ctx, task, lease)
+            line = run_batch(ctx, task, lease)
+            if not alone or self.queuer is None:
+                return line
+            return self._batches(task, deadline, lease, stop, line)
         if acts_on_missing(task):
             return missing_step(ctx, task, lease)
         return finish_task(ctx, task, lease)
+
+    def _batches(self, task: Task, deadline: float, lease: timedelta,
+                 stop: threading.Event | None, line: str) -> str:
+        """After a batch of the only task a worker works, more of its batches for up to
+        BATCHES_FOR seconds (within the tick's budget), while it has pending items and this
+        worker holds it; each is a transaction of its own, as in a tick of its own. The
+        batches' lines, one a line."""
+        ctx = self.ctx
+        lines = [line]
+        until = min(time.perf_counter() + BATCHES_FOR, deadline)
+        while time.perf_counter() < until and not (stop is not None and stop.is_set()):
+            with read_tx(ctx.db) as conn:
+                if pending_held(conn, task.id, ctx.owner) <= 0:
+                    break  # worked through, killed, or taken over: the next tick sees which
+            lines.append(run_batch(ctx, task, lease))
+        return "\n".join(lines)
 
     def _queue(self, queuer: Queuer, task: Task, deadline: float, lease: timedelta
                ) -> str | None:

@@ -87,11 +87,13 @@ class ImportPlan:
     create_missing: bool
     skip_unchanged: bool
     category: int | None = None  # where new products go ([options] category)
+    # Does the plan write free attributes (which need the product's whole bag)? Set from
+    # `fields`: asked once a product, so not worked out each time.
+    attributes: bool = field(init=False)
 
-    @property
-    def attributes(self) -> bool:
-        """Does the plan write free attributes (which need the product's whole bag)?"""
-        return any(name.startswith(ATTRIBUTE_PREFIX) for name in self.fields)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attributes",
+                           any(name.startswith(ATTRIBUTE_PREFIX) for name in self.fields))
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any], known: KnownFields) -> ImportPlan:

@@ -110,12 +110,15 @@ def queue_some(
                 # Counted first: a process that read from a stale total loses here, before
                 # its seq numbers could meet the ones already queued.
                 seconds = time.perf_counter() - chunk_started
-                if not add_queued(conn, task.id, expected_total=total, added=len(rows),
-                                  pending=pending, errors=errors, seconds=seconds):
+                unread = add_queued(conn, task.id, expected_total=total, added=len(rows),
+                                    pending=pending, errors=errors, seconds=seconds)
+                if unread is None:
                     raise LostTask
                 insert_items(conn, task.id, rows)
                 if errors:
-                    add_log(conn, task.id, now, unread_lines(rows, errors), "warning")
+                    add_log(conn, task.id, now,
+                            unread_lines(rows, errors, max(0, NAMED_UNREAD - unread)),
+                            "warning")
             total += len(rows)
             source.position = total
             if chunks is not None and len(rows) == CHUNK:
@@ -223,14 +226,16 @@ def item_rows(
     return rows, len(rows) - errors, errors
 
 
-NAMED_UNREAD = 20  # rows named in the log per chunk; the report lists every one
+NAMED_UNREAD = 20  # rows named in the log, a task's first; the report lists every one
 
 
-def unread_lines(rows: list[ItemRow], errors: int) -> str:
-    """The log's account of the feed rows that could not be read: each with its item number,
-    its key when it has one, and why."""
-    named = [row for row in rows if row[3] == _ERROR][:NAMED_UNREAD]
+def unread_lines(rows: list[ItemRow], errors: int, names: int = NAMED_UNREAD) -> str:
+    """The log's account of the feed rows that could not be read: the first `names` each
+    with its item number, its key when it has one, and why."""
+    named = [row for row in rows if row[3] == _ERROR][:names]
     lines = [f"could not read {errors:,} row{'s' if errors != 1 else ''} of the feed:"]
+    if not named:  # the task's first ones were named already
+        return f"{lines[0][:-1]}: the report lists every one"
     for seq, key, _, _, why in named:
         lines.append(f"  item {seq:,}" + (f" ({key})" if key else "") + f": {why}")
     if errors > len(named):
@@ -274,9 +279,9 @@ def _export_chunk(
         )
         if queued is None:
             return None  # nothing queued; the lease was renewed, that is all
-        if queued.added and not add_queued(conn, task.id, expected_total=total,
-                                           added=queued.added, pending=queued.added,
-                                           errors=0, seconds=time.perf_counter() - started):
+        if queued.added and add_queued(conn, task.id, expected_total=total,
+                                       added=queued.added, pending=queued.added,
+                                       errors=0, seconds=time.perf_counter() - started) is None:
             raise LostTask
     source.last_id = queued.last_id
     return queued.added

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.engine import Connection
 
@@ -14,7 +15,7 @@ from syncbeat.catalog.base import BatchMark, CatalogUnusable
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
-from syncbeat.engine.process import BatchResult
+from syncbeat.engine.process import LOG_EXAMPLES, BatchResult
 from syncbeat.store.items import count_outcomes, record_outcomes
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import finish_batch
@@ -43,7 +44,12 @@ def record_batch(
     counts = count_outcomes(o for _, o, _ in result.outcomes)
     finish_batch(conn, task.id, cursor=last, done=len(result.outcomes), counts=counts,
                  seconds=seconds, export_size=result.export_size)
-    line = batch_line(task.batches + 1, first, last, counts, items, seconds, result, why)
+    # The log names the first LOG_EXAMPLES changed products and errors of a task, then says
+    # each batch's counts alone: a million-row import's log stays a line a batch.
+    named = Named(changed=max(0, LOG_EXAMPLES - task.progress.processed),
+                  errors=max(0, LOG_EXAMPLES - (task.progress.errors - task.unread)))
+    line = batch_line(task.batches + 1, first, last, counts, items, seconds, result, why,
+                      named)
     add_log(conn, task.id, now, line, "error" if result.errors else "info")
     return line
 
@@ -73,12 +79,22 @@ def record_kept(ctx: Context, conn: Connection, task: Task, now: datetime, when:
     return len(result.outcomes)
 
 
+class Named(NamedTuple):
+    """How many changed products and errors a batch's log line may still name."""
+
+    changed: int = LOG_EXAMPLES
+    errors: int = LOG_EXAMPLES
+
+
+EVERY = Named()  # a batch that may name as many as a batch's line holds
+
+
 def batch_line(
     number: int, first: int, last: int, counts: dict[str, int], items: int, seconds: float,
-    result: BatchResult, why: str = "",
+    result: BatchResult, why: str = "", named: Named = EVERY,
 ) -> str:
-    """The actions log's lines for a batch: what it did, how fast, examples of changes and
-    errors (the report lists every one)."""
+    """The actions log's lines for a batch: what it did, how fast, and the first examples of
+    changes and errors a task names (the report lists every one)."""
     words = ", ".join(
         f"{counts.get(name, 0):,} {label}"
         for name, label in (("processed", "processed"), ("skipped", "skipped"),
@@ -87,10 +103,12 @@ def batch_line(
     speed = items / seconds if seconds > 0 else 0.0
     lines = [f"batch {number}: items {first:,}-{last:,}: {words} in {seconds:.3f} s "
              f"({speed:,.0f} items/s){why}"]
-    lines += [f"  changed {line}" for line in result.changed[:20]]
-    if len(result.changed) > 20:
-        lines.append("  ... and more changed products: the report lists every one")
-    lines += [f"  error {line}" for line in result.errors[:20]]
-    if len(result.errors) > 20:
-        lines.append("  ... and more errors: the report lists every one")
+    lines += [f"  changed {line}" for line in result.changed[:named.changed]]
+    if 0 < named.changed < len(result.changed):
+        lines.append(f"  ... and more changed products: the report lists every one (the log "
+                     f"names a task's first {LOG_EXAMPLES})")
+    lines += [f"  error {line}" for line in result.errors[:named.errors]]
+    if 0 < named.errors < len(result.errors):
+        lines.append(f"  ... and more errors: the report lists every one (the log names a "
+                     f"task's first {LOG_EXAMPLES})")
     return "\n".join(lines)

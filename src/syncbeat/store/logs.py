@@ -32,9 +32,10 @@ def add_log(
     conn: Connection, task_id: int, at: datetime, message: str, level: str = "info"
 ) -> None:
     """Append one line to a task's actions log, inside the caller's transaction."""
-    conn.execute(
-        sa.insert(log_lines).values(task_id=task_id, at=at, level=level, message=message)
-    )
+    conn.execute(_ADD, {"task_id": task_id, "at": at, "level": level, "message": message})
+
+
+_ADD = sa.insert(log_lines)  # built once: every batch logs a line
 
 
 def log_rows_after(

@@ -184,22 +184,71 @@ def running_tasks(conn: Connection, now: datetime, owner: str, limit: int = 50) 
     return [Task.from_row(row) for row in conn.execute(query)]
 
 
+# The statements of every batch, built once: building a statement (its clauses, their
+# coercions, its cache key) cost SQLAlchemy more than the database took to run it.
+_WHEN = tasks.c.lease_until.type
+_CLAIM = (
+    sa.update(tasks)
+    .where(
+        tasks.c.id == sa.bindparam("id_", type_=sa.Integer),
+        tasks.c.status == str(TaskStatus.RUNNING),
+        sa.or_(
+            tasks.c.lease_until.is_(None),
+            tasks.c.lease_until < sa.bindparam("now_", type_=_WHEN),
+            tasks.c.lease_owner == sa.bindparam("owner_", type_=sa.String),
+        ),
+    )
+    .values(lease_owner=sa.bindparam("owner_", type_=sa.String),
+            lease_until=sa.bindparam("until_", type_=_WHEN))
+)
+_CLAIM_TASK = _CLAIM.returning(*tasks.c)
+_PENDING_HELD = sa.select(tasks.c.pending).where(
+    tasks.c.id == sa.bindparam("id_", type_=sa.Integer),
+    tasks.c.status == str(TaskStatus.RUNNING),
+    tasks.c.lease_owner == sa.bindparam("owner_", type_=sa.String))
+_FINISH_BATCH = (
+    sa.update(tasks)
+    .where(tasks.c.id == sa.bindparam("id_", type_=sa.Integer))
+    .values(
+        cursor=sa.bindparam("cursor_", type_=sa.Integer),
+        failures=0,
+        pending=tasks.c.pending - sa.bindparam("done_", type_=sa.Integer),
+        batches=tasks.c.batches + 1,
+        work_seconds=tasks.c.work_seconds + sa.bindparam("seconds_", type_=sa.Float),
+        processed=tasks.c.processed + sa.bindparam("processed_", type_=sa.Integer),
+        skipped=tasks.c.skipped + sa.bindparam("skipped_", type_=sa.Integer),
+        cancelled=tasks.c.cancelled + sa.bindparam("cancelled_", type_=sa.Integer),
+        errors=tasks.c.errors + sa.bindparam("errors_", type_=sa.Integer),
+        export_size=sa.func.coalesce(sa.bindparam("export_size_", type_=sa.Integer),
+                                     tasks.c.export_size),
+    )
+)
+
+
+def _claiming(task_id: int, owner: str, now: datetime, lease: timedelta) -> dict[str, Any]:
+    return {"id_": task_id, "now_": now, "owner_": owner, "until_": now + lease}
+
+
 def claim(conn: Connection, task_id: int, *, owner: str, now: datetime, lease: timedelta) -> bool:
     """Take or renew the task's lease; False if another live worker holds it."""
-    result = conn.execute(
-        sa.update(tasks)
-        .where(
-            tasks.c.id == task_id,
-            tasks.c.status == str(TaskStatus.RUNNING),
-            sa.or_(
-                tasks.c.lease_until.is_(None),
-                tasks.c.lease_until < now,
-                tasks.c.lease_owner == owner,
-            ),
-        )
-        .values(lease_owner=owner, lease_until=now + lease)
-    )
-    return result.rowcount == 1
+    return conn.execute(_CLAIM, _claiming(task_id, owner, now, lease)).rowcount == 1
+
+
+def claim_task(
+    conn: Connection, task_id: int, *, owner: str, now: datetime, lease: timedelta
+) -> Task | None:
+    """`claim`, and the task as it is now (with its new lease) in the same statement: a
+    batch's first step, one statement where a claim and a read were two. None if another
+    live worker holds it, or it is no longer running."""
+    row = conn.execute(_CLAIM_TASK, _claiming(task_id, owner, now, lease)).first()
+    return Task.from_row(row) if row else None
+
+
+def pending_held(conn: Connection, task_id: int, owner: str) -> int:
+    """The pending items of a running task whose lease `owner` holds; 0 for any other task
+    (killed, ended, or taken over): a worker's next batch of it would find nothing to do."""
+    found = conn.execute(_PENDING_HELD, {"id_": task_id, "owner_": owner}).scalar()
+    return int(found or 0)
 
 
 def release_expired_leases(conn: Connection, now: datetime) -> int:
@@ -401,27 +450,25 @@ def finish_batch(
     seconds: float, export_size: int | None = None,
 ) -> None:
     """Advance a task past a batch: cursor, counters, timing; in the batch's transaction."""
-    values: dict[str, Any] = {
-        "cursor": cursor,
-        "failures": 0,
-        "pending": tasks.c.pending - done,
-        "batches": tasks.c.batches + 1,
-        "work_seconds": tasks.c.work_seconds + seconds,
-    }
-    for name, n in counts.items():
-        if n:
-            values[name] = tasks.c[name] + n
-    if export_size is not None:
-        values["export_size"] = export_size
-    conn.execute(sa.update(tasks).where(tasks.c.id == task_id).values(**values))
+    unknown = set(counts) - {"processed", "skipped", "cancelled", "errors"}
+    if unknown:
+        raise ValueError(f"no such counter: {', '.join(sorted(unknown))}")
+    conn.execute(_FINISH_BATCH, {
+        "id_": task_id, "cursor_": cursor, "done_": done, "seconds_": seconds,
+        "processed_": counts.get("processed", 0), "skipped_": counts.get("skipped", 0),
+        "cancelled_": counts.get("cancelled", 0), "errors_": counts.get("errors", 0),
+        "export_size_": export_size,
+    })
 
 
 def add_queued(
     conn: Connection, task_id: int, *, expected_total: int, added: int, pending: int,
     errors: int, seconds: float,
-) -> bool:
-    """Count newly queued items, if nobody else queued since `expected_total`; False if so."""
-    result = conn.execute(
+) -> int | None:
+    """Count newly queued items, if nobody else queued since `expected_total`; None if
+    someone did, else the rows of the feed that could not be read before these (the task's
+    `unread` before this chunk's `errors`)."""
+    row = conn.execute(
         sa.update(tasks)
         .where(
             tasks.c.id == task_id,
@@ -437,8 +484,9 @@ def add_queued(
             unread=tasks.c.unread + errors,
             failures=0,
         )
-    )
-    return result.rowcount == 1
+        .returning(tasks.c.unread)
+    ).first()
+    return None if row is None else int(row.unread) - errors
 
 
 def note_failure(conn: Connection, task_id: int) -> int:

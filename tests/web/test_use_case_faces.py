@@ -62,4 +62,4 @@ def test_a_token_with_an_unknown_scope_is_refused_naming_the_scope(web):
     assert response.status_code == 422
     assert response.json()["field"] == "scope"
     assert response.json()["message"] == (
-        "scope: 'root' is not one of api:read, api:write, heartbeat")
+        "scope: 'root' is not one of api:read, api:write, heartbeat, metrics")

@@ -55,12 +55,16 @@ def test_metrics_show_what_the_tasks_show(ctx, anon, shop, scraper, clock):
     assert m[("syncbeat_task_batch_duration_seconds_bucket", (("le", "+Inf"),))] == 2
     assert m[("syncbeat_task_batch_duration_seconds_sum", ())] > 0
     assert m[("syncbeat_running_items_per_second", ())] > 0
+    assert m[("syncbeat_busy_workers", ())] == 1  # this process, holding the running task
+    clock.advance(seconds=200)  # past its lease (120 s): a worker gone quiet holds nothing
+    assert _scrape(anon, scraper)[("syncbeat_busy_workers", ())] == 0
 
 
 def test_metrics_before_any_heartbeat(anon, scraper):
     m = _scrape(anon, scraper)
     assert m[("syncbeat_heartbeat_age_seconds", ())] == float("inf")
     assert m[("syncbeat_queue_depth", ())] == 0
+    assert m[("syncbeat_busy_workers", ())] == 0
     assert m[("syncbeat_task_batch_duration_seconds_count", ())] == 0
 
 

@@ -35,6 +35,7 @@ class Figures:
     running_items_per_second: float  # items worked per second of work, running tasks
     batch_seconds: Histogram  # each task's mean batch duration
     heartbeat_age_seconds: float | None  # None: never ticked
+    busy_workers: int  # workers holding a running task's live lease (each process once)
 
 
 def read_figures(conn: Connection, now: datetime) -> Figures:
@@ -51,6 +52,8 @@ def read_figures(conn: Connection, now: datetime) -> Figures:
         sa.func.coalesce(sa.func.sum(tasks.c.processed + tasks.c.skipped + tasks.c.errors), 0),
         sa.func.coalesce(sa.func.sum(tasks.c.work_seconds - tasks.c.queue_seconds), 0.0),
     ).where(running)).one()
+    busy = conn.execute(sa.select(sa.func.count(sa.distinct(tasks.c.lease_owner))).where(
+        running, tasks.c.lease_owner.is_not(None), tasks.c.lease_until > now)).scalar()
     last = last_heartbeat(conn)
     at = datetime.fromisoformat(last["at"]) if last and last.get("at") else None
     return Figures(
@@ -61,6 +64,7 @@ def read_figures(conn: Connection, now: datetime) -> Figures:
         running_items_per_second=float(worked) / float(seconds) if seconds else 0.0,
         batch_seconds=_batch_histogram(conn),
         heartbeat_age_seconds=max((now - at).total_seconds(), 0.0) if at else None,
+        busy_workers=int(busy or 0),
     )
 
 

@@ -35,6 +35,9 @@ class FiguresCollector(Collector):
         for outcome, n in f.items_by_outcome.items():
             items.add_metric([outcome], n)
         yield items
+        yield GaugeMetricFamily("syncbeat_busy_workers",
+                                "Worker processes holding a running task (its live lease).",
+                                value=f.busy_workers)
         yield GaugeMetricFamily("syncbeat_queue_depth",
                                 "Pending items of the running tasks.", value=f.queue_depth)
         yield GaugeMetricFamily("syncbeat_running_items_per_second",

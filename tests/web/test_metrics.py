@@ -82,3 +82,30 @@ def test_metrics_need_a_token_of_their_scope_and_it_opens_nothing_else(ctx, anon
                                        "needs the scope metrics (or api:read, api:write)")
     assert anon.get("/api/tasks", headers=scraper).status_code == 403
     assert anon.post("/api/heartbeat", headers=scraper).status_code == 403
+
+
+def test_metrics_count_each_steps_failures(ctx, anon, shop, scraper):
+    from syncbeat.catalog.builtin import BuiltinCatalog
+
+    class Unreachable(BuiltinCatalog):
+        """The catalog's database gone away, as a shop's may."""
+
+        def fetch(self, *args, **kwargs):
+            raise RuntimeError("the catalog database cannot be reached")
+
+        queued_with_products = fetch
+
+    before = _scrape(anon, scraper)
+    assert {step: before[("syncbeat_step_failures_total", (("step", step),))]
+            for step in ("queueing", "batch", "finishing")} == {
+        "queueing": 0, "batch": 0, "finishing": 0}
+    task_id = run_now(ctx, shop["import"].id)
+    heartbeat = Heartbeat(ctx)
+    heartbeat.tick()  # started, its items queued
+    ctx.catalog = Unreachable()
+    heartbeat.tick()
+    heartbeat.tick()
+    assert task_of(ctx, task_id).status == "running"  # retried: 2 failures of 5
+    m = _scrape(anon, scraper)
+    assert m[("syncbeat_step_failures_total", (("step", "batch"),))] == 2
+    assert m[("syncbeat_step_failures_total", (("step", "queueing"),))] == 0

@@ -27,7 +27,7 @@ def step_failed(ctx: Context, task: Task, what: str, exc: BaseException) -> str:
     reason = reason_of(exc)
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
-        failures = note_failure(conn, task.id)
+        failures = note_failure(conn, task.id, what.removeprefix("a "), now)
         if failures < MAX_FAILURES:
             add_log(conn, task.id, now, f"{what} failed ({failures} of {MAX_FAILURES} tries) "
                     f"and will be retried: {reason}", "warning")

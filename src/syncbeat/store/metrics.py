@@ -12,11 +12,12 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.store.settings import last_heartbeat
-from syncbeat.store.tables import tasks
+from syncbeat.store.tables import step_failures, tasks
 
 # Upper bounds (seconds) of the batch duration histogram's buckets.
 BATCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 OUTCOMES = ("pending", "processed", "skipped", "cancelled", "errors")
+STEPS = ("queueing", "batch", "finishing")  # the steps engine/failures.py counts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +37,7 @@ class Figures:
     batch_seconds: Histogram  # each task's mean batch duration
     heartbeat_age_seconds: float | None  # None: never ticked
     busy_workers: int  # workers holding a running task's live lease (each process once)
+    step_failures: dict[str, int]  # failures of each heartbeat step, by every worker
 
 
 def read_figures(conn: Connection, now: datetime) -> Figures:
@@ -65,7 +67,14 @@ def read_figures(conn: Connection, now: datetime) -> Figures:
         batch_seconds=_batch_histogram(conn),
         heartbeat_age_seconds=max((now - at).total_seconds(), 0.0) if at else None,
         busy_workers=int(busy or 0),
+        step_failures={**dict.fromkeys(STEPS, 0), **step_failure_counts(conn)},
     )
+
+
+def step_failure_counts(conn: Connection) -> dict[str, int]:
+    """How often each step of the heartbeat failed (engine/failures.py), by every worker."""
+    return {step: int(n) for step, n in conn.execute(
+        sa.select(step_failures.c.step, step_failures.c.failures)).all()}
 
 
 def _batch_histogram(conn: Connection) -> Histogram:

@@ -272,3 +272,13 @@ notifications = sa.Table(
     sa.Index("ix_notifications_due", "status", "next_attempt_at"),
     sa.Index("ix_notifications_group", "channel", "profile_id", "reason", "sent_at"),
 )
+
+# Each step's failures, counted by every worker (engine/failures.py) for /metrics: a step that
+# keeps failing (a catalog out of reach, a feed that breaks) shows before tasks end in error.
+step_failures = sa.Table(
+    "step_failures",
+    metadata,
+    sa.Column("step", sa.String(40), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_at", UtcDateTime(), nullable=False),
+)

@@ -14,8 +14,9 @@ from syncbeat.domain.ids import parse_id
 from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import TaskKind, TaskStatus, sources_of
 from syncbeat.domain.task import Task
+from syncbeat.store.db import insert_on_conflict
 from syncbeat.store.notifications import queue_task_end
-from syncbeat.store.tables import items, log_lines, tasks
+from syncbeat.store.tables import items, log_lines, step_failures, tasks
 
 _FINAL_WITH_CANCEL = (TaskStatus.KILLED, TaskStatus.ERROR)
 _TOLD = (TaskStatus.ERROR, TaskStatus.MISSED, TaskStatus.COMPLETED)  # domain/notify.py says if
@@ -489,8 +490,14 @@ def add_queued(
     return None if row is None else int(row.unread) - errors
 
 
-def note_failure(conn: Connection, task_id: int) -> int:
-    """Count one more failed step of the task (by any worker); returns the count."""
+def note_failure(conn: Connection, task_id: int, step: str, now: datetime) -> int:
+    """Count one more failed step of the task (by any worker), and one more failure of that
+    step for /metrics; returns the task's count."""
+    statement = insert_on_conflict(conn, step_failures).values(step=step, failures=1,
+                                                                 last_at=now)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=[step_failures.c.step],
+        set_={"failures": step_failures.c.failures + 1, "last_at": now}))
     conn.execute(
         sa.update(tasks).where(tasks.c.id == task_id).values(failures=tasks.c.failures + 1)
     )

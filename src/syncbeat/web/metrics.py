@@ -7,7 +7,12 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 
@@ -35,6 +40,12 @@ class FiguresCollector(Collector):
         for outcome, n in f.items_by_outcome.items():
             items.add_metric([outcome], n)
         yield items
+        failures = CounterMetricFamily(
+            "syncbeat_step_failures", "Failures of a heartbeat step (retried, then the "
+            "task's error), by every worker.", labels=["step"])
+        for step, n in f.step_failures.items():
+            failures.add_metric([step], n)
+        yield failures
         yield GaugeMetricFamily("syncbeat_busy_workers",
                                 "Worker processes holding a running task (its live lease).",
                                 value=f.busy_workers)

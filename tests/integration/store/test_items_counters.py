@@ -23,6 +23,7 @@ from syncbeat.store.items import (
     record_outcomes,
 )
 from syncbeat.store.logs import add_log, log_rows_after, tail_log
+from syncbeat.store.metrics import step_failure_counts
 from syncbeat.store.tasks import (
     add_queued,
     add_worked,
@@ -43,7 +44,7 @@ def _running_with_items(db, n=10):
     with write_tx(db) as conn:
         insert_items(conn, task_id, rows)
         assert add_queued(conn, task_id, expected_total=0, added=n, pending=n, errors=0,
-                          seconds=0.5)
+                          seconds=0.5) == 0
     return task_id
 
 
@@ -68,8 +69,9 @@ def test_a_row_may_be_queued_with_its_outcome_already(db):
     with write_tx(db) as conn:
         insert_items(conn, task_id, [(1, "A", "a", P, None), (2, None, None, E, "bad byte")])
         insert_items(conn, task_id, [])
+        # The rows of the feed that could not be read before this chunk's: none.
         assert add_queued(conn, task_id, expected_total=0, added=2, pending=1, errors=1,
-                          seconds=0.1)
+                          seconds=0.1) == 0
     with read_tx(db) as conn:
         shown = list_items(conn, task_id, TaskStatus.RUNNING)
         assert keyless_rows(conn, task_id, 2) == 1
@@ -83,10 +85,11 @@ def test_a_row_may_be_queued_with_its_outcome_already(db):
 def test_add_queued_counts_only_if_nobody_queued_meanwhile(db):
     task_id = _running_with_items(db, 3)
     with write_tx(db) as conn:
-        assert not add_queued(conn, task_id, expected_total=0, added=3, pending=3, errors=0,
-                              seconds=0.1)
+        # Someone queued meanwhile (total is 3, not 0): nothing counted.
+        assert add_queued(conn, task_id, expected_total=0, added=3, pending=3, errors=0,
+                          seconds=0.1) is None
         assert add_queued(conn, task_id, expected_total=3, added=2, pending=2, errors=0,
-                          seconds=0.25)
+                          seconds=0.25) == 0
     row = task_row(db, task_id)
     assert (row["total"], row["pending"]) == (5, 5)
     assert row["queue_seconds"] == row["work_seconds"] == 0.75
@@ -217,9 +220,12 @@ def test_add_worked_counts_items_born_worked_while_the_task_runs(db):
 def test_failures_count_up_and_a_batch_resets_them(db):
     task_id = _running_with_items(db, 2)
     with write_tx(db) as conn:
-        assert note_failure(conn, task_id) == 1
-        assert note_failure(conn, task_id) == 2
-    assert task_row(db, task_id)["failures"] == 2
+        assert note_failure(conn, task_id, "batch", NOW) == 1
+        assert note_failure(conn, task_id, "batch", NOW) == 2
+        assert note_failure(conn, task_id, "queueing", NOW) == 3
+    assert task_row(db, task_id)["failures"] == 3
+    with read_tx(db) as conn:  # each step's failures, counted for /metrics
+        assert step_failure_counts(conn) == {"batch": 2, "queueing": 1}
     with write_tx(db) as conn:
         finish_batch(conn, task_id, cursor=1, done=1, counts={"skipped": 1}, seconds=0.1)
     assert task_row(db, task_id)["failures"] == 0

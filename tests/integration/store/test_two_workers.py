@@ -47,6 +47,9 @@ class Second:
         deadline = time.monotonic() + 20
         with self.db.connect() as watcher:
             while time.monotonic() < deadline:
+                if not self.thread.is_alive():  # it never waited: say what it did instead
+                    raise AssertionError(f"the second actor did not wait for the first one's "
+                                         f"lock: it ended with {self.error or self.result!r}")
                 waiting = watcher.execute(sa.text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND wait_event_type = 'Lock'")).scalar()

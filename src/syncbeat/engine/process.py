@@ -1,4 +1,7 @@
-"""Heartbeat step 3: work through one batch of a running task, in one transaction."""
+"""What a batch of an import decides and applies, apart from how the batch is claimed and
+recorded (engine/batch.py, step 3 of the heartbeat): each item's outcome (`decide_batch`, also
+the preview's decision), the products to write, and their writing to the catalog
+(`import_batch`: at once, or product by product to find the one the catalog refuses)."""
 
 from __future__ import annotations
 

@@ -10,39 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import add_products, add_profile, drain, import_profile, product, task_of
+from helpers import add_profile, drain, import_profile, product, task_of
 
 from ftpserver import PASSWORD, ftp_server, make_certificate
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import run_now
-from syncbeat.engine.context import sqlite_file
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.secrets import set_secret
 from syncbeat.feeds import FeedError, deliver
-from syncbeat.feeds.netguard import HostPolicy
-from syncbeat.feeds.reach import Reach
 from syncbeat.store.db import read_tx
 from syncbeat.store.logs import tail_log
 
 NUMBERS = itertools.count(1)
-FEED = "sku;net_price;stock;title\nP1;4.50;7;One\nP2;5.50;8;Two\n"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "ftp-root"
-    (folder / "feeds").mkdir(parents=True)
-    (folder / "incoming").mkdir()
-    (folder / "feeds" / "stock.csv").write_text(FEED)
-    return folder
-
-
-@pytest.fixture
-def loopback(ctx: Any) -> Any:
-    ctx.reach = Reach.create(data_dir=ctx.data_dir, hosts=HostPolicy.parse("127.0.0.1"),
-                             database=sqlite_file(ctx.db))
-    add_products(ctx, ("P1", "1.00", 1), ("P2", "1.00", 1))
-    return ctx
 
 
 @pytest.fixture

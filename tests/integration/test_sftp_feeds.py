@@ -7,42 +7,20 @@ from __future__ import annotations
 import itertools
 import json
 import stat
-from pathlib import Path
 from typing import Any
 
 import paramiko
 import pytest
-from helpers import add_products, add_profile, drain, import_profile, product, task_of
+from helpers import add_profile, drain, import_profile, product, task_of
 
 from sftpserver import PASSWORD, sftp_server
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import run_now
-from syncbeat.engine.context import sqlite_file
 from syncbeat.engine.hostkeys import accept_server_key, server_keys
 from syncbeat.engine.secrets import set_secret
 from syncbeat.feeds import FeedError
-from syncbeat.feeds.netguard import HostPolicy
-from syncbeat.feeds.reach import Reach
 
 NUMBERS = itertools.count(1)
-FEED = "sku;net_price;stock;title\nP1;4.50;7;One\nP2;5.50;8;Two\n"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "sftp-root"
-    (folder / "feeds").mkdir(parents=True)
-    (folder / "incoming").mkdir()
-    (folder / "feeds" / "stock.csv").write_text(FEED)
-    return folder
-
-
-@pytest.fixture
-def loopback(ctx: Any) -> Any:
-    ctx.reach = Reach.create(data_dir=ctx.data_dir, hosts=HostPolicy.parse("127.0.0.1"),
-                             database=sqlite_file(ctx.db))
-    add_products(ctx, ("P1", "1.00", 1), ("P2", "1.00", 1))
-    return ctx
 
 
 def import_of(ctx: Any, location: str) -> Any:

@@ -181,35 +181,32 @@ def finish_export(
     opening = "{\n" + "".join(f"{dumps(str(k))}: {dumps(v)},\n" for k, v in header.items())
     opening += f'"count": {int(count)},\n"products": [\n'
     closing = "\n]\n}\n" if parts_size else "]\n}\n"
-    folder = final_path.parent
-    try:
-        handle, temp_name = tempfile.mkstemp(
-            dir=folder, prefix=f".{final_path.name}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise FeedError(f"the export file cannot be written in {folder}: {exc.strerror}") from None
-    temp = pathlib.Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(opening.encode())
-            _copy_parts(parts_path, out, parts_size)
-            out.write(closing.encode())
-            out.flush()
-            os.fsync(out.fileno())
-            size = out.tell()
-        os.replace(temp, final_path)
-        _sync_folder(folder)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise FeedError(f"the export file {final_path} cannot be written: {exc.strerror}") from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return size
+
+    def write(out: BinaryIO) -> None:
+        out.write(opening.encode())
+        _copy_parts(parts_path, out, parts_size)
+        out.write(closing.encode())
+
+    return _written_atomically(final_path, parts_path, write)
 
 
 def _finish_as(parts_path: pathlib.Path, final_path: pathlib.Path, parts_size: int,
                header: Mapping[str, Any], count: int, how: ExportFormat) -> int:
+    def write(out: BinaryIO) -> None:
+        rows = products(parts_path, parts_size)
+        if how.format == "csv":
+            write_csv(out, rows, how)
+        else:
+            write_xml(out, rows, how, header, count)
+
+    return _written_atomically(final_path, parts_path, write)
+
+
+def _written_atomically(final_path: pathlib.Path, parts_path: pathlib.Path,
+                        write: Callable[[BinaryIO], None]) -> int:
+    """`write` into a temporary file beside `final_path`, flushed to disk, then renamed over
+    it (a reader sees the old file or the whole new one); the new file's size. Nothing is
+    left behind when it fails."""
     folder = final_path.parent
     try:
         handle, temp_name = tempfile.mkstemp(
@@ -219,20 +216,19 @@ def _finish_as(parts_path: pathlib.Path, final_path: pathlib.Path, parts_size: i
     temp = pathlib.Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as out:
-            rows = products(parts_path, parts_size)
-            if how.format == "csv":
-                write_csv(out, rows, how)
-            else:
-                write_xml(out, rows, how, header, count)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
             size = out.tell()
         os.replace(temp, final_path)
         _sync_folder(folder)
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
         temp.unlink(missing_ok=True)
-        raise FeedError(f"the export's parts file {parts_path} is missing; the export must be "
-                        "run again") from None
+        if not parts_path.exists():
+            raise FeedError(f"the export's parts file {parts_path} is missing; the export "
+                            "must be run again") from None
+        raise FeedError(f"the export file {final_path} cannot be written: "
+                        f"{exc.strerror}") from None
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise FeedError(f"the export file {final_path} cannot be written: {exc.strerror}") from None

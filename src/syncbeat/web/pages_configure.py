@@ -58,7 +58,7 @@ NOTIFY_FIELDS = [
     ("notify_smtp_starttls", "STARTTLS", "", "Encrypt the connection before signing in."),
     ("notify_smtp_user", "SMTP user", "", "Empty: send without signing in."),
     ("notify_smtp_password", "SMTP password", "", "Never shown again; *** means it is set. "
-     "Clear the field to remove it."),
+     "Clear the field to remove it. Best: {secret:NAME}, a secret set below."),
     ("notify_email_from", "From", "", "The sender's address."),
     ("notify_email_to", "To", "", "Addresses, separated by commas."),
     ("notify_item_errors_percent", "Item errors that tell", "%", "A completed task with more "

@@ -33,7 +33,7 @@ from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context, sqlite_file
 from syncbeat.feeds.reach import Reach
-from syncbeat.store.db import WRITE_STATS, WriteStats, share_write_gate
+from syncbeat.store.db import WRITE_STATS, WriteStats, share_write_gate, shared_between_processes
 from syncbeat.store.gate import WriteGate
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,7 @@ class Queuer:
             return False
         if sum(child.is_alive() for child in self.children.values()) >= MAX_CHILDREN:
             return False
-        url = self.ctx.db.url
-        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        if not shared_between_processes(self.ctx.db):
             return False  # a database only this process can see
         snapshot = (task.spec or {}).get("_snapshot")
         if not snapshot:

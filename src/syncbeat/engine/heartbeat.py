@@ -5,9 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
-
-import sqlalchemy as sa
+from datetime import datetime, timedelta
 
 from syncbeat.domain.limits import FORCE_FLAG
 from syncbeat.domain.statuses import TaskStatus
@@ -23,10 +21,9 @@ from syncbeat.engine.queueing import forget_reader, queue_some, queue_step
 from syncbeat.engine.scheduling import schedule
 from syncbeat.engine.start import start_due
 from syncbeat.engine.tidy import release_gone_leases, tidy
-from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.db import claiming_tx, read_tx, write_tx
 from syncbeat.store.settings import RuntimeSettings, load_settings, record_heartbeat
-from syncbeat.store.tables import tasks
-from syncbeat.store.tasks import get_task, pending_held, running_tasks
+from syncbeat.store.tasks import any_work, get_task, pending_held, running_tasks
 
 TIDY_EVERY = 60.0  # seconds between two tidies by one process
 RECORD_EVERY = 1.0  # seconds between two records of "the heartbeat is alive"
@@ -99,7 +96,7 @@ class Heartbeat:
             report.lines += schedule(ctx, now, timedelta(minutes=settings.start_window_minutes))
             report.lines += start_due(ctx, now)
             report.lines += release_gone_leases(ctx, now)
-        with write_tx(ctx.db) if ctx.db.dialect.name == "postgresql" else read_tx(ctx.db) as conn:
+        with claiming_tx(ctx.db) as conn:
             candidates = running_tasks(conn, now, ctx.owner)
         if self.queuer is not None:
             report.lines += self.queuer.lines()
@@ -222,13 +219,7 @@ def waits_for_whole_feed(task: Task) -> bool:
     return bool(spec.get("limits")) and not spec.get("_rerun_of") and not spec.get(FORCE_FLAG)
 
 
-def has_work(ctx: Context, now: object) -> bool:
+def has_work(ctx: Context, now: datetime) -> bool:
     """Are there running tasks, or pending ones whose time has come?"""
     with read_tx(ctx.db) as conn:
-        query = sa.select(tasks.c.id).where(
-            sa.or_(
-                tasks.c.status == str(TaskStatus.RUNNING),
-                sa.and_(tasks.c.status == str(TaskStatus.PENDING), tasks.c.scheduled_at <= now),
-            )
-        ).limit(1)
-        return conn.execute(query).first() is not None
+        return any_work(conn, now)

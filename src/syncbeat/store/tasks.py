@@ -164,6 +164,17 @@ class LeaseHeld:
     owner: str
 
 
+def any_work(conn: Connection, now: datetime) -> bool:
+    """Are there running tasks, or pending ones whose time has come?"""
+    query = sa.select(tasks.c.id).where(
+        sa.or_(
+            tasks.c.status == str(TaskStatus.RUNNING),
+            sa.and_(tasks.c.status == str(TaskStatus.PENDING), tasks.c.scheduled_at <= now),
+        )
+    ).limit(1)
+    return conn.execute(query).first() is not None
+
+
 def running_tasks(conn: Connection, now: datetime, owner: str, limit: int = 50) -> list[Task]:
     """Running tasks this worker may claim: unleased, lease expired, or its own."""
     query = (

@@ -255,3 +255,38 @@ def test_mail_goes_over_starttls_to_a_server_whose_certificate_is_trusted(
         monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # as an operator's own authority is
         assert send_test(ctx, "admin") == ["email: sent"]
         assert smtp.logins == ["shop"] and len(smtp.mails) == 1
+
+
+def test_a_webhook_the_sender_refuses_is_a_failed_attempt_and_the_heartbeat_goes_on(ctx):
+    profile = add_profile(ctx, import_profile(source={"location": "feeds/none.csv",
+                                                      "format": "csv"}))
+    # Accepted as an address, refused by the HTTP client (the port is no number).
+    _settings(ctx, notify_webhook_url="http://127.0.0.1:notaport/hook")
+    said: list[str] = []
+    _broken_feed_run(ctx, profile.id, said)  # the tick ends; it does not raise
+    [line] = [s for s in said if s.startswith("notification")]
+    assert line.startswith("notification by webhook not sent (attempt 1, tried again at "), line
+    with read_tx(ctx.db) as conn:
+        assert conn.execute(notifications.select()).first().attempts == 1
+
+
+def test_a_password_written_into_the_webhook_address_is_refused_a_secret_is_not(ctx):
+    with pytest.raises(ValueError, match="notify_webhook_url: a password written into the "
+                                         "address would show"):
+        _settings(ctx, notify_webhook_url="https://hook:pw@hooks.example/x")
+    _settings(ctx, notify_webhook_url="https://hook:{secret:hook_pw}@hooks.example/x")
+    with read_tx(ctx.db) as conn:
+        assert load_settings(conn).notify_webhook_url.endswith("{secret:hook_pw}@hooks.example/x")
+
+
+def test_a_webhook_error_never_shows_the_filled_in_password(ctx):
+    from syncbeat.engine.secrets import set_secret
+
+    set_secret(ctx, "hook_pw", "PLAINHOOKPW")
+    with http_receiver() as hook:
+        hook.answers.append(500)
+        port = hook.url.split(":")[2].split("/")[0]
+        _settings(ctx, notify_webhook_url=f"http://u:{{secret:hook_pw}}@127.0.0.1:{port}/hook")
+        [said] = send_test(ctx, "admin")
+    assert said.startswith("webhook: the webhook http://u:***@127.0.0.1:") and "500" in said
+    assert "PLAINHOOKPW" not in said

@@ -146,3 +146,19 @@ def test_the_key_is_accepted_from_the_cli_and_the_page(loopback, root, db_url):
         again = CliRunner().invoke(main, [*args, "profile", "show", str(profile.id)], env=env)
         assert f"{server.fingerprint} (accepted)" in again.output
     assert paramiko  # the server above is paramiko's own
+
+
+def test_a_server_out_of_reach_is_said_without_the_password_written_in_the_url(loopback):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    profile = import_of(loopback, f"sftp://shop:PLAINPW@127.0.0.1:{port}/feeds/stock.csv")
+    [shown] = server_keys(loopback, profile)
+    assert shown.key is None and shown.problem is not None
+    assert f"sftp://shop:***@127.0.0.1:{port}/" in shown.problem, shown.problem
+    assert "PLAINPW" not in shown.problem
+    with pytest.raises(FeedError) as refused:
+        accept_server_key(loopback, profile, "SHA256:nothing")
+    assert "PLAINPW" not in str(refused.value) and "shop:***@" in str(refused.value)

@@ -14,7 +14,7 @@ from syncbeat.engine.context import Context
 from syncbeat.feeds.messages import SendError, SmtpServer, post_webhook, send_mail
 from syncbeat.feeds.secretrefs import Filled, MissingSecret
 from syncbeat.store import notifications as queue
-from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.db import is_outage, read_tx, write_tx
 from syncbeat.store.notifications import Queued
 from syncbeat.store.settings import RuntimeSettings, last_heartbeat, load_settings
 
@@ -91,6 +91,11 @@ def _send(ctx: Context, settings: RuntimeSettings, channel: str, subject: str, t
         raise SendError(str(exc)) from None
     except SendError as exc:
         raise SendError(filled.scrub(str(exc))) from None
+    except Exception as exc:  # a URL the sender refuses, a secret that cannot be read, ...
+        if is_outage(exc):
+            raise  # syncbeat's own database: the worker waits it out
+        said = filled.scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise SendError(f"the {channel} could not be sent: {said}") from None
 
 
 def smtp_server(settings: RuntimeSettings, filled: Filled) -> SmtpServer:

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from syncbeat import __version__
+from syncbeat.feeds.urls import shown_url
 
 TIMEOUT = 5.0  # seconds: a receiver slower than this is tried again later
 
@@ -38,10 +39,10 @@ def post_webhook(url: str, payload: dict[str, Any], *, timeout: float = TIMEOUT)
         answer = httpx.post(url, json=payload, timeout=timeout, follow_redirects=False,
                             headers={"User-Agent": f"syncbeat/{__version__}"})
     except httpx.HTTPError as exc:
-        raise SendError(f"the webhook {url} could not be reached: {exc or type(exc).__name__}"
-                        ) from None
+        raise SendError(f"the webhook {shown_url(url)} could not be reached: "
+                        f"{exc or type(exc).__name__}") from None
     if not 200 <= answer.status_code < 300:
-        raise SendError(f"the webhook {url} answered {answer.status_code} "
+        raise SendError(f"the webhook {shown_url(url)} answered {answer.status_code} "
                         f"{answer.reason_phrase}")
 
 

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from syncbeat.feeds.errors import FeedError
 from syncbeat.feeds.reach import Reach
+from syncbeat.feeds.urls import shown_url
 
 if TYPE_CHECKING:
     import paramiko
@@ -108,7 +109,7 @@ def sftp_store(local: Path, url: str, *, reach: Reach, timeout: float, file_name
 
 def scan_host_key(url: str, *, reach: Reach, timeout: float) -> HostKey:
     """Connect only as far as the server's key, and tell it with its status."""
-    transport, host = _transport(url, reach, timeout, shown=url)
+    transport, host = _transport(url, reach, timeout, shown=shown_url(url))
     try:
         return _status(reach, host, transport.get_remote_server_key())
     finally:
@@ -120,7 +121,7 @@ def accept_host_key(url: str, fingerprint: str, *, reach: Reach, timeout: float)
     operator was shown); FeedError if the server shows another one now."""
     import paramiko
 
-    transport, host = _transport(url, reach, timeout, shown=url)
+    transport, host = _transport(url, reach, timeout, shown=shown_url(url))
     try:
         key = transport.get_remote_server_key()
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -83,6 +84,15 @@ class RuntimeSettings:
             if value and not value.startswith(("http://", "https://")):
                 raise ValueError(f"{name}: write an address starting with http:// or https://, "
                                  f"not '{value}'")
+            try:
+                password = urlsplit(value).password
+            except ValueError:
+                raise ValueError(f"{name}: '{value}' is not an address") from None
+            if password and not password.startswith("{secret:"):
+                raise ValueError(f"{name}: a password written into the address would show "
+                                 "wherever the setting is shown: set it as a secret "
+                                 "(syncbeat secret set NAME) and write {secret:NAME} in "
+                                 "its place")
         for name in ("notify_email_from", "notify_email_to"):
             bad = [a for a in _addresses(getattr(self, name)) if "@" not in a]
             if bad:

@@ -384,3 +384,31 @@ def test_a_day_past_the_calendar_is_a_named_bad_parameter(api):
     assert answer.json()["message"] == (
         "until: '9999-12-31' is past the last day syncbeat can count (9999-12-30)")
     assert api.get("/api/tasks?until=9999-12-30").status_code == 200
+
+
+def test_a_key_in_the_query_is_never_shown_and_survives_the_round_trip(api, web, cli,
+                                                                       loopback):
+    with feed_server(FEED) as server:
+        url = server.url("/feed.csv?apikey=QUERYKEY7&format=csv")
+        made = api.post("/api/profiles", json=source(url))
+        assert made.status_code == 201, made.text
+        pid = made.json()["id"]
+        masked = server.url("/feed.csv?apikey=***&format=csv")
+        assert made.json()["source"]["location"] == masked
+        assert "QUERYKEY7" not in web.get(f"/profiles/{pid}/edit").text
+        for args in (("profile", "show", str(pid)), ("profile", "show", str(pid), "--json")):
+            result = cli(*args)
+            assert result.exit_code == 0 and "QUERYKEY7" not in result.output
+            assert "apikey=***&format=csv" in result.output
+        # Sent back as shown, through the form: the stored key stays.
+        saved = _post_form(web, f"/profiles/{pid}/edit",
+                           _import_form(masked, name="Supplier A", action="save"),
+                           f"/profiles/{pid}/edit")
+        assert saved.status_code == 303
+        assert _stored_location(loopback, pid) == url
+        task_id = run_now(loopback, pid)
+        drain(loopback)
+        assert task_of(loopback, task_id).status is TaskStatus.COMPLETED
+        assert server.requests[-1].path == "/feed.csv?apikey=QUERYKEY7&format=csv"
+        log = api.get(f"/api/tasks/{task_id}/log").text
+        assert f"started: read {masked} " in log and "QUERYKEY7" not in log

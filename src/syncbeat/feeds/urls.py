@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -47,14 +48,37 @@ def shown_url(url: str) -> str:
     return shown
 
 
+# A query parameter whose name says it carries a credential (?apikey=..., &token=...): its
+# value, written straight into the URL, is shown as *** like a password.
+_CREDENTIAL_PARAM = re.compile(
+    r"(^|[_.-]|api|access|private|client|auth)"
+    r"(key|token|secret|password|passwd|pwd|auth|signature|sig)$", re.IGNORECASE)
+
+
 def _shown(url: str) -> str:
     parts = _split(url)
     if parts is None:
         # Not a URL the parser takes, but it may still carry a password: mask it by its shape.
         return _RAW_USERINFO.sub(rf"\1:{MASK}@", url) if url_scheme(url) else url
-    if parts.password is None or _STAND_IN.fullmatch(parts.password):
+    masked = parts.password is not None and not _STAND_IN.fullmatch(parts.password)
+    query = _query_with(parts.query, lambda name, value: MASK)
+    if not masked and query == parts.query:
         return url
-    return urlunsplit(parts._replace(netloc=_netloc(parts, MASK)))
+    return urlunsplit(parts._replace(netloc=_netloc(parts, MASK) if masked else parts.netloc,
+                                     query=query))
+
+
+def _query_with(query: str, credential: Callable[[str, str], str]) -> str:
+    """`query` with the value of each credential parameter replaced by `credential(name,
+    value)`; the other parameters (and a {secret:NAME}) as written."""
+    pairs = []
+    for pair in query.split("&") if query else []:
+        name, equals, value = pair.partition("=")
+        if equals and value and _CREDENTIAL_PARAM.search(name) \
+                and not _STAND_IN.fullmatch(value):
+            value = credential(name, value)
+        pairs.append(f"{name}{equals}{value}")
+    return "&".join(pairs)
 
 
 def url_problem(url: str) -> str | None:
@@ -71,17 +95,30 @@ def unmasked_url(url: str, stored: str | None) -> str:
     as shown (same scheme, user, host and port): a form or an API client sends back what it
     was shown, and the password must survive that round trip."""
     new, old = _split(url), _split(stored or "")
-    if new is None or new.password != MASK or old is None or old.password is None:
+    if new is None or old is None:
         return url
     same = (new.scheme.lower(), new.username, new.hostname, new.port) == (
         old.scheme.lower(), old.username, old.hostname, old.port)
-    return urlunsplit(new._replace(netloc=_netloc(new, old.password))) if same else url
+    if not same:
+        return url
+    restored = new
+    if new.password == MASK and old.password is not None:
+        restored = restored._replace(netloc=_netloc(new, old.password))
+    stored_values = dict(pair.partition("=")[::2] for pair in old.query.split("&") if pair)
+    query = _query_with(new.query, lambda name, value: stored_values.get(name, value)
+                        if value == MASK else value)
+    restored = restored._replace(query=query)
+    return urlunsplit(restored) if restored != new else url
 
 
 def has_masked_password(url: str) -> bool:
-    """Whether the URL's password is the mask itself (a shown URL sent back as it was)."""
+    """Whether the URL's password, or a credential in its query, is the mask itself (a shown
+    URL sent back as it was, with nothing stored to put back)."""
     parts = _split(url)
-    return parts is not None and parts.password == MASK
+    if parts is None:
+        return False
+    return parts.password == MASK or _query_with(
+        parts.query, lambda name, value: "" if value == MASK else value) != parts.query
 
 
 def _split(url: str) -> SplitResult | None:

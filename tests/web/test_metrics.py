@@ -51,9 +51,11 @@ def test_metrics_show_what_the_tasks_show(ctx, anon, shop, scraper, clock):
     assert m[("syncbeat_items", (("outcome", "error"),))] >= 1  # the bad price
     assert m[("syncbeat_queue_depth", ())] == busy.progress.pending
     assert m[("syncbeat_heartbeat_age_seconds", ())] == 42.0
-    assert m[("syncbeat_task_batch_duration_seconds_count", ())] == 2  # both ran batches
-    assert m[("syncbeat_task_batch_duration_seconds_bucket", (("le", "+Inf"),))] == 2
-    assert m[("syncbeat_task_batch_duration_seconds_sum", ())] > 0
+    batches = finished.batches + busy.batches  # every batch of both, each counted once
+    assert m[("syncbeat_batch_duration_seconds_count", ())] == batches
+    assert m[("syncbeat_batch_duration_seconds_bucket", (("le", "+Inf"),))] == batches
+    assert m[("syncbeat_batch_duration_seconds_bucket", (("le", "60.0"),))] == batches
+    assert m[("syncbeat_batch_duration_seconds_sum", ())] > 0
     assert m[("syncbeat_running_items_per_second", ())] > 0
     assert m[("syncbeat_busy_workers", ())] == 1  # this process, holding the running task
     clock.advance(seconds=200)  # past its lease (120 s): a worker gone quiet holds nothing
@@ -65,7 +67,7 @@ def test_metrics_before_any_heartbeat(anon, scraper):
     assert m[("syncbeat_heartbeat_age_seconds", ())] == float("inf")
     assert m[("syncbeat_queue_depth", ())] == 0
     assert m[("syncbeat_busy_workers", ())] == 0
-    assert m[("syncbeat_task_batch_duration_seconds_count", ())] == 0
+    assert m[("syncbeat_batch_duration_seconds_count", ())] == 0
 
 
 def test_metrics_need_a_token_of_their_scope_and_it_opens_nothing_else(ctx, anon, scraper,

@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.store.settings import last_heartbeat
-from syncbeat.store.tables import step_failures, tasks
+from syncbeat.store.tables import batch_durations, step_failures, tasks
+from syncbeat.store.tasks import BATCH_BUCKETS
 
 # Upper bounds (seconds) of the batch duration histogram's buckets.
-BATCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 OUTCOMES = ("pending", "processed", "skipped", "cancelled", "errors")
 STEPS = ("queueing", "batch", "finishing")  # the steps engine/failures.py counts
 
@@ -34,7 +35,7 @@ class Figures:
     items_by_outcome: dict[str, int]  # over the tasks kept (retention_days)
     queue_depth: int  # pending items of running tasks
     running_items_per_second: float  # items worked per second of work, running tasks
-    batch_seconds: Histogram  # each task's mean batch duration
+    batch_seconds: Histogram  # every batch's duration, by every worker
     heartbeat_age_seconds: float | None  # None: never ticked
     busy_workers: int  # workers holding a running task's live lease (each process once)
     step_failures: dict[str, int]  # failures of each heartbeat step, by every worker
@@ -78,13 +79,11 @@ def step_failure_counts(conn: Connection) -> dict[str, int]:
 
 
 def _batch_histogram(conn: Connection) -> Histogram:
-    # Each batch's own time is only in the actions log's text; the task row keeps the work
-    # time and the batch count, so each task counts once with its mean batch duration.
-    mean = ((tasks.c.work_seconds - tasks.c.queue_seconds) / tasks.c.batches)
+    """Every batch's duration (store.tasks.finish_batch counts them), as a histogram."""
+    rows = dict(conn.execute(sa.select(batch_durations.c.bucket, batch_durations.c.batches))
+                .all())
+    total = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(batch_durations.c.seconds),
+                                                    0.0))).scalar()
     bounds = [*BATCH_BUCKETS, float("inf")]
-    columns = [sa.func.coalesce(sa.func.sum(sa.case((mean <= b, 1), else_=0)), 0)
-               for b in BATCH_BUCKETS]
-    row = conn.execute(sa.select(*columns, sa.func.count(), sa.func.coalesce(
-        sa.func.sum(mean), 0.0)).where(tasks.c.batches > 0)).one()
-    counts = [int(n) for n in row[:len(BATCH_BUCKETS) + 1]]
-    return Histogram(buckets=list(zip(bounds, counts, strict=True)), total=float(row[-1]))
+    counts = list(accumulate(int(rows.get(i, 0)) for i in range(len(bounds))))
+    return Histogram(buckets=list(zip(bounds, counts, strict=True)), total=float(total or 0))

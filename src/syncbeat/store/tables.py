@@ -282,3 +282,14 @@ step_failures = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("last_at", UtcDateTime(), nullable=False),
 )
+
+# Every batch's duration, counted in the buckets of /metrics' histogram (bucket i holds the
+# batches of at most BATCH_BUCKETS[i] seconds and more than the bound before; the last, the
+# rest), written in the batch's own transaction by every worker.
+batch_durations = sa.Table(
+    "batch_durations",
+    metadata,
+    sa.Column("bucket", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("batches", sa.Integer, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+)

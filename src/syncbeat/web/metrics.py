@@ -55,8 +55,8 @@ class FiguresCollector(Collector):
                                 "Items worked per second of batch work, over the running tasks.",
                                 value=f.running_items_per_second)
         yield HistogramMetricFamily(
-            "syncbeat_task_batch_duration_seconds",
-            "Mean duration of a batch, one observation per task kept that ran batches.",
+            "syncbeat_batch_duration_seconds",
+            "Duration of every batch (its transaction), by every worker.",
             buckets=[(_bound(b), n) for b, n in f.batch_seconds.buckets],
             sum_value=f.batch_seconds.total)
         age = f.heartbeat_age_seconds

@@ -102,6 +102,7 @@ class SftpServer:
         self.key = key or paramiko.ECDSAKey.generate()
         self.root = root
         self.connections = 0
+        self.drop = 0  # connections to hang up on at once, as a server briefly down would
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.1)
         self.port = int(self.listener.getsockname()[1])
@@ -117,6 +118,10 @@ class SftpServer:
             except TimeoutError:
                 continue
             self.connections += 1
+            if self.drop:
+                self.drop -= 1
+                sock.close()
+                continue
             transport = paramiko.Transport(sock)
             transport.add_server_key(self.key)
             transport.set_subsystem_handler("sftp", paramiko.SFTPServer, _folder(self.root))

@@ -162,3 +162,24 @@ def test_a_server_out_of_reach_is_said_without_the_password_written_in_the_url(l
     with pytest.raises(FeedError) as refused:
         accept_server_key(loopback, profile, "SHA256:nothing")
     assert "PLAINPW" not in str(refused.value) and "shop:***@" in str(refused.value)
+
+
+def test_a_delivery_the_server_hangs_up_on_is_tried_again(loopback, root):
+    with sftp_server(root) as server:
+        profile = add_profile(loopback, {
+            "name": "To SFTP again", "kind": "export", "fields": {"sku": "reference"},
+            "destination": {"location": server.url("/incoming/")}})
+        accept_server_key(loopback, profile, server.fingerprint)
+        before = server.connections
+        server.drop = 2  # the next two connections are hung up on at once
+        task = run(loopback, profile)
+        assert task.status is TaskStatus.COMPLETED, task.message
+        assert server.connections - before == 3  # two hung up on, the third delivered
+        [stored] = list((root / "incoming").iterdir())
+        assert json.loads(stored.read_text())["count"] == 2
+        # Hung up on every time: the task says how often it tried, without the password.
+        server.drop = 10
+        failed = run(loopback, profile)
+    assert failed.status is TaskStatus.ERROR
+    assert "failed (tried 4 times)" in failed.message, failed.message
+    assert PASSWORD not in failed.message

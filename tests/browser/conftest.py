@@ -95,7 +95,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _cli(data_dir, "demo")
     _cli(data_dir, "settings", "tick_interval_seconds=0.2")
     feeds = data_dir / "feeds"
-    rows = "\n".join(f"DEMO-{i % 500 + 1:04d},{i % 7}" for i in range(4000))
+    # 10,000 batches of 2, each key once (a key met again is an error given while queueing,
+    # which no batch works): running long enough, however fast batches get, for a test to
+    # kill it while it runs. The demo has DEMO-0001 to DEMO-0500; the others are unknown.
+    rows = "\n".join(f"DEMO-{i + 1:04d},{i % 7}" for i in range(20_000))
     (feeds / "slow.csv").write_text(f"sku,stock\n{rows}\n", encoding="utf-8")
     (data_dir / "slow.toml").write_text(SLOW_PROFILE, encoding="utf-8")
     _cli(data_dir, "profile", "add", str(data_dir / "slow.toml"))

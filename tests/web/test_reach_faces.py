@@ -278,6 +278,22 @@ def _stored_location(ctx: Any, profile_id: int) -> str:
     return found.source.location
 
 
+def _saved_as_shown_then_run(api, web, loopback, pid, masked, url, secret):
+    """The form sent back with the location as shown keeps the stored one; the task then
+    reads the feed with it, and its log shows the location masked. The task's id."""
+    saved = _post_form(web, f"/profiles/{pid}/edit",
+                       _import_form(masked, name="Supplier A", action="save"),
+                       f"/profiles/{pid}/edit")
+    assert saved.status_code == 303
+    assert _stored_location(loopback, pid) == url
+    task_id = run_now(loopback, pid)
+    drain(loopback)
+    assert task_of(loopback, task_id).status is TaskStatus.COMPLETED
+    log = api.get(f"/api/tasks/{task_id}/log").text
+    assert f"started: read {masked} " in log and secret not in log
+    return task_id
+
+
 def test_a_password_is_never_shown_and_survives_the_round_trip(api, web, cli, loopback):
     with feed_server(FEED) as server:
         url = server.url(credentials="shop:s3cret")
@@ -302,20 +318,11 @@ def test_a_password_is_never_shown_and_survives_the_round_trip(api, web, cli, lo
                  if k not in ("id", "schedule_words", "next_runs", "last_task")}
         assert api.put(f"/api/profiles/{pid}", json=again).status_code == 200
         assert _stored_location(loopback, pid) == url
-        # And through the form, which shows the password as *** too.
-        saved = _post_form(web, f"/profiles/{pid}/edit",
-                           _import_form(masked, name="Supplier A", action="save"),
-                           f"/profiles/{pid}/edit")
-        assert saved.status_code == 303
-        assert _stored_location(loopback, pid) == url
-        # The task reads the feed with the real password; its log shows it masked.
-        task_id = run_now(loopback, pid)
-        drain(loopback)
-        assert task_of(loopback, task_id).status is TaskStatus.COMPLETED
+        # And through the form, which shows the password as *** too; the task reads the
+        # feed with the real password.
+        _saved_as_shown_then_run(api, web, loopback, pid, masked, url, "s3cret")
         sent = server.requests[-1].authorization or ""
         assert base64.b64decode(sent.removeprefix("Basic ")) == b"shop:s3cret"
-        log = api.get(f"/api/tasks/{task_id}/log").text
-        assert f"started: read {masked} " in log and "s3cret" not in log
 
 
 def test_a_masked_password_on_another_host_or_a_new_profile_is_refused(api, loopback):
@@ -400,15 +407,6 @@ def test_a_key_in_the_query_is_never_shown_and_survives_the_round_trip(api, web,
             result = cli(*args)
             assert result.exit_code == 0 and "QUERYKEY7" not in result.output
             assert "apikey=***&format=csv" in result.output
-        # Sent back as shown, through the form: the stored key stays.
-        saved = _post_form(web, f"/profiles/{pid}/edit",
-                           _import_form(masked, name="Supplier A", action="save"),
-                           f"/profiles/{pid}/edit")
-        assert saved.status_code == 303
-        assert _stored_location(loopback, pid) == url
-        task_id = run_now(loopback, pid)
-        drain(loopback)
-        assert task_of(loopback, task_id).status is TaskStatus.COMPLETED
+        # Sent back as shown, through the form: the stored key stays, and the task sends it.
+        _saved_as_shown_then_run(api, web, loopback, pid, masked, url, "QUERYKEY7")
         assert server.requests[-1].path == "/feed.csv?apikey=QUERYKEY7&format=csv"
-        log = api.get(f"/api/tasks/{task_id}/log").text
-        assert f"started: read {masked} " in log and "QUERYKEY7" not in log

@@ -55,6 +55,8 @@ class Second:
                     "AND wait_event_type = 'Lock'")).scalar()
                 if waiting:
                     return
+                # PostgreSQL reads pg_stat_activity once a transaction: end it to look again.
+                watcher.rollback()
                 time.sleep(0.02)
         raise AssertionError("the second actor never waited for the first one's lock")
 

@@ -17,7 +17,7 @@ from syncbeat.domain.statuses import TaskKind, TaskStatus, sources_of
 from syncbeat.domain.task import Task
 from syncbeat.store.db import insert_on_conflict
 from syncbeat.store.notifications import queue_task_end
-from syncbeat.store.tables import items, log_lines, step_failures, tasks
+from syncbeat.store.tables import BATCH_BUCKETS, items, log_lines, step_failures, tasks
 
 _FINAL_WITH_CANCEL = (TaskStatus.KILLED, TaskStatus.ERROR)
 _TOLD = (TaskStatus.ERROR, TaskStatus.MISSED, TaskStatus.COMPLETED)  # domain/notify.py says if
@@ -225,7 +225,6 @@ _COUNT_BATCH = sa.text(
     "INSERT INTO batch_durations (bucket, batches, seconds) VALUES (:bucket, 1, :seconds) "
     "ON CONFLICT (bucket) DO UPDATE SET batches = batch_durations.batches + 1, "
     "seconds = batch_durations.seconds + excluded.seconds")
-BATCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)  # seconds
 _FINISH_BATCH = (
     sa.update(tasks)
     .where(tasks.c.id == sa.bindparam("id_", type_=sa.Integer))

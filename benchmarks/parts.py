@@ -57,6 +57,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from syncbeat.catalog.builtin import BuiltinCatalog
+    from syncbeat.domain import taskspec
     from syncbeat.domain.profile import parse_profile
     from syncbeat.engine import batch, heartbeat, recording
     from syncbeat.engine.actions import run_now
@@ -97,7 +98,8 @@ def main() -> None:
         timed(heartbeat, name)
     for name in ("_read", "import_batch", "claim_task", "record_batch"):
         timed(batch, name)
-    timed(batch.ImportPlan, "from_spec", "ImportPlan.from_spec")
+    timed(batch.ImportPlan, "of", "ImportPlan.of")
+    timed(taskspec.TaskSpec, "from_json", "TaskSpec.from_json")
     for name in ("record_outcomes", "finish_batch", "add_log"):
         timed(recording, name, f"{name} (in record_batch)")
     from sqlalchemy.engine.base import RootTransaction
@@ -126,7 +128,7 @@ def _read_only(feed: Path, profile: Any, n: int) -> None:
     from syncbeat.feeds import open_feed
 
     started = time.perf_counter()
-    with open_feed(feed, feed_spec(profile.to_dict()), profile.feed_fields) as reader:
+    with open_feed(feed, feed_spec(profile.source), profile.feed_fields) as reader:
         count = sum(1 for _ in reader.records())
     seconds = time.perf_counter() - started
     print(f"read {count:,} records of {feed.name} in {seconds:.2f} s: "

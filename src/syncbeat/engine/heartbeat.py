@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from syncbeat.domain.limits import FORCE_FLAG
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.background import Queuer
@@ -215,8 +214,11 @@ class Heartbeat:
 def waits_for_whole_feed(task: Task) -> bool:
     """Is the task an import whose safety limits need its whole feed counted before a batch
     may apply anything? (A one-shot tick queues a feed whole before any batch anyway.)"""
-    spec = task.spec or {}
-    return bool(spec.get("limits")) and not spec.get("_rerun_of") and not spec.get(FORCE_FLAG)
+    run = task.run  # its few keys first: the whole spec is read only when they allow it
+    if run.rerun_of or run.force:
+        return False
+    spec = task.started_spec()
+    return spec is not None and spec.profile.has_limits
 
 
 def has_work(ctx: Context, now: datetime) -> bool:

@@ -59,7 +59,7 @@ def main() -> None:
     from syncbeat.catalog.builtin import BuiltinCatalog
     from syncbeat.domain import taskspec
     from syncbeat.domain.profile import parse_profile
-    from syncbeat.engine import batch, heartbeat, recording
+    from syncbeat.engine import batch, heartbeat, queuers, recording
     from syncbeat.engine.actions import run_now
     from syncbeat.engine.context import Context
     from syncbeat.store.db import make_engine, upgrade, write_tx
@@ -93,7 +93,8 @@ def main() -> None:
     run_now(ctx, profile_id)
 
     timed(heartbeat.Heartbeat, "tick", "tick (all)")
-    for name in ("queue_step", "run_batch", "finish_task", "schedule", "start_due", "has_work",
+    timed(queuers, "queue_step")
+    for name in ("run_batch", "finish_task", "schedule", "start_due", "has_work",
                  "load_settings", "running_tasks", "record_heartbeat", "release_gone_leases"):
         timed(heartbeat, name)
     for name in ("_read", "import_batch", "claim_task", "record_batch"):

@@ -40,7 +40,7 @@ from syncbeat.domain.taskspec import profile_of
 from syncbeat.domain.transforms import Bound, TransformError
 from syncbeat.engine.codec import decode
 from syncbeat.store.db import is_outage, loses_transaction, reason_of
-from syncbeat.store.rows import QueuedRow
+from syncbeat.store.rows import OutcomeRow, QueuedRow
 
 PROCESSED = int(ItemOutcome.PROCESSED)
 SKIPPED = int(ItemOutcome.SKIPPED)
@@ -56,7 +56,7 @@ LOG_EXAMPLES = 20  # products named per batch line; the report has every one
 class BatchResult:
     """What one batch did: per-item outcomes and the lines for the actions log."""
 
-    outcomes: list[tuple[int, int, str | None]] = field(default_factory=list)
+    outcomes: list[OutcomeRow] = field(default_factory=list)  # one an item worked
     changed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     export_size: int | None = None

@@ -9,7 +9,7 @@ import json
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -34,11 +34,13 @@ from syncbeat.catalog.base import (
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, KnownFields
 from syncbeat.domain.convert import ConversionError
 from syncbeat.domain.diff import describe_changes, diff, show
-from syncbeat.domain.profile import feed_fields
+from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import ItemOutcome
-from syncbeat.domain.transforms import Bound, TransformError, parse_rule
+from syncbeat.domain.taskspec import profile_of
+from syncbeat.domain.transforms import Bound, TransformError
 from syncbeat.engine.codec import decode
 from syncbeat.store.db import is_outage, loses_transaction, reason_of
+from syncbeat.store.rows import OutcomeRow, QueuedRow
 
 PROCESSED = int(ItemOutcome.PROCESSED)
 SKIPPED = int(ItemOutcome.SKIPPED)
@@ -54,7 +56,7 @@ LOG_EXAMPLES = 20  # products named per batch line; the report has every one
 class BatchResult:
     """What one batch did: per-item outcomes and the lines for the actions log."""
 
-    outcomes: list[tuple[int, int, str | None]] = field(default_factory=list)
+    outcomes: list[OutcomeRow] = field(default_factory=list)  # one an item worked
     changed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     export_size: int | None = None
@@ -79,7 +81,7 @@ class BatchResult:
 
 @dataclass(frozen=True)
 class ImportPlan:
-    """An import profile's spec, prepared once per batch for the hot loop."""
+    """An import profile, prepared once per batch for the hot loop."""
 
     match: str
     fields: list[str]  # catalog fields written
@@ -99,44 +101,40 @@ class ImportPlan:
                            any(name.startswith(ATTRIBUTE_PREFIX) for name in self.fields))
 
     @classmethod
-    def from_spec(cls, spec: dict[str, Any], known: KnownFields) -> ImportPlan:
-        """Read the profile spec the task started with, for a catalog with `known` fields."""
+    def of(cls, profile: Profile, known: KnownFields) -> ImportPlan:
+        """The plan of an import profile (a task's: `TaskSpec.profile`), for a catalog with
+        `known` fields."""
         converter = known.converter
-        read = feed_fields(spec["match"]["feed"], spec["mapping"])
-        match = spec["match"]["catalog"]
-        fetch_fields = list(dict.fromkeys([*spec["mapping"], match]))
+        read = profile.feed_fields
+        match = profile.match_catalog
+        fetch_fields = list(dict.fromkeys([*profile.mapping, match]))
         readers = [
             (catalog_field, read.index(feed_field) if isinstance(feed_field, str) else -1,
              converter(catalog_field), CURRENT + fetch_fields.index(catalog_field),
              None if isinstance(feed_field, str)
-             else _bound(catalog_field, feed_field, read, converter(catalog_field)))
-            for catalog_field, feed_field in spec["mapping"].items()
+             else feed_field.bind(read, catalog_field, converter(catalog_field)))
+            for catalog_field, feed_field in profile.mapping.items()
         ]
-        options = spec.get("options", {})
         return cls(
-            match=match, fields=list(spec["mapping"]), readers=readers,
-            fetch_fields=fetch_fields,
-            create_missing=bool(options.get("create_missing", False)),
-            skip_unchanged=bool(options.get("skip_unchanged", True)),
-            category=options.get("category"),
+            match=match, fields=list(profile.mapping), readers=readers,
+            fetch_fields=fetch_fields, create_missing=profile.create_missing,
+            skip_unchanged=profile.skip_unchanged, category=profile.category,
         )
 
-
-def _bound(catalog_field: str, data: Any, read: list[str],
-           convert: Callable[[str, str], Any]) -> Bound:
-    rule, errors = parse_rule(catalog_field, data, f"mapping.{catalog_field}")
-    if rule is None:  # validated when saved: only a spec edited by hand gets here
-        raise ValueError("; ".join(f"{name}: {message}" for name, message in errors))
-    return rule.bind(read, catalog_field, convert)
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], known: KnownFields) -> ImportPlan:
+        """The plan of a task's spec as stored (`domain.taskspec`: its profile's keys)."""
+        return cls.of(profile_of(spec), known)
 
 
 def join_found(
-    plan: ImportPlan, rows: Sequence[tuple[Any, ...]], found: dict[str, Product]
+    plan: ImportPlan, rows: Sequence[QueuedRow], found: dict[str, Product]
 ) -> list[Joined]:
-    """Queued items (seq, key, input, outcome) with the products `Catalog.fetch` found."""
+    """Queued items (`store.rows.QueuedRow`) with the products `Catalog.fetch` found."""
     joined: list[Joined] = []
     for row in rows:
-        hit = found.get(row[KEY])
+        key = row[KEY]
+        hit = found.get(key) if key is not None else None  # a row without a key is an error
         if hit is None:
             joined.append((*row, None))
             continue

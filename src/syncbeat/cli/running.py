@@ -4,7 +4,6 @@ stopped."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import click
 
@@ -13,7 +12,8 @@ from syncbeat.cli.state import State, pass_state
 from syncbeat.cli.watch import created, cut_short, hand_back
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.errors import NotFound
-from syncbeat.engine.heartbeat import Heartbeat
+from syncbeat.engine.events import RunStats, is_progress
+from syncbeat.engine.heartbeat import Heartbeat, TickReport
 from syncbeat.engine.worker import run_worker, stop_on_signals
 from syncbeat.store.db import is_outage
 
@@ -70,28 +70,25 @@ def worker(state: State, drain: bool, interval: float | None, quiet: bool, stats
     stop = threading.Event()
     stop_on_signals(stop)
 
-    def on_tick(report: Any) -> None:
+    def on_tick(report: TickReport) -> None:
         for line in report.lines:
-            if not quiet or not (": batch " in line or "so far" in line):
+            if not (quiet and is_progress(line)):  # --quiet: events only, no batch
                 click.echo(line)
 
-    ticks = run_worker(ctx, drain=drain, stop=stop, on_tick=on_tick, interval=interval)
+    figures = RunStats()
+    ticks = run_worker(ctx, drain=drain, stop=stop, on_tick=on_tick, interval=interval,
+                       stats=figures)
     click.echo(f"worker stopped after {ticks:,} ticks")
     if stats:
-        _print_stats()
+        _print_stats(figures)
 
 
-def _print_stats() -> None:
-    from syncbeat.engine.background import CHILD_STATS, peak_rss_kb
-    from syncbeat.store.db import WRITE_STATS, WriteStats
-
-    own = peak_rss_kb() / 1024
-    child = CHILD_STATS.peak_kb / 1024
-    writes = WriteStats()
-    writes.merge(WRITE_STATS)
-    writes.merge(CHILD_STATS.writes)
+def _print_stats(figures: RunStats) -> None:
+    own = figures.own_peak_kb / 1024
+    child = figures.child_peak_kb / 1024
+    writes = figures.writes
     memory = f"peak memory {own + child:.0f} MB"
-    if CHILD_STATS.children:
+    if figures.children:
         memory += (f" ({own:.0f} MB in the worker, {child:.0f} MB in the process that read "
                    "the feeds)")
     click.echo(f"write transactions: {writes.count:,}, longest {writes.longest:.3f} s, "

@@ -13,6 +13,7 @@ from syncbeat.domain.task import Task
 from syncbeat.engine.background import Queuer
 from syncbeat.engine.batch import run_batch
 from syncbeat.engine.context import Context
+from syncbeat.engine.events import RunStats, joined
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.finish import finish_task
 from syncbeat.engine.missing import acts_on_missing, missing_step
@@ -55,6 +56,7 @@ class Heartbeat:
 
     ctx: Context
     background: bool = False
+    stats: RunStats = field(default_factory=RunStats)  # the figures of a worker's run
     last_tidy: float = field(default=-1e18)
     last_record: float = field(default=-1e18)
     last_plan: float = field(default=-1e18)
@@ -68,7 +70,7 @@ class Heartbeat:
 
     def __post_init__(self) -> None:
         if self.background:
-            self.queuer = Queuer(self.ctx)
+            self.queuer = Queuer(self.ctx, self.stats)
 
     def close(self) -> list[str]:
         """Stop background queueing after its chunk in flight; what it said last."""
@@ -164,7 +166,7 @@ class Heartbeat:
                 if pending_held(conn, task.id, ctx.owner) <= 0:
                     break  # worked through, killed, or taken over: the next tick sees which
             lines.append(run_batch(ctx, task, lease))
-        return "\n".join(lines)
+        return joined(lines)
 
     def _queue(self, queuer: Queuer, task: Task, deadline: float, lease: timedelta
                ) -> str | None:

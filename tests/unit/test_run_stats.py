@@ -3,7 +3,7 @@ ends, with the worker's own; progress lines told from events by their type."""
 
 from __future__ import annotations
 
-from syncbeat.engine.events import ChildEnded, Progress, RunStats, is_progress, joined
+from syncbeat.engine.events import ChildEnded, ProgressLine, RunStats, is_progress, joined
 from syncbeat.store.db import WriteStats
 
 
@@ -33,7 +33,7 @@ def test_the_worker_takes_its_own_figures_as_it_ends():
 
 
 def test_batches_said_as_one_line_are_progress_if_any_is():
-    batch = Progress("task 1: batch 2: items 11-20: 10 processed")
+    batch = ProgressLine("task 1: batch 2: items 11-20: 10 processed")
     assert is_progress(batch) and not is_progress("task 1 (Stock) completed")
     assert is_progress(joined([batch, "task 1: held by another worker"]))
     assert not is_progress(joined(["task 1: nothing left to work"]))

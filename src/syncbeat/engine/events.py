@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from syncbeat.store.db import WRITE_STATS, WriteStats
 
 
-class Progress(str):
+class ProgressLine(str):
     """A line that tells progress rather than an event: a batch worked, or a chunk of a feed
     queued with more to come. Every other line (a task started, missed, completed, killed or
     in error, a step to retry, the database out of reach or back) is an event."""
@@ -22,14 +22,14 @@ class Progress(str):
 
 def is_progress(line: str) -> bool:
     """Is the line progress (a batch, a chunk queued), not an event?"""
-    return isinstance(line, Progress)
+    return isinstance(line, ProgressLine)
 
 
 def joined(lines: list[str]) -> str:
     """Lines said as one (the batches a busy worker works in one tick): progress if any of
     them is."""
     text = "\n".join(lines)
-    return Progress(text) if any(is_progress(line) for line in lines) else text
+    return ProgressLine(text) if any(is_progress(line) for line in lines) else text
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,7 @@ from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.codec import encode
 from syncbeat.engine.context import Context
-from syncbeat.engine.events import Progress
+from syncbeat.engine.events import ProgressLine
 from syncbeat.engine.rerun import RERUN_OF, only_failed, wanted_seqs
 from syncbeat.engine.seen import Seen, SeenKeys
 from syncbeat.engine.start import feed_spec
@@ -133,7 +133,7 @@ def queue_some(
         # Rows read but not committed would be lost if this reader were used again.
         forget_reader(ctx, task.id)
         raise
-    return Progress(f"task {task.id}: queued {total:,} items so far"), True
+    return ProgressLine(f"task {task.id}: queued {total:,} items so far"), True
 
 
 def _claim_or_lose(

@@ -46,7 +46,7 @@ class RunStats:
     feeds as each ends, its own as it stops), and a face reads them once it has stopped."""
 
     own_peak_kb: int = 0  # the worker process's peak memory
-    own_writes: WriteStats = field(default_factory=WriteStats)
+    own_writes: WriteStats = field(default_factory=WriteStats)  # the worker process's, all
     children: int = 0  # processes that read feeds for the worker and ended
     child_peak_kb: int = 0  # the largest of theirs
     child_writes: WriteStats = field(default_factory=WriteStats)
@@ -58,7 +58,8 @@ class RunStats:
         self.child_writes.merge(ended.writes)
 
     def worker_ended(self) -> None:
-        """Take the worker process's own figures, as it stops."""
+        """Take the worker process's own figures, as it stops (its write transactions are
+        counted by `store.db.write_tx` for the whole process)."""
         self.own_peak_kb = peak_rss_kb()
         self.own_writes = WriteStats()
         self.own_writes.merge(WRITE_STATS)

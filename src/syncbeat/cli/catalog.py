@@ -7,7 +7,7 @@ import sys
 import click
 
 from syncbeat.catalog.location import PrestashopLocation
-from syncbeat.cli.common import fail, print_json, table
+from syncbeat.cli.common import AS_JSON, fail, print_json, table
 from syncbeat.cli.state import State, pass_state
 from syncbeat.store.db import read_tx
 
@@ -40,7 +40,7 @@ def catalog_check(state: State) -> None:
 @click.option("--limit", type=int, default=50, show_default=True,
               help="At most this many products.")
 @click.option("--search", default=None, help="Part of a reference or a name.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @pass_state
 def catalog_list(state: State, limit: int, search: str | None, as_json: bool) -> None:
     """List products by reference."""
@@ -57,7 +57,7 @@ def catalog_list(state: State, limit: int, search: str | None, as_json: bool) ->
 
 @catalog.command("show")
 @click.argument("key")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @pass_state
 def catalog_show(state: State, key: str, as_json: bool) -> None:
     """Show a product by reference (or id)."""

@@ -20,6 +20,9 @@ from syncbeat.engine.errors import ActionError, SettingRefused
 # its error itself.
 ANSWERED = (ActionError, AccountError, SettingRefused)
 
+# --json, the same on every command that can print JSON.
+AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line for the operator and exit."""

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import click
 
-from syncbeat.cli.common import fail, print_json, table
+from syncbeat.cli.common import AS_JSON, fail, print_json, table
 from syncbeat.cli.state import State, pass_state
 from syncbeat.domain.profile import Profile, ProfileError, set_dotted, shown_batch_size
 from syncbeat.domain.schedule import describe, in_zone, occurrences
@@ -73,7 +73,7 @@ def _profile_errors(where: object, exc: ProfileError) -> NoReturn:
 
 
 @profile.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @pass_state
 def profile_list(state: State, as_json: bool) -> None:
     """List profiles."""
@@ -91,7 +91,7 @@ def profile_list(state: State, as_json: bool) -> None:
 
 @profile.command("show")
 @click.argument("ref")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @pass_state
 def profile_show(state: State, ref: str, as_json: bool) -> None:
     """Show a profile (by id or name), with its next runs."""

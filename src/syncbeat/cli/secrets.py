@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from syncbeat.cli.common import fail, print_json
+from syncbeat.cli.common import AS_JSON, fail, print_json
 from syncbeat.cli.state import State, pass_state
 from syncbeat.engine.secrets import SecretError, delete_secret, list_secrets, set_secret
 
@@ -41,7 +41,7 @@ def secret_set(state: State, name: str) -> None:
 
 
 @secret.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @pass_state
 def secret_list(state: State, as_json: bool) -> None:
     """List the secrets by name (never their values)."""

@@ -8,7 +8,7 @@ import os
 import click
 
 from syncbeat.catalog.location import BUILTIN, PrestashopLocation
-from syncbeat.cli.common import fail, password_box, print_json
+from syncbeat.cli.common import AS_JSON, fail, password_box, print_json
 from syncbeat.cli.state import State, pass_state
 from syncbeat.engine.accounts import ensure_admin
 from syncbeat.engine.context import utcnow
@@ -61,7 +61,7 @@ def demo(state: State) -> None:
 
 @click.command("settings")
 @click.argument("changes", nargs=-1, metavar="[NAME=VALUE]...")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @pass_state
 def settings_cmd(state: State, changes: tuple[str, ...], as_json: bool) -> None:
     """Show the run-time settings, or change some: syncbeat settings retention_days=60."""

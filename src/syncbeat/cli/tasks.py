@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from syncbeat.cli.common import fail, os_user, print_json, table, when, write_out
+from syncbeat.cli.common import AS_JSON, fail, os_user, print_json, table, when, write_out
 from syncbeat.cli.state import State, pass_state
 from syncbeat.cli.watch import created
 from syncbeat.domain.ids import parse_id
@@ -35,7 +35,7 @@ from syncbeat.store.tasks import TaskFilter, get_task, list_tasks
               help="Only imports or only exports.")
 @click.option("--limit", type=int, default=50, show_default=True,
               help="At most this many tasks, newest first.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @pass_state
 def tasks(state: State, status: tuple[str, ...], profile_ref: str | None, kind: str | None,
           limit: int, as_json: bool) -> None:
@@ -90,7 +90,7 @@ def _task_or_fail(ctx: Context, task_id: int) -> Task:
 
 @task.command("show")
 @click.argument("task_id", type=TASK_ID)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @pass_state
 def task_show(state: State, task_id: int, as_json: bool) -> None:
     """Show a task's status, counters and times."""

@@ -8,6 +8,7 @@ import json
 
 import click
 
+from syncbeat.cli.common import AS_JSON
 from syncbeat.cli.state import State, pass_state
 from syncbeat.engine.accounts import accounts, change_password, create_account, remove_account
 from syncbeat.engine.context import utcnow
@@ -48,7 +49,7 @@ def user_add(state: State, name: str, password: str | None, generate: bool) -> N
 
 
 @user.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@AS_JSON
 @pass_state
 def user_list(state: State, as_json: bool) -> None:
     """List users."""

@@ -29,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncbeat.engine.background import peak_rss_kb
+from syncbeat.engine.events import peak_rss_kb
 
 sys.path.insert(0, str(Path(__file__).parent))
 import feeds

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from clitools import import_toml
 
 HEADER = ["sku", "title", "price", "qty"]
@@ -84,6 +86,24 @@ def test_runs_queued_by_hand_are_worked_by_a_worker_and_one_due_while_another_ru
     assert set(missed["progress"].values()) == {0}
     assert log.lines[-1].endswith("[WARNING] missed: task 1 of this profile was still running")
     assert idle.lines == ["nothing to do"]
+
+
+def test_a_quiet_worker_says_what_happened_to_tasks_but_not_each_batch(sb):
+    _stock(sb)
+    sb("run", "Stock")
+    quiet = sb("worker", "--drain", "--quiet", "--stats")
+    lines = quiet.lines
+    assert lines[:-2] == ["task 1 (Stock) started", f"task 1: queued {ROWS} items",
+                          "task 1 (Stock) completed"], quiet.out
+    assert lines[-2].startswith("worker stopped after "), quiet.out
+    # --stats: no process read a feed beside this worker (a small one), so one figure of
+    # memory; a write transaction at least for each of the three batches.
+    stats = re.fullmatch(r"write transactions: ([\d,]+), longest [\d.]+ s, total [\d.]+ s, "
+                         r"longest wait for the lock [\d.]+ s; peak memory (\d+) MB", lines[-1])
+    assert stats, lines[-1]
+    assert int(stats[1].replace(",", "")) >= 3 and int(stats[2]) > 0
+    batches = re.findall(r" batch (\d+): items ", sb("task", "log", "1").out)
+    assert batches == ["1", "2", "3"]  # worked, and only left out of what the worker said
 
 
 def test_each_heartbeat_from_cron_works_one_batch(sb):

@@ -32,8 +32,9 @@ from syncbeat.catalog.opening import open_catalog
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context, sqlite_file
+from syncbeat.engine.events import ChildEnded, RunStats, peak_rss_kb
 from syncbeat.feeds.reach import Reach
-from syncbeat.store.db import WRITE_STATS, WriteStats, share_write_gate, shared_between_processes
+from syncbeat.store.db import WRITE_STATS, share_write_gate, shared_between_processes
 from syncbeat.store.gate import WriteGate
 
 log = logging.getLogger(__name__)
@@ -45,23 +46,12 @@ STOP_WAIT = 30.0  # seconds a stopping worker waits for a child's chunk in fligh
 _SPAWN = multiprocessing.get_context("spawn")  # safe beside threads (the web server's)
 
 
-class ChildStats:
-    """What this worker's queueing children reported when they ended."""
-
-    def __init__(self) -> None:
-        self.children = 0
-        self.peak_kb = 0  # the largest child's peak memory
-        self.writes = WriteStats()
-
-
-CHILD_STATS = ChildStats()
-
-
 class Queuer:
     """The queueing child processes of one worker, one a task."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, stats: RunStats) -> None:
         self.ctx = ctx
+        self.stats = stats  # the run's figures: each child's, as it ends
         self.stopping = False
         # Made with the first child: they start multiprocessing's helper process.
         self.stop: Event | None = None
@@ -146,13 +136,10 @@ class Queuer:
             return lines
         while not self.said.empty():
             said = self.said.get()
-            if isinstance(said, str):
+            if isinstance(said, ChildEnded):
+                self.stats.child_ended(said)
+            else:
                 lines.append(said)
-            else:  # ("ended", its peak memory in kB, its WriteStats)
-                _, peak_kb, writes = said
-                CHILD_STATS.children += 1
-                CHILD_STATS.peak_kb = max(CHILD_STATS.peak_kb, peak_kb)
-                CHILD_STATS.writes.merge(writes)
         for task_id in [t for t, child in self.children.items() if not child.is_alive()]:
             self.children.pop(task_id).join()
             self._ended.add(task_id)
@@ -232,7 +219,7 @@ def queue_in_child(
         ctx.catalog.close()
         engine.dispose()
         with contextlib.suppress(OSError):  # a worker that died no longer listens
-            said.put(("ended", peak_rss_kb(), WRITE_STATS))
+            said.put(ChildEnded(peak_kb=peak_rss_kb(), writes=WRITE_STATS))
 
 
 def _held_by_another(task: Task, owner: str) -> bool:
@@ -248,19 +235,3 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
-
-def peak_rss_kb(pid: int | str = "self") -> int:
-    """A process's peak memory since it started (VmHWM: exec resets it, unlike getrusage,
-    which would count the memory of the process that forked us); 0 if it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    if pid != "self":
-        return 0
-    import resource
-
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

@@ -16,6 +16,7 @@ from syncbeat.catalog.base import INPUT, OUTCOME, SEQ, BatchMark, Joined, Loader
 from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
+from syncbeat.engine.events import ProgressLine
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.process import (
     SKIPPED,
@@ -95,7 +96,7 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
             result = _export_batch(ctx, conn, fresh, spec.profile.fields, rows)
         line = record_batch(conn, fresh, rows[0][SEQ], rows[-1][SEQ], result, now=now,
                             seconds=time.perf_counter() - started, items=len(rows), why=why)
-    return f"task {task.id}: {line.splitlines()[0]}"
+    return ProgressLine(f"task {task.id}: {line.splitlines()[0]}")
 
 
 class CatalogMismatch(Exception):

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from syncbeat.domain.task import Task
 from syncbeat.engine.batch import run_batch
 from syncbeat.engine.context import Context
+from syncbeat.engine.events import RunStats, joined
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.finish import finish_task
 from syncbeat.engine.missing import acts_on_missing, missing_step
@@ -55,6 +56,7 @@ class Heartbeat:
 
     ctx: Context
     background: bool = False
+    stats: RunStats = field(default_factory=RunStats)  # the figures of a worker's run
     last_tidy: float = field(default=-1e18)
     last_record: float = field(default=-1e18)
     last_plan: float = field(default=-1e18)
@@ -67,7 +69,7 @@ class Heartbeat:
     working: int | None = field(default=None, init=False)  # the task a step is at, or None
 
     def __post_init__(self) -> None:
-        self.queueing = InBackground(self.ctx) if self.background else InTick(self.ctx)
+        self.queueing = InBackground(self.ctx, self.stats) if self.background else InTick(self.ctx)
 
     def close(self) -> list[str]:
         """Stop background queueing after its chunk in flight; what it said last."""
@@ -175,7 +177,7 @@ class Heartbeat:
                 if pending_held(conn, task.id, ctx.owner) <= 0:
                     break  # worked through, killed, or taken over: the next tick sees which
             lines.append(run_batch(ctx, task, lease))
-        return "\n".join(lines)
+        return joined(lines)
 
     def _step_name(self, task: Task) -> str:
         if not task.queue_done and not self.queueing.reading(task.id):

@@ -19,6 +19,7 @@ from syncbeat.domain.task import Task
 from syncbeat.domain.taskspec import TaskSpec
 from syncbeat.engine.codec import encode
 from syncbeat.engine.context import Context
+from syncbeat.engine.events import ProgressLine
 from syncbeat.engine.rerun import only_failed, wanted_seqs
 from syncbeat.engine.seen import Seen, SeenKeys
 from syncbeat.engine.start import feed_spec
@@ -133,7 +134,7 @@ def queue_some(
         # Rows read but not committed would be lost if this reader were used again.
         forget_reader(ctx, task.id)
         raise
-    return f"task {task.id}: queued {total:,} items so far", True
+    return ProgressLine(f"task {task.id}: queued {total:,} items so far"), True
 
 
 def _claim_or_lose(

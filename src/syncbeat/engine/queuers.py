@@ -17,6 +17,7 @@ from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.background import Queuer
 from syncbeat.engine.context import Context
+from syncbeat.engine.events import RunStats
 from syncbeat.engine.queueing import forget_reader, queue_some, queue_step
 from syncbeat.store.db import read_tx
 from syncbeat.store.tasks import get_task
@@ -79,9 +80,9 @@ class InTick:
 class InBackground:
     """Queueing a big import feed in a second process, a child of the worker."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, stats: RunStats) -> None:
         self.ctx = ctx
-        self.children = Queuer(ctx)
+        self.children = Queuer(ctx, stats)
 
     def settled(self, task: Task) -> Task | None:
         """Its child ended during this tick: the task as read at the tick's start is stale."""

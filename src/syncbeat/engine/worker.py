@@ -10,6 +10,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from syncbeat.engine.context import Context
+from syncbeat.engine.events import RunStats
 from syncbeat.engine.heartbeat import Heartbeat, TickReport
 from syncbeat.engine.outage import (
     OUTAGE_WAIT_FIRST,
@@ -34,14 +35,16 @@ def run_worker(
     stop: threading.Event | None = None,
     on_tick: Callable[[TickReport], None] | None = None,
     interval: float | None = None,
+    stats: RunStats | None = None,
 ) -> int:
     """Tick until `stop` is set (or, with `drain`, until no task is due or running).
 
     Returns the number of ticks. A busy worker ticks again at once; an idle one waits the
-    tick interval (a setting) between ticks.
+    tick interval (a setting) between ticks. `stats`, if given, is filled with the run's
+    figures by the time it returns.
     """
     stop = stop or threading.Event()
-    heartbeat = Heartbeat(ctx, background=True)
+    heartbeat = Heartbeat(ctx, background=True, stats=stats or RunStats())
     outage = Outage()
     say = on_tick or (lambda report: None)
     ticks = 0
@@ -74,6 +77,7 @@ def run_worker(
         last = heartbeat.close()  # background queueing first: it holds the same leases
         if last:
             say(TickReport(lines=last))
+        heartbeat.stats.worker_ended()
         try:
             with write_tx(ctx.db) as conn:
                 release_leases(conn, ctx.owner)  # another worker may take over at once

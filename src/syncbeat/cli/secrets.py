@@ -1,22 +1,17 @@
-"""`syncbeat secret`: set, list and delete the secrets profiles name as {secret:NAME}.
+"""`syncbeat secret ...`: set, list and delete the secrets profiles name as {secret:NAME}.
 
-Registered on the main group by syncbeat.cli; it gets its State through click's context
-object. A value is read from stdin or a hidden prompt, never from an argument (which the shell
+A value is read from stdin or a hidden prompt, never from an argument (which the shell
 history and `ps` would show), and is never printed."""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
+from syncbeat.cli.common import AS_JSON, fail, print_json
+from syncbeat.cli.state import State, pass_state
 from syncbeat.engine.secrets import SecretError, delete_secret, list_secrets, set_secret
-
-
-def _fail(message: str) -> None:
-    click.echo(f"syncbeat: {message}", err=True)
-    sys.exit(1)
 
 
 @click.group()
@@ -26,8 +21,8 @@ def secret() -> None:
 
 @secret.command("set")
 @click.argument("name")
-@click.pass_obj
-def secret_set(state: Any, name: str) -> None:
+@pass_state
+def secret_set(state: State, name: str) -> None:
     """Set the secret NAME to a value read from stdin (piped) or typed at a hidden prompt."""
     ctx = state.ctx()
     if sys.stdin.isatty():
@@ -40,21 +35,19 @@ def secret_set(state: Any, name: str) -> None:
     try:
         new = set_secret(ctx, name, value)
     except SecretError as exc:
-        _fail(f"secret {name!r}: {exc}")
+        fail(f"secret {name!r}: {exc}")
     click.echo(f"secret '{name.strip()}' {'set' if new else 'changed'}; profiles name it as "
                f"{{secret:{name.strip()}}}")
 
 
 @secret.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-def secret_list(state: Any, as_json: bool) -> None:
+@AS_JSON
+@pass_state
+def secret_list(state: State, as_json: bool) -> None:
     """List the secrets by name (never their values)."""
     found = list_secrets(state.ctx())
     if as_json:
-        import json
-
-        click.echo(json.dumps({"secrets": [s.as_dict() for s in found]}, indent=2))
+        print_json({"secrets": [s.as_dict() for s in found]})
         return
     for one in found:
         click.echo(f"{one.name}  (changed {one.updated_at:%Y-%m-%d %H:%M:%S})")
@@ -64,9 +57,9 @@ def secret_list(state: Any, as_json: bool) -> None:
 
 @secret.command("delete")
 @click.argument("name")
-@click.pass_obj
-def secret_delete(state: Any, name: str) -> None:
+@pass_state
+def secret_delete(state: State, name: str) -> None:
     """Delete the secret NAME; profiles naming it fail until it is set again."""
     if not delete_secret(state.ctx(), name):
-        _fail(f"no secret '{name}' (see `syncbeat secret list`)")
+        fail(f"no secret '{name}' (see `syncbeat secret list`)")
     click.echo(f"secret '{name.strip()}' deleted")

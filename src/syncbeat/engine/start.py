@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from syncbeat.domain.profile import Profile, feed_fields, field_problems, resolved_batch_size
@@ -23,7 +23,10 @@ from syncbeat.store.profiles import get_profile, lock_profile
 from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import active_of_profile, due_pending, last_completed_export, move_task
 
-SINCE_MARGIN = timedelta(minutes=5)
+# An export's spec: the change mark it started from (`Catalog.change_mark`), the mark of the
+# profile's last completed export it lists the changes after (None: every product), and that
+# export's task (whose remembered stamps it skips).
+MARK, SINCE, SINCE_TASK = "_mark", "_since", "_since_task"
 log = logging.getLogger(__name__)
 
 
@@ -56,6 +59,9 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
             if profile and profile.kind is TaskKind.EXPORT and profile.changed_since_last_export
             else None
         )
+        # Taken before the export lists anything: every change it may miss is after it.
+        mark = (ctx.catalog.change_mark(conn, now)
+                if profile and profile.kind is TaskKind.EXPORT else None)
     if profile is None:
         return _fail(ctx, task, now, TaskStatus.ERROR, "its profile was deleted")
     if running:
@@ -98,15 +104,10 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
                 ctx, task, now, TaskStatus.ERROR, f"the feed could not be opened: {reason}"
             )
     else:
-        # A margin before the last export's start: a batch that began before it but committed
-        # after it read the catalog stamps its products earlier. Re-sending one is harmless.
-        started = since_task.started_at if since_task else None
-        since = started - SINCE_MARGIN if started else None
-        spec["_since"] = since.isoformat() if since else None
-        first_line = f"started: export of {export_scope(profile.filter_active)}" + (
-            f" changed since {since.isoformat()} (task {since_task.id})"
-            if since and since_task else ""
-        ) + f", batch size {_batch_words(profile, spec['batch_size'])}"
+        spec.update(export_marks(since_task, mark, spec["_catalog"]))
+        first_line = (f"started: export of {export_scope(profile.filter_active)}"
+                      f"{_since_words(since_task, spec)}"
+                      f", batch size {_batch_words(profile, spec['batch_size'])}")
     with write_tx(ctx.db) as conn:
         # The profile may have started another task since we looked: never two at once.
         # Its row lock makes two workers starting two of its tasks take turns (PostgreSQL).
@@ -168,6 +169,25 @@ def _check_opens(ctx: Context, task: Task, spec: dict[str, Any]) -> None:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+def export_marks(since_task: Task | None, mark: str | None, catalog: str) -> dict[str, Any]:
+    """An export's spec keys: its own mark, and what it lists after. The last export's mark
+    counts only when that export worked on the same catalog (marks are the catalog's own)."""
+    last = dict(since_task.spec or {}) if since_task else {}
+    usable = since_task is not None and last.get(MARK) is not None \
+        and last.get("_catalog") == catalog
+    return {MARK: mark, SINCE: last[MARK] if usable else None,
+            SINCE_TASK: since_task.id if since_task and usable else None}
+
+
+def _since_words(since_task: Task | None, spec: dict[str, Any]) -> str:
+    if since_task is None:
+        return ""
+    if spec[SINCE] is None:  # an export of an older syncbeat, or of another catalog
+        return (f" (the last export, task {since_task.id}, has no change mark for this "
+                "catalog: every one)")
+    return f" changed since the last export (task {since_task.id})"
 
 
 def export_scope(filter_active: bool | None) -> str:

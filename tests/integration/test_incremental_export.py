@@ -125,3 +125,26 @@ def test_the_log_says_what_an_incremental_export_lists(ctx, clock):
         log_lines(ctx.db, task_of(ctx, first)))
     assert (f"started: export of every product changed since the last export (task {first}),"
             " batch size 2") in "".join(log_lines(ctx.db, task_of(ctx, second)))
+
+
+def test_after_an_export_without_a_change_mark_the_next_sends_every_product_once(ctx, clock):
+    from syncbeat.store.db import write_tx
+    from syncbeat.store.tables import tasks
+
+    add_products(ctx, ("A1", "1.00", 1), ("A2", "2.00", 2))
+    profile_id = _profile(ctx)
+    first = run_now(ctx, profile_id)
+    drain(ctx)
+    with write_tx(ctx.db) as conn:  # as an export of a syncbeat before change marks kept it
+        spec = dict(task_of(ctx, first).spec or {})
+        del spec["_mark"]
+        conn.execute(tasks.update().where(tasks.c.id == first).values(spec=spec))
+    clock.advance(minutes=1)
+    second = run_now(ctx, profile_id)
+    drain(ctx)
+    sent = json.loads((ctx.task_dir(second) / EXPORT_FILE).read_text("utf-8"))["products"]
+    assert [p["sku"] for p in sent] == ["A1", "A2"]
+    log = "".join(log_lines(ctx.db, task_of(ctx, second)))
+    assert (f"started: export of every product (not only those changed: the last export, "
+            f"task {first}, has no change mark for this catalog)") in log
+    assert _export(ctx, profile_id) == []

@@ -185,8 +185,8 @@ def _since_words(since_task: Task | None, spec: dict[str, Any]) -> str:
     if since_task is None:
         return ""
     if spec[SINCE] is None:  # an export of an older syncbeat, or of another catalog
-        return (f" (the last export, task {since_task.id}, has no change mark for this "
-                "catalog: every one)")
+        return (f" (not only those changed: the last export, task {since_task.id}, has no "
+                "change mark for this catalog)")
     return f" changed since the last export (task {since_task.id})"
 
 

@@ -179,7 +179,9 @@ products = sa.Table(
     sa.Column("attributes", sa.JSON),
     # The `catalog_changes` count of the write that last changed the product: an incremental
     # export takes those above the count its last export read (0: before counting began).
-    sa.Column("change_seq", sa.BigInteger, nullable=False, server_default="0", index=True),
+    # Not indexed: an export walks the products by id anyway, and an index on a column every
+    # write changes would cost PostgreSQL its in-page (HOT) updates.
+    sa.Column("change_seq", sa.BigInteger, nullable=False, server_default="0"),
     postgresql_with={"fillfactor": 80},  # imports rewrite rows: keep them on their page
 )
 

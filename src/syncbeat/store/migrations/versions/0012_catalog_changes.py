@@ -25,7 +25,6 @@ def upgrade() -> None:
     with op.batch_alter_table("products") as batch:
         batch.add_column(sa.Column("change_seq", sa.BigInteger(), server_default="0",
                                    nullable=False))
-        batch.create_index("ix_products_change_seq", ["change_seq"])
     op.create_table(
         "export_stamps",
         sa.Column("task_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -38,6 +37,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("export_stamps")
     with op.batch_alter_table("products") as batch:
-        batch.drop_index("ix_products_change_seq")
         batch.drop_column("change_seq")
     op.drop_table("catalog_changes")

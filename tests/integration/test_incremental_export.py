@@ -21,7 +21,8 @@ from syncbeat.engine.actions import run_now
 from syncbeat.engine.artifacts import log_lines
 from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.store.catalog_queries import get_product
-from syncbeat.store.db import read_tx
+from syncbeat.store.db import read_tx, write_tx
+from syncbeat.store.tables import tasks
 
 
 def _profile(ctx: Any) -> int:
@@ -128,8 +129,6 @@ def test_the_log_says_what_an_incremental_export_lists(ctx, clock):
 
 
 def test_after_an_export_without_a_change_mark_the_next_sends_every_product_once(ctx, clock):
-    from syncbeat.store.db import write_tx
-    from syncbeat.store.tables import tasks
 
     add_products(ctx, ("A1", "1.00", 1), ("A2", "2.00", 2))
     profile_id = _profile(ctx)
@@ -148,3 +147,20 @@ def test_after_an_export_without_a_change_mark_the_next_sends_every_product_once
     assert (f"started: export of every product (not only those changed: the last export, "
             f"task {first}, has no change mark for this catalog)") in log
     assert _export(ctx, profile_id) == []
+
+
+def test_an_export_started_before_the_upgrade_lists_by_its_time(ctx, clock):
+    # Its `_since` is a time, as an older syncbeat wrote it: the built-in catalog lists the
+    # products changed after it, by their changed time.
+    add_products(ctx, ("A1", "1.00", 1))
+    since = clock.advance(minutes=5)
+    clock.advance(minutes=5)
+    add_products(ctx, ("A2", "2.00", 2))
+    task_id = run_now(ctx, _profile(ctx))  # pending: no items yet
+    with write_tx(ctx.db) as conn:
+        listed = ctx.catalog.export_ids(conn, active=None, since=since.isoformat(), mark=None,
+                                        after_id=0, limit=10)
+        queued = ctx.catalog.queue_export(conn, task_id, first_seq=1, active=None,
+                                          since=since.isoformat(), after_id=0, limit=10)
+    assert [one.reference for one in listed] == ["A2"]
+    assert queued is not None and queued.added == 1

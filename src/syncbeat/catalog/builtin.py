@@ -603,7 +603,11 @@ def _export_filter(
     if active is not None:
         where.append(f"active = {p}")
         params.append(active)
-    if since is not None:  # a change count (`change_mark`)
+    if since is not None and since.isdigit():  # a change count (`change_mark`)
         where.append(f"change_seq > {p}")
         params.append(int(since))
+    elif since is not None:  # a time: an export started by a syncbeat before change counts
+        where.append(f"updated_at > {p}")
+        moment = datetime.fromisoformat(since)
+        params.append(sqlite_datetime(moment) if conn.dialect.name == "sqlite" else moment)
     return " AND ".join(where), params

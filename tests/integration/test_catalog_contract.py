@@ -26,7 +26,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from helpers import add_profile, drain, import_profile, task_of, write_csv
+from helpers import (
+    add_profile,
+    changes_profile,
+    drain,
+    exported,
+    import_profile,
+    task_of,
+    write_csv,
+)
 
 from syncbeat.catalog.base import (
     AMBIGUOUS,
@@ -443,27 +451,14 @@ def test_an_export_writes_every_product_asked_for(catalog_under_test, ctx):
 
 
 def _export(ctx: Any, profile_id: int) -> list[str]:
-    """Run the profile's export through the heartbeat: the references it sent."""
-    task_id = run_now(ctx, profile_id)
-    drain(ctx)
-    task = task_of(ctx, task_id)
-    assert task.status is TaskStatus.COMPLETED, task.message
-    document = json.loads((ctx.task_dir(task_id) / EXPORT_FILE).read_text("utf-8"))
-    return [p["sku"] for p in document["products"]]
-
-
-def _incremental(ctx: Any) -> int:
-    return add_profile(ctx, {
-        "name": "Changes to app", "kind": "export", "batch_size": 2,
-        "filter": {"changed_since_last_export": True},
-        "fields": {"sku": "reference", "qty": "quantity"}}).id
+    return [p["sku"] for p in exported(ctx, profile_id)]
 
 
 def test_an_export_after_an_export_with_nothing_changed_exports_nothing(
         catalog_under_test, ctx, clock):
     catalog = catalog_under_test.catalog
     ids = create(ctx, catalog, product("A1"), product("A2"), product("A3"))
-    profile_id = _incremental(ctx)
+    profile_id = changes_profile(ctx)
     clock.advance(minutes=1)
     assert _export(ctx, profile_id) == ["A1", "A2", "A3"]
     clock.advance(minutes=1)  # inside the overlap a catalog of changed times lists again
@@ -482,7 +477,7 @@ def test_a_change_stamped_before_an_export_and_committed_after_it_is_exported_ne
     catalog = catalog_under_test.catalog
     ids = create(ctx, catalog, product("A1"), product("A2"))
     clock.advance(minutes=10)
-    profile_id = _incremental(ctx)
+    profile_id = changes_profile(ctx)
     stamped = clock()  # a batch takes its clock here, then the export reads the catalog
     clock.advance(seconds=30)
     assert _export(ctx, profile_id) == ["A1", "A2"]

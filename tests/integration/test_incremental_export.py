@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from helpers import add_products, add_profile, drain, task_of
+from helpers import add_products, changes_profile, drain, exported, task_of
 
 from shopdb import sample_products
 from syncbeat.catalog.location import PrestashopLocation, parse_catalog
 from syncbeat.catalog.prestashop.catalog import PrestashopCatalog
-from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.artifacts import log_lines
 from syncbeat.engine.finish import EXPORT_FILE
@@ -25,29 +24,13 @@ from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.tables import tasks
 
 
-def _profile(ctx: Any) -> int:
-    return add_profile(ctx, {
-        "name": "Changes to app", "kind": "export", "batch_size": 2,
-        "filter": {"changed_since_last_export": True},
-        "fields": {"sku": "reference", "qty": "quantity"}}).id
-
-
-def _export(ctx: Any, profile_id: int) -> list[Any]:
-    """Run the profile's export through the heartbeat: the products it sent."""
-    task_id = run_now(ctx, profile_id)
-    drain(ctx)
-    task = task_of(ctx, task_id)
-    assert task.status is TaskStatus.COMPLETED, task.message
-    return json.loads((ctx.task_dir(task_id) / EXPORT_FILE).read_text("utf-8"))["products"]
-
-
 @pytest.mark.postgres
 def test_a_batch_that_commits_after_an_export_read_the_catalog_is_exported_next(ctx, clock):
     if ctx.db.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: no batch can commit during a read")
     add_products(ctx, ("A1", "1.00", 1), ("A2", "2.00", 2))
-    profile_id = _profile(ctx)
-    assert [p["sku"] for p in _export(ctx, profile_id)] == ["A1", "A2"]
+    profile_id = changes_profile(ctx)
+    assert [p["sku"] for p in exported(ctx, profile_id)] == ["A1", "A2"]
     with read_tx(ctx.db) as conn:
         a2 = get_product(conn, "A2")
     assert a2 is not None
@@ -57,11 +40,11 @@ def test_a_batch_that_commits_after_an_export_read_the_catalog_is_exported_next(
         batch = held.begin()
         ctx.catalog.apply(held, ["quantity"], {a2["id"]: {"quantity": 7}}, [], clock())
         clock.advance(minutes=1)
-        assert _export(ctx, profile_id) == []  # A2's change is not committed yet
+        assert exported(ctx, profile_id) == []  # A2's change is not committed yet
         batch.commit()
     clock.advance(minutes=1)
-    assert _export(ctx, profile_id) == [{"sku": "A2", "qty": 7}]
-    assert _export(ctx, profile_id) == []
+    assert exported(ctx, profile_id) == [{"sku": "A2", "qty": 7}]
+    assert exported(ctx, profile_id) == []
 
 
 @pytest.fixture
@@ -91,33 +74,33 @@ def _back_office(shop_db: Any, ctx: Any, reference: str, quantity: int, at: Any)
 
 def test_a_shop_export_after_an_export_exports_only_what_the_back_office_changed(
         shop, ctx, clock):
-    profile_id = _profile(ctx)
+    profile_id = changes_profile(ctx)
     clock.advance(minutes=1)  # the sample shop's products were saved at the clock's start
-    every = [p["sku"] for p in _export(ctx, profile_id)]
+    every = [p["sku"] for p in exported(ctx, profile_id)]
     assert every == ["MUG-1", "CAP-1", "TEE-1"]
     clock.advance(seconds=30)
-    assert _export(ctx, profile_id) == []  # nothing changed
+    assert exported(ctx, profile_id) == []  # nothing changed
     clock.advance(seconds=30)
     _back_office(shop, ctx, "CAP-1", 4, clock())
     clock.advance(seconds=30)
-    assert _export(ctx, profile_id) == [{"sku": "CAP-1", "qty": 4}]
+    assert exported(ctx, profile_id) == [{"sku": "CAP-1", "qty": 4}]
     clock.advance(seconds=30)
-    assert _export(ctx, profile_id) == []  # CAP-1 was sent: not again while unchanged
+    assert exported(ctx, profile_id) == []  # CAP-1 was sent: not again while unchanged
     # A save stamped before that export started, committed only after it listed (a slow
     # request, or the shop server's clock behind syncbeat's): sent by the next one.
     _back_office(shop, ctx, "MUG-1", 3, clock() - timedelta(seconds=20))
     clock.advance(seconds=30)
-    assert _export(ctx, profile_id) == [{"sku": "MUG-1", "qty": 3}]
+    assert exported(ctx, profile_id) == [{"sku": "MUG-1", "qty": 3}]
     # CAP-1 saved again, its date_upd moved: sent again.
     _back_office(shop, ctx, "CAP-1", 6, clock())
     clock.advance(minutes=10)
-    assert _export(ctx, profile_id) == [{"sku": "CAP-1", "qty": 6}]
-    assert _export(ctx, profile_id) == []
+    assert exported(ctx, profile_id) == [{"sku": "CAP-1", "qty": 6}]
+    assert exported(ctx, profile_id) == []
 
 
 def test_the_log_says_what_an_incremental_export_lists(ctx, clock):
     add_products(ctx, ("A1", "1.00", 1))
-    profile_id = _profile(ctx)
+    profile_id = changes_profile(ctx)
     first = run_now(ctx, profile_id)
     drain(ctx)
     second = run_now(ctx, profile_id)
@@ -131,7 +114,7 @@ def test_the_log_says_what_an_incremental_export_lists(ctx, clock):
 def test_after_an_export_without_a_change_mark_the_next_sends_every_product_once(ctx, clock):
 
     add_products(ctx, ("A1", "1.00", 1), ("A2", "2.00", 2))
-    profile_id = _profile(ctx)
+    profile_id = changes_profile(ctx)
     first = run_now(ctx, profile_id)
     drain(ctx)
     with write_tx(ctx.db) as conn:  # as an export of a syncbeat before change marks kept it
@@ -146,7 +129,7 @@ def test_after_an_export_without_a_change_mark_the_next_sends_every_product_once
     log = "".join(log_lines(ctx.db, task_of(ctx, second)))
     assert (f"started: export of every product (not only those changed: the last export, "
             f"task {first}, has no change mark for this catalog)") in log
-    assert _export(ctx, profile_id) == []
+    assert exported(ctx, profile_id) == []
 
 
 def test_an_export_started_before_the_upgrade_lists_by_its_time(ctx, clock):
@@ -156,7 +139,7 @@ def test_an_export_started_before_the_upgrade_lists_by_its_time(ctx, clock):
     since = clock.advance(minutes=5)
     clock.advance(minutes=5)
     add_products(ctx, ("A2", "2.00", 2))
-    task_id = run_now(ctx, _profile(ctx))  # pending: no items yet
+    task_id = run_now(ctx, changes_profile(ctx))  # pending: no items yet
     with write_tx(ctx.db) as conn:
         listed = ctx.catalog.export_ids(conn, active=None, since=since.isoformat(), mark=None,
                                         after_id=0, limit=10)

@@ -17,6 +17,7 @@ def open_context(settings: Settings, *, check: bool = True) -> Context:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     data_dir = settings.data_dir.resolve()
     reach = Reach.create(data_dir=data_dir, allowed_paths=settings.allowed_paths,
-                         hosts=settings.allowed_hosts, database=sqlite_file(db))
+                         hosts=settings.allowed_hosts, database=sqlite_file(db),
+                         shown_data_dir=settings.data_dir)
     return Context(db=db, data_dir=data_dir, reach=reach,
                    catalog=open_catalog(settings.catalog), secret_key=settings.secret_key)

@@ -45,11 +45,13 @@ def _free_port() -> int:
 
 
 def _cli(data_dir: Path, *args: str) -> str:
+    """A command run as a user runs it: in the folder holding the data folder, named by its
+    name (so the pages show paths as `make run` users see them: syncbeat-data/feeds/...)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCBEAT_")}
     env["SYNCBEAT_ADMIN_PASSWORD"] = PASSWORD
-    done = subprocess.run([sys.executable, "-m", "syncbeat.cli", "--data-dir", str(data_dir),
+    done = subprocess.run([sys.executable, "-m", "syncbeat.cli", "--data-dir", data_dir.name,
                            *args], env=env, capture_output=True, text=True, timeout=60,
-                          check=False)
+                          check=False, cwd=data_dir.parent)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -59,9 +61,9 @@ def _serve(data_dir: Path, *extra: str) -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCBEAT_")}
     log = (data_dir / "serve.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "syncbeat.cli", "--data-dir", str(data_dir), "serve",
+        [sys.executable, "-m", "syncbeat.cli", "--data-dir", data_dir.name, "serve",
          "--port", str(port), *extra],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir.parent,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -89,8 +91,9 @@ def _serve(data_dir: Path, *extra: str) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The demo, served with its worker; ticks every 0.2 s when idle."""
-    data_dir = tmp_path_factory.mktemp("served")
+    """The demo, served with its worker from a shop's folder, as `make run` serves it;
+    ticks every 0.2 s when idle."""
+    data_dir = tmp_path_factory.mktemp("shop") / "syncbeat-data"
     _cli(data_dir, "init")
     _cli(data_dir, "demo")
     _cli(data_dir, "settings", "tick_interval_seconds=0.2")

@@ -145,3 +145,16 @@ def test_only_the_error_line_of_a_batch_is_red(wide, server):
     assert all(line.strip().startswith("error") for line in red), red
     batch = wide.locator("pre.log span", has_text=re.compile(r"batch \d+: .*1 error")).first
     assert "lvl-error" not in (batch.get_attribute("class") or "")
+
+
+def test_the_log_names_the_rows_it_could_not_read_and_what_an_export_sends(wide, server):
+    wide.goto(f"{server.url}/tasks/1")
+    log = wide.inner_text("pre.log")
+    assert re.search(r"could not read 2 rows of the feed:\s+item 522: the row has no value "
+                     r"for its key\s+item 523 \(DEMO-0009\): row 523 has 2 columns, the "
+                     r"header has 4", log), log
+    assert "queued 523 items (2 could not be read)" in log
+    wide.goto(f"{server.url}/tasks?kind=export&status=completed&sort=id&order=asc")
+    task_id = wide.locator("tr[data-live-task]").first.get_attribute("data-live-task")
+    wide.goto(f"{server.url}/tasks/{task_id}")
+    assert "started: export of active products, batch size 200" in wide.inner_text("pre.log")

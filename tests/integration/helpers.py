@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from syncbeat.domain.profile import Profile, parse_profile
+from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.engine.actions import run_now
 from syncbeat.engine.context import Context
+from syncbeat.engine.finish import EXPORT_FILE
 from syncbeat.engine.heartbeat import Heartbeat
 from syncbeat.store.catalog_queries import get_product, insert_products
 from syncbeat.store.db import read_tx, write_tx
@@ -80,3 +84,20 @@ def product(ctx: Context, reference: str) -> dict[str, Any] | None:
 def invariant_holds(task: Task) -> bool:
     p = task.progress
     return p.pending + p.processed + p.skipped + p.cancelled + p.errors == p.total
+
+
+def changes_profile(ctx: Context) -> int:
+    """An export profile of the products changed since its last export (sku, qty); its id."""
+    return add_profile(ctx, {
+        "name": "Changes to app", "kind": "export", "batch_size": 2,
+        "filter": {"changed_since_last_export": True},
+        "fields": {"sku": "reference", "qty": "quantity"}}).id
+
+
+def exported(ctx: Context, profile_id: int) -> list[Any]:
+    """Run the profile's export through the heartbeat: the products its file holds."""
+    task_id = run_now(ctx, profile_id)
+    drain(ctx)
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.COMPLETED, task.message
+    return list(json.loads((ctx.task_dir(task_id) / EXPORT_FILE).read_text("utf-8"))["products"])

@@ -22,12 +22,19 @@ import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from helpers import add_profile, drain, import_profile, task_of, write_csv
+from helpers import (
+    add_profile,
+    changes_profile,
+    drain,
+    exported,
+    import_profile,
+    task_of,
+    write_csv,
+)
 
 from syncbeat.catalog.base import (
     AMBIGUOUS,
@@ -123,9 +130,18 @@ def fetch(ctx: Any, catalog: Catalog, match: str, keys: list[str],
 
 
 def export_ids(ctx: Any, catalog: Catalog, **filters: Any) -> list[Listed]:
-    args = {"active": None, "changed_since": None, "after_id": 0, "limit": 1000, **filters}
+    args = {"active": None, "since": None, "mark": None, "after_id": 0, "limit": 1000,
+            **filters}
     with read_tx(ctx.db) as conn:
         return catalog.export_ids(conn, **args)
+
+
+def change_mark(ctx: Any, catalog: Catalog) -> str:
+    """The catalog's change mark now, past the overlap a catalog of changed times lists
+    before a mark (the clock moves on ten minutes first)."""
+    ctx.clock.advance(minutes=10)
+    with read_tx(ctx.db) as conn:
+        return catalog.change_mark(conn, ctx.clock())
 
 
 def export_rows(ctx: Any, catalog: Catalog, ids: list[int], fields: Sequence[str] = FIELDS
@@ -189,7 +205,7 @@ def test_free_attributes_are_read_with_the_whole_bag(catalog_under_test, ctx):
 def test_apply_writes_updates_and_creates(catalog_under_test, ctx, clock):
     catalog = catalog_under_test.catalog
     first, second = create(ctx, catalog, product("A1", "1.00", 1), product("A2", "2.00", 2))
-    made_at = clock.now
+    made = change_mark(ctx, catalog)
     clock.advance(minutes=5)
     changed = product("A1", "1.25", 7, name="Renamed", active=False)
     with write_tx(ctx.db) as conn:
@@ -199,8 +215,8 @@ def test_apply_writes_updates_and_creates(catalog_under_test, ctx, clock):
     assert found["A2"] == Product(second, product("A2", "2.00", 2))
     assert found["N1"].values == product("N1", "9.90", 5)
     assert found["N1"].id not in (first, second)
-    # The changed time moved for the products written, and only for them.
-    assert [p.id for p in export_ids(ctx, catalog, changed_since=made_at)] == sorted(
+    # The products written changed after the mark, and only they.
+    assert [p.id for p in export_ids(ctx, catalog, since=made)] == sorted(
         [first, found["N1"].id])
 
 
@@ -256,13 +272,13 @@ def test_export_ids_filter_by_active_and_changed_time_and_page(catalog_under_tes
         after = page[-1].id
     assert [len(p) for p in pages] == [3, 3, 1]
     assert [listed for page in pages for listed in page] == every
-    before = clock.now
+    before = change_mark(ctx, catalog)
     clock.advance(minutes=1)
     with write_tx(ctx.db) as conn:
         catalog.apply(conn, ["price"], {ids[3]: {"price": Decimal("5.00")}}, [], clock.now)
-    assert export_ids(ctx, catalog, changed_since=before) == [every[3]]
-    assert export_ids(ctx, catalog, changed_since=before, active=False) == []
-    assert export_ids(ctx, catalog, changed_since=clock.now) == []
+    assert export_ids(ctx, catalog, since=before) == [every[3]]
+    assert export_ids(ctx, catalog, since=before, active=False) == []
+    assert export_ids(ctx, catalog, since=change_mark(ctx, catalog)) == []
 
 
 def test_export_rows_give_the_products_still_there(catalog_under_test, ctx):
@@ -332,11 +348,11 @@ def _known(row: Sequence[Any]) -> tuple[Any, ...]:
 
 def test_queue_export_queues_what_export_ids_lists(catalog_under_test, ctx, clock):
     catalog = catalog_under_test.catalog
+    before = change_mark(ctx, catalog)
     ids = create(ctx, catalog, *[product(f"P{i}", active=i != 2) for i in range(1, 6)])
     task_id = queued_task(ctx, [])
     with write_tx(ctx.db) as conn:
-        queued = catalog.queue_export(conn, task_id, first_seq=1, active=True,
-                                      changed_since=clock.now - timedelta(days=1),
+        queued = catalog.queue_export(conn, task_id, first_seq=1, active=True, since=before,
                                       after_id=ids[0], limit=3)
     if queued is None:
         assert not catalog_under_test.fast_paths
@@ -347,7 +363,7 @@ def test_queue_export_queues_what_export_ids_lists(catalog_under_test, ctx, cloc
         items = read_batch(conn, task_id, 0, 10)
     assert items == [(seq, p.reference, str(p.id), 0) for seq, p in enumerate(listed, start=1)]
     with write_tx(ctx.db) as conn:
-        assert catalog.queue_export(conn, task_id, first_seq=4, active=True, changed_since=None,
+        assert catalog.queue_export(conn, task_id, first_seq=4, active=True, since=None,
                                     after_id=ids[-1], limit=3) == (0, ids[-1])
 
 
@@ -432,6 +448,44 @@ def test_an_export_writes_every_product_asked_for(catalog_under_test, ctx):
         {"sku": "A1", "price": Decimal("10.50"), "qty": 3},
         {"sku": "A3", "price": Decimal("7.25"), "qty": 9},
     ]
+
+
+def _export(ctx: Any, profile_id: int) -> list[str]:
+    return [p["sku"] for p in exported(ctx, profile_id)]
+
+
+def test_an_export_after_an_export_with_nothing_changed_exports_nothing(
+        catalog_under_test, ctx, clock):
+    catalog = catalog_under_test.catalog
+    ids = create(ctx, catalog, product("A1"), product("A2"), product("A3"))
+    profile_id = changes_profile(ctx)
+    clock.advance(minutes=1)
+    assert _export(ctx, profile_id) == ["A1", "A2", "A3"]
+    clock.advance(minutes=1)  # inside the overlap a catalog of changed times lists again
+    assert _export(ctx, profile_id) == []
+    assert _export(ctx, profile_id) == []
+    with write_tx(ctx.db) as conn:
+        catalog.apply(conn, ["quantity"], {ids[1]: {"quantity": 5}}, [], clock())
+    clock.advance(minutes=1)
+    assert _export(ctx, profile_id) == ["A2"]
+    clock.advance(hours=2)  # far past the overlap: nothing, still
+    assert _export(ctx, profile_id) == []
+
+
+def test_a_change_stamped_before_an_export_and_committed_after_it_is_exported_next(
+        catalog_under_test, ctx, clock):
+    catalog = catalog_under_test.catalog
+    ids = create(ctx, catalog, product("A1"), product("A2"))
+    clock.advance(minutes=10)
+    profile_id = changes_profile(ctx)
+    stamped = clock()  # a batch takes its clock here, then the export reads the catalog
+    clock.advance(seconds=30)
+    assert _export(ctx, profile_id) == ["A1", "A2"]
+    with write_tx(ctx.db) as conn:  # ... and the batch commits only now
+        catalog.apply(conn, ["quantity"], {ids[0]: {"quantity": 9}}, [], stamped)
+    clock.advance(minutes=1)
+    assert _export(ctx, profile_id) == ["A1"]
+    assert _export(ctx, profile_id) == []
 
 
 # Products missing from a feed: the scope's products, and what a mode does to them.

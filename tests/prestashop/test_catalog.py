@@ -252,8 +252,8 @@ def test_export_gives_each_product_with_its_combinations(shop):
         "id", "reference", "supplier_reference", "ean13", "price", "wholesale_price", "weight",
         "quantity"}
     listed = shop.catalog.export_ids(None, active=None,  # type: ignore[arg-type]
-                                     changed_since=NOW - timedelta(days=1), after_id=0,
-                                     limit=10)
+                                     since=(NOW - timedelta(days=1)).isoformat(),
+                                     mark=None, after_id=0, limit=10)
     assert listed == []
 
 

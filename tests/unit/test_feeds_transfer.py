@@ -128,6 +128,20 @@ def test_snapshot_of_a_missing_file(tmp_path: pathlib.Path, data: pathlib.Path,
     assert list(tmp_path.iterdir()) == [data]  # no .part left behind
 
 
+def test_a_missing_file_is_named_under_the_data_folder_as_the_operator_named_it(
+        tmp_path: pathlib.Path, data: pathlib.Path) -> None:
+    named = Reach.create(data_dir=data, shown_data_dir=pathlib.Path("./syncbeat-data"))
+    with pytest.raises(FeedError) as failure:
+        snapshot("feeds/a.csv", tmp_path / "snap.csv", reach=named)
+    assert str(failure.value) == (
+        "the file feeds/a.csv does not exist (looked for syncbeat-data/feeds/a.csv)")
+    with pytest.raises(FeedError) as failure:  # outside it: the path as it is
+        snapshot(str(tmp_path / "b.csv"), tmp_path / "snap.csv",
+                 reach=Reach.create(data_dir=data, allowed_paths=(tmp_path,),
+                                    shown_data_dir=pathlib.Path("syncbeat-data")))
+    assert str(failure.value) == f"the file {tmp_path / 'b.csv'} does not exist"
+
+
 def test_snapshot_of_a_folder(tmp_path: pathlib.Path, data: pathlib.Path, reach: Reach) -> None:
     (data / "feeds" / "old").mkdir()
     with pytest.raises(FeedError, match=r"^feeds/old is a folder, not a file"):

@@ -3,8 +3,6 @@ is read is written back key for key."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from syncbeat.domain.profile import ProfileError
@@ -46,7 +44,9 @@ def test_an_import_spec_stored_by_an_older_version_reads_and_is_written_back_as_
 
 def test_an_export_spec_keeps_its_since_as_a_time_and_writes_it_as_it_was_stored():
     spec = TaskSpec.from_json(OLD_EXPORT)
-    assert spec.run.since == datetime(2026, 11, 29, 10, 55, tzinfo=UTC)
+    # A time, as syncbeats before change marks wrote it: the built-in catalog lists by it.
+    assert spec.run.since == "2026-11-29T10:55:00+00:00"
+    assert spec.run.mark is None and spec.run.since_task is None
     assert spec.profile.filter_active is True and spec.profile.destination == "out/"
     assert spec.to_json() == OLD_EXPORT
     every = TaskSpec.from_json({**OLD_EXPORT, "_since": None})
@@ -87,3 +87,11 @@ def test_a_pending_task_holds_what_it_was_created_with_and_no_profile():
 def test_a_spec_whose_profile_no_longer_reads_says_which_setting():
     with pytest.raises(ProfileError, match=r"source\.format"):
         TaskSpec.from_json({**OLD_IMPORT, "source": {"location": "a.csv", "format": "pdf"}})
+
+
+def test_an_export_of_today_keeps_its_mark_and_the_mark_it_lists_after():
+    stored = {**OLD_EXPORT, "_run": "77aa", "_catalog": "built-in catalog", "_mark": "42",
+              "_since": "17", "_since_task": 9}
+    spec = TaskSpec.from_json(stored)
+    assert (spec.run.mark, spec.run.since, spec.run.since_task) == ("42", "17", 9)
+    assert spec.to_json() == stored

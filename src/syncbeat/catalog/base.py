@@ -2,10 +2,11 @@
 that cross the seam, declared once.
 
 A catalog has four plain methods, which every catalog implements: `fetch` products by keys,
-`apply` a batch of changes, list products for an export (`export_ids`) and read them
-(`export_rows`). It has four fast paths, which the engine asks first; each may answer None,
-"not for this call", and the engine then takes the plain methods, with the same outcome. The
-built-in catalog answers them from the store's own database (a join with the queued items, one
+`apply` a batch of changes, list products for an export (`export_ids`: all, or those changed
+after the `change_mark` the last export started from) and read them (`export_rows`).
+It has four fast paths, which the engine asks first; each may answer None, "not for this
+call", and the engine then takes the plain methods, with the same outcome. The built-in
+catalog answers them from the store's own database (a join with the queued items, one
 INSERT ... SELECT, SQL-built JSON); a catalog in another database (a PrestaShop shop in
 MariaDB) cannot join the store's tables and answers None: `PlainCatalog` does so.
 
@@ -65,6 +66,11 @@ class Listed(NamedTuple):
 
     id: int
     reference: str
+    # Its changed stamp, when the next export, listing from this one's mark, could list it
+    # again unchanged (a catalog whose marks are times of a second's resolution, written
+    # before their commit): the export remembers it, and the next one skips the product
+    # if it lists it with the same stamp. None: the mark tells (a change count).
+    stamp: str | None = None
 
 
 class JoinedBatch(NamedTuple):
@@ -234,12 +240,23 @@ class Catalog(Protocol):
         `refusals` names raises `Refused` before anything is written."""
         ...
 
+    def change_mark(self, conn: Connection, now: datetime) -> str:
+        """Where the catalog's changes stand as an export starts, before it lists anything:
+        text that the profile's next export hands back to `export_ids` as `since`. Every
+        change that may be missing from what the export then lists must be "after" it, even
+        one whose transaction took its time before `now` and commits after the listing."""
+        ...
+
     def export_ids(
-        self, conn: Connection, *, active: bool | None, changed_since: datetime | None,
+        self, conn: Connection, *, active: bool | None, since: str | None, mark: str | None,
         after_id: int, limit: int,
     ) -> list[Listed]:
         """The next products to export after `after_id`, by id, at most `limit`: only those
-        whose active flag is `active` (None: all) and changed after `changed_since`."""
+        whose active flag is `active` (None: all) and changed after the `change_mark`
+        `since` (None: all). A catalog whose marks are times may list products changed a
+        little before `since` too (a change stamped before the mark, committed after it):
+        those the last export may have listed unchanged, and those the next export (after
+        this one's own mark, `mark`) may list again, carry their `stamp`."""
         ...
 
     def export_rows(
@@ -302,11 +319,12 @@ class Catalog(Protocol):
 
     def queue_export(
         self, conn: Connection, task_id: int, *, first_seq: int, active: bool | None,
-        changed_since: datetime | None, after_id: int, limit: int,
+        since: str | None, after_id: int, limit: int,
     ) -> Queued | None:
         """Queue as pending items of `task_id` (seq from `first_seq`, key the reference,
         input the id as text) the products `export_ids` would list, in `conn`'s write
-        transaction. Only a catalog in the store's database can."""
+        transaction. Only a catalog in the store's database, whose products carry no
+        stamps, can."""
         ...
 
     def export_table(
@@ -348,7 +366,7 @@ class PlainCatalog:
 
     def queue_export(
         self, conn: Connection, task_id: int, *, first_seq: int, active: bool | None,
-        changed_since: datetime | None, after_id: int, limit: int,
+        since: str | None, after_id: int, limit: int,
     ) -> Queued | None:
         """Not here: the engine queues what `export_ids` lists."""
         return None

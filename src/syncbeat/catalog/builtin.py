@@ -40,6 +40,7 @@ from syncbeat.catalog.location import BuiltinLocation, CatalogLocation
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.missing import Scope
+from syncbeat.store.catalog_changes import committed_changes, next_change
 from syncbeat.store.catalog_queries import count_products, get_product, list_products
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
@@ -195,23 +196,28 @@ class BuiltinCatalog:
         here: profiles cannot name one)."""
         columns, attrs = _split(fields)
         columns = [c for c in columns if c != "id"]
+        if not updates and not creates:
+            return
+        # Numbered last thing before the writes: the count's row stays locked only from here
+        # to the batch's commit (docs/profiles.md, "Only what changed since the last export").
+        change = next_change(conn)
         if updates and conn.dialect.name == "postgresql":
-            self._update_postgresql(conn, columns, attrs, updates, now)
+            self._update_postgresql(conn, columns, attrs, updates, now, change)
         elif updates:
-            self._update_sqlite(conn, columns, attrs, updates, sqlite_datetime(now))
+            self._update_sqlite(conn, columns, attrs, updates, sqlite_datetime(now), change)
         if creates:
-            self._create(conn, columns, attrs, creates, now)
+            self._create(conn, columns, attrs, creates, now, change)
 
     def _update_sqlite(
         self, conn: Connection, columns: list[str], attrs: list[str],
-        updates: Mapping[int, Values], stamp: str,
+        updates: Mapping[int, Values], stamp: str, change: int,
     ) -> None:
         """Update products a hundred a statement, as an upsert on their id: SQLite's UPDATE
         takes one row a statement. Every product was read in this write transaction, so each
         row meets its product's id and updates it; the row carries the product's own
         reference, which makes it one the table would accept, as the upsert syntax requires.
         Without the reference at hand, one UPDATE a product."""
-        names = [*columns, "updated_at"] + (["attributes"] if attrs else [])
+        names = [*columns, "updated_at", "change_seq"] + (["attributes"] if attrs else [])
         price_at = columns.index("price") if "price" in columns else -1
         known = "reference" in columns or all("reference" in v for v in updates.values())
         extra = ["reference"] if known and "reference" not in columns else []
@@ -221,7 +227,7 @@ class BuiltinCatalog:
             price = row[price_at] if price_at >= 0 else None
             if price is not None:
                 row[price_at] = str(canonical_decimal(price))
-            row.append(stamp)
+            row += (stamp, change)
             if attrs:
                 row.append(self._attributes(values, attrs))
             if not known:
@@ -244,7 +250,7 @@ class BuiltinCatalog:
 
     def _create(
         self, conn: Connection, columns: list[str], attrs: list[str],
-        creates: Sequence[Values], now: datetime,
+        creates: Sequence[Values], now: datetime, change: int,
     ) -> None:
         rows = []
         for values in creates:
@@ -253,6 +259,7 @@ class BuiltinCatalog:
             if "ean13" in values and values["ean13"] is not None:
                 row["ean13"] = values["ean13"]
             row["updated_at"] = now
+            row["change_seq"] = change
             if attrs:
                 row["attributes"] = {
                     name: values.get(ATTRIBUTE_PREFIX + name) for name in attrs
@@ -267,7 +274,7 @@ class BuiltinCatalog:
 
     def _update_postgresql(
         self, conn: Connection, columns: list[str], attrs: list[str],
-        updates: Mapping[int, Values], stamp: datetime,
+        updates: Mapping[int, Values], stamp: datetime, change: int,
     ) -> None:
         # One UPDATE ... FROM unnest(arrays): executemany would cost a round trip a product.
         names = ["id", *columns] + (["attributes"] if attrs else [])
@@ -281,13 +288,13 @@ class BuiltinCatalog:
             if attrs:
                 arrays[-1].append(self._attributes(values, attrs))
         casts = ", ".join(f"%s::{_PG_TYPES[name]}[]" for name in names)
-        sets = [f"{c} = v.{c}" for c in columns] + ["updated_at = %s"]
+        sets = [f"{c} = v.{c}" for c in columns] + ["updated_at = %s", "change_seq = %s"]
         if attrs:
             sets.append("attributes = v.attributes::json")
         raw_cursor(conn).execute(
             f"UPDATE products SET {', '.join(sets)} FROM unnest({casts}) AS v({', '.join(names)}) "
             "WHERE products.id = v.id",
-            (stamp, *arrays),
+            (stamp, change, *arrays),
         )
 
     @staticmethod
@@ -320,12 +327,18 @@ class BuiltinCatalog:
         missing.apply_missing(conn, mode, ids, now)
         return {}
 
+    def change_mark(self, conn: Connection, now: datetime) -> str:
+        """See `Catalog.change_mark`: the change count committed (`catalog_changes`). A
+        batch that numbered its change before it is committed; one that numbers after it
+        gets a higher number, whenever it commits."""
+        return str(committed_changes(conn))
+
     def export_ids(
-        self, conn: Connection, *, active: bool | None, changed_since: datetime | None,
+        self, conn: Connection, *, active: bool | None, since: str | None, mark: str | None,
         after_id: int, limit: int,
     ) -> list[Listed]:
-        """See `Catalog.export_ids`."""
-        where, params = _export_filter(conn, active, changed_since, after_id)
+        """See `Catalog.export_ids`: the count tells every change, so no stamps."""
+        where, params = _export_filter(conn, active, since, after_id)
         cur = raw_cursor(conn)
         cur.execute(
             f"SELECT id, reference FROM products WHERE {where} ORDER BY id "
@@ -336,14 +349,14 @@ class BuiltinCatalog:
 
     def queue_export(
         self, conn: Connection, task_id: int, *, first_seq: int, active: bool | None,
-        changed_since: datetime | None, after_id: int, limit: int,
+        since: str | None, after_id: int, limit: int,
     ) -> Queued:
         """See `Catalog.queue_export`.
 
         One INSERT ... SELECT in the caller's write transaction: no row passes through Python,
         a fifth of the cost of reading the ids and inserting them back.
         """
-        where, params = _export_filter(conn, active, changed_since, after_id)
+        where, params = _export_filter(conn, active, since, after_id)
         p = placeholder(conn)
         cur = raw_cursor(conn)
         base = first_seq - 1
@@ -581,7 +594,7 @@ def _price_texts(prices: Sequence[Any]) -> Sequence[Any]:
 
 
 def _export_filter(
-    conn: Connection, active: bool | None, changed_since: datetime | None, after_id: int
+    conn: Connection, active: bool | None, since: str | None, after_id: int
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) of the products an export queues after `after_id`."""
     p = placeholder(conn)
@@ -590,9 +603,11 @@ def _export_filter(
     if active is not None:
         where.append(f"active = {p}")
         params.append(active)
-    if changed_since is not None:
+    if since is not None and since.isdigit():  # a change count (`change_mark`)
+        where.append(f"change_seq > {p}")
+        params.append(int(since))
+    elif since is not None:  # a time: an export started by a syncbeat before change counts
         where.append(f"updated_at > {p}")
-        params.append(
-            sqlite_datetime(changed_since) if conn.dialect.name == "sqlite" else changed_since
-        )
+        moment = datetime.fromisoformat(since)
+        params.append(sqlite_datetime(moment) if conn.dialect.name == "sqlite" else moment)
     return " AND ".join(where), params

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from syncbeat.catalog.base import MissingError, Product
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX
 from syncbeat.domain.missing import Scope
+from syncbeat.store.catalog_changes import next_change
 from syncbeat.store.tables import items, products
 
 TEXT_COLUMNS = ("reference", "ean13", "name")  # the columns a scope may test
@@ -94,9 +95,9 @@ def apply_missing(conn: Connection, mode: str, ids: Sequence[int], now: datetime
         conn.execute(sa.delete(products).where(chosen))
     elif mode == "zero_stock":
         conn.execute(sa.update(products).where(chosen, products.c.quantity != 0)
-                     .values(quantity=0, updated_at=now))
+                     .values(quantity=0, updated_at=now, change_seq=next_change(conn)))
     elif mode == "disable":
         conn.execute(sa.update(products).where(chosen, products.c.active.is_(True))
-                     .values(active=False, updated_at=now))
+                     .values(active=False, updated_at=now, change_seq=next_change(conn)))
     else:
         raise ValueError(f"no products are acted on when missing is {mode!r}")

@@ -15,7 +15,10 @@ with a leading underscore:
 | `_run` | `token` | at start: this run, which keys what a catalog keeps |
 | `_catalog` | `catalog` | at start: the catalog every batch must work on |
 | `_snapshot` | `snapshot` | at an import's start: its copy of the feed, in the task's folder |
-| `_since` | `since` | at an export's start: ISO 8601 time, or null for every product |
+| `_mark` | `mark` | at an export's start: the catalog's change mark (`Catalog.change_mark`) |
+| `_since` | `since` | at an export's start: the last export's mark it lists the changes |
+| | | after, or null for every product (an ISO 8601 time from a syncbeat before marks) |
+| `_since_task` | `since_task` | with `_since`: that export's task (its remembered stamps) |
 | `_feed_rows` | `feed_rows` | once an import is queued whole: the feed's rows |
 | `_failed_limit` | `failed_limit` | when an import broke a safety limit |
 | `_missing_started`, `_missing_done`, `_missing_after` | `missing_*` | while the products |
@@ -30,7 +33,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, TypeGuard
 
 from syncbeat.domain.profile import Profile, parse_profile
@@ -48,7 +50,9 @@ class TaskRun:
     token: str | None = None  # this run (a reused task id never finds another run's records)
     catalog: str | None = None  # the catalog it started on, as shown (no password)
     snapshot: str | None = None  # an import's copy of its feed, a name in the task's folder
-    since: datetime | None = None  # an export's "changed since" (None: every product)
+    mark: str | None = None  # an export's change mark, taken before it lists anything
+    since: str | None = None  # the last export's mark it lists the changes after (None: all)
+    since_task: int | None = None  # ... that export's task, whose remembered stamps it skips
     feed_rows: int | None = None  # an import's feed rows, once queued whole
     failed_limit: bool = False  # it ended in error on a safety limit
     missing_started: bool = False  # the feed's keys were checked for missing products
@@ -69,7 +73,7 @@ class TaskRun:
         if not data:
             return cls()
         rerun_of = data.get("_rerun_of")
-        since = data.get("_since")
+        since_task = data.get("_since_task")
         feed_rows = data.get("_feed_rows")
         after = data.get("_missing_after")
         return cls(
@@ -79,7 +83,9 @@ class TaskRun:
             token=str(data["_run"]) if data.get("_run") else None,
             catalog=data.get("_catalog"),
             snapshot=str(data["_snapshot"]) if data.get("_snapshot") else None,
-            since=datetime.fromisoformat(since) if since else None,
+            mark=str(data["_mark"]) if data.get("_mark") is not None else None,
+            since=str(data["_since"]) if data.get("_since") is not None else None,
+            since_task=int(since_task) if since_task else None,
             feed_rows=int(feed_rows) if feed_rows is not None else None,
             failed_limit=bool(data.get("_failed_limit")),
             missing_started=bool(data.get("_missing_started")),
@@ -102,8 +108,12 @@ class TaskRun:
             data["_catalog"] = self.catalog
         if self.snapshot is not None:
             data["_snapshot"] = self.snapshot
+        if self.mark is not None:
+            data["_mark"] = self.mark
         if kind is TaskKind.EXPORT:
-            data["_since"] = self.since.isoformat() if self.since else None
+            data["_since"] = self.since
+        if self.since_task is not None:
+            data["_since_task"] = self.since_task
         if self.feed_rows is not None:
             data["_feed_rows"] = self.feed_rows
         if self.failed_limit:

@@ -7,7 +7,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from syncbeat.engine.rerun import only_failed, wanted_seqs
 from syncbeat.engine.seen import Seen, SeenKeys
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
+from syncbeat.store.catalog_changes import remember_stamps, remembered_stamps
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.items import insert_items, read_batch
 from syncbeat.store.logs import add_log
@@ -55,7 +56,9 @@ class _Open:
     rows: Iterator[Any]
     position: int  # items queued from it so far
     reader: Any = None
-    last_id: int = 0  # exports: the last product id queued
+    last_id: int = 0  # exports: the last product id listed
+    listed: bool = False  # exports: did the last chunk list any product (queued or not)?
+    stamps: list[tuple[int, str]] = field(default_factory=list)  # exports: to remember
     # imports whose later rows of a key are errors: each key read so far, with its row
     seen: SeenKeys | None = None
     keys_marked: bool = False  # by the records' own reader (a re-run's `only_failed`)
@@ -103,7 +106,7 @@ def queue_some(
                         chunks -= 1  # a short chunk was the last: the next look says so
                     continue
                 rows, pending, errors = _export_rows(ctx, source, total, spec)
-            if not rows:
+            if not rows and not source.listed:
                 return _queued_all(ctx, task, now, total, lease), False
             if wanted is not None and not wanted():
                 raise LostTask
@@ -117,6 +120,7 @@ def queue_some(
                 if unread is None:
                     raise LostTask
                 insert_items(conn, task.id, rows)
+                remember_stamps(conn, task.id, source.stamps)
                 if errors:
                     add_log(conn, task.id, now,
                             unread_lines(rows, errors, max(0, NAMED_UNREAD - unread)),
@@ -249,17 +253,25 @@ def unread_lines(rows: list[ItemRow], errors: int, names: int = NAMED_UNREAD) ->
 def _export_rows(
     ctx: Context, source: _Open, total: int, spec: TaskSpec
 ) -> tuple[list[ItemRow], int, int]:
+    """The next chunk of an export from `export_ids`: the products listed, less those the
+    last export listed with the same stamp; `source.stamps` are this chunk's to remember."""
+    since_task = spec.run.since_task
     with read_tx(ctx.db) as conn:
-        pairs = ctx.catalog.export_ids(
-            conn, active=spec.profile.filter_active, changed_since=spec.run.since,
-            after_id=source.last_id, limit=CHUNK,
+        listed = ctx.catalog.export_ids(
+            conn, active=spec.profile.filter_active, since=spec.run.since,
+            mark=spec.run.mark, after_id=source.last_id, limit=CHUNK,
         )
+        sent = remembered_stamps(conn, since_task, listed[0].id, listed[-1].id) if (
+            since_task and any(one.stamp for one in listed)) else {}
+    source.stamps = [(one.id, one.stamp) for one in listed if one.stamp]
+    source.listed = bool(listed)
+    kept = [one for one in listed if one.stamp is None or sent.get(one.id) != one.stamp]
     rows: list[ItemRow] = [
-        (total + i, listed.reference, str(listed.id), _PENDING, None)
-        for i, listed in enumerate(pairs, start=1)
+        (total + i, one.reference, str(one.id), _PENDING, None)
+        for i, one in enumerate(kept, start=1)
     ]
-    if pairs:
-        source.last_id = pairs[-1].id
+    if listed:
+        source.last_id = listed[-1].id
     return rows, len(rows), 0
 
 
@@ -274,7 +286,7 @@ def _export_chunk(
         _claim_or_lose(ctx, conn, task, now, lease)
         queued = ctx.catalog.queue_export(
             conn, task.id, first_seq=total + 1, active=spec.profile.filter_active,
-            changed_since=spec.run.since, after_id=source.last_id, limit=CHUNK,
+            since=spec.run.since, after_id=source.last_id, limit=CHUNK,
         )
         if queued is None:
             return None  # nothing queued; the lease was renewed, that is all

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from syncbeat.domain.profile import Profile, SourceSpec, field_problems, resolved_batch_size
 from syncbeat.domain.statuses import TaskKind, TaskStatus
@@ -24,7 +25,6 @@ from syncbeat.store.profiles import get_profile, lock_profile
 from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import active_of_profile, due_pending, last_completed_export, move_task
 
-SINCE_MARGIN = timedelta(minutes=5)
 log = logging.getLogger(__name__)
 
 
@@ -57,6 +57,9 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
             if profile and profile.kind is TaskKind.EXPORT and profile.changed_since_last_export
             else None
         )
+        # Taken before the export lists anything: every change it may miss is after it.
+        mark = (ctx.catalog.change_mark(conn, now)
+                if profile and profile.kind is TaskKind.EXPORT else None)
     if profile is None:
         return _fail(ctx, task, now, TaskStatus.ERROR, "its profile was deleted")
     if running:
@@ -100,15 +103,10 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
                 ctx, task, now, TaskStatus.ERROR, f"the feed could not be opened: {reason}"
             )
     else:
-        # A margin before the last export's start: a batch that began before it but committed
-        # after it read the catalog stamps its products earlier. Re-sending one is harmless.
-        started = since_task.started_at if since_task else None
-        since = started - SINCE_MARGIN if started else None
-        spec = spec.with_run(since=since)
-        first_line = f"started: export of {export_scope(profile.filter_active)}" + (
-            f" changed since {since.isoformat()} (task {since_task.id})"
-            if since and since_task else ""
-        ) + f", batch size {_batch_words(profile, spec.batch_size)}"
+        spec = spec.with_run(**export_marks(since_task, mark, spec.run.catalog))
+        first_line = (f"started: export of {export_scope(profile.filter_active)}"
+                      f"{_since_words(since_task, spec)}"
+                      f", batch size {_batch_words(profile, spec.batch_size)}")
     with write_tx(ctx.db) as conn:
         # The profile may have started another task since we looked: never two at once.
         # Its row lock makes two workers starting two of its tasks take turns (PostgreSQL).
@@ -169,6 +167,27 @@ def _check_opens(ctx: Context, task: Task, spec: TaskSpec) -> None:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+def export_marks(since_task: Task | None, mark: str | None, catalog: str | None
+                 ) -> dict[str, Any]:
+    """An export's run fields (`TaskRun`): its own mark, and what it lists after. The last
+    export's mark counts only when that export worked on the same catalog (marks are the
+    catalog's own)."""
+    last = since_task.run if since_task else None
+    usable = since_task is not None and last is not None and last.mark is not None \
+        and last.catalog == catalog
+    return {"mark": mark, "since": last.mark if usable and last else None,
+            "since_task": since_task.id if since_task and usable else None}
+
+
+def _since_words(since_task: Task | None, spec: TaskSpec) -> str:
+    if since_task is None:
+        return ""
+    if spec.run.since is None:  # an export of an older syncbeat, or of another catalog
+        return (f" (not only those changed: the last export, task {since_task.id}, has no "
+                "change mark for this catalog)")
+    return f" changed since the last export (task {since_task.id})"
 
 
 def export_scope(filter_active: bool | None) -> str:

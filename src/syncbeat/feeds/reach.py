@@ -75,15 +75,19 @@ class Reach:
     max_download: int = MAX_DOWNLOAD_BYTES
     download_seconds: float = DOWNLOAD_SECONDS
     max_unpacked: int = MAX_UNPACKED_BYTES
+    # The data folder as the operator named it (`--data-dir syncbeat-data`), in messages: a
+    # file looked for in it reads as they know it, relative to where they run syncbeat.
+    shown_data_dir: Path | None = None
 
     @classmethod
     def create(cls, *, data_dir: Path, allowed_paths: tuple[Path, ...] = (),
                hosts: HostPolicy | None = None, database: Path | None = None,
                max_download: int = MAX_DOWNLOAD_BYTES,
                download_seconds: float = DOWNLOAD_SECONDS,
-               max_unpacked: int = MAX_UNPACKED_BYTES) -> Reach:
+               max_unpacked: int = MAX_UNPACKED_BYTES,
+               shown_data_dir: Path | None = None) -> Reach:
         """A Reach with every folder resolved, so comparisons see through symbolic links."""
-        return cls(data_dir=data_dir.resolve(),
+        return cls(shown_data_dir=shown_data_dir, data_dir=data_dir.resolve(),
                    allowed_paths=tuple(p.resolve() for p in allowed_paths),
                    hosts=hosts,
                    database=database.resolve() if database else None,
@@ -116,6 +120,13 @@ class Reach:
         return None
 
     # ------------------------------------------------------------ paths
+    def shown_path(self, path: Path) -> str:
+        """`path` (resolved) as a message names it: inside the data folder, under the name
+        the operator gave the folder; elsewhere, as it is."""
+        if self.shown_data_dir is None or not path.is_relative_to(self.data_dir):
+            return str(path)
+        return str(self.shown_data_dir / path.relative_to(self.data_dir))
+
     def resolve(self, location: str, field: str) -> Path:
         """The path a file location names (relative to the data folder), fully resolved."""
         location = location.strip()
@@ -187,7 +198,8 @@ class Reach:
         still inside reach (a symbolic link swapped in after the check is refused)."""
         path = self.source_path(location, field)
         shown = shown_url(location.strip())
-        looked = "" if str(path) == location.strip() else f" (looked for {path})"
+        named = self.shown_path(path)
+        looked = "" if named == location.strip() else f" (looked for {named})"
         try:
             fd = os.open(path, _OPEN_FLAGS)
         except FileNotFoundError:

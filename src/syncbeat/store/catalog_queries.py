@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from syncbeat.domain.ids import parse_id
+from syncbeat.store.catalog_changes import next_change
 from syncbeat.store.tables import products
 
 
 def _as_dict(row: Any) -> dict[str, Any]:
     m = dict(row._mapping)
+    m.pop("change_seq", None)  # the catalog's own bookkeeping, not the product's
     m["price"] = format(m["price"], "f")
     m["active"] = bool(m["active"])
     if isinstance(m.get("updated_at"), datetime):
@@ -56,4 +58,5 @@ def get_product(conn: Connection, key: str) -> dict[str, Any] | None:
 def insert_products(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Add products in one statement (the demo and the benchmark build catalogs with it)."""
     if rows:
-        conn.execute(sa.insert(products), rows)
+        change = next_change(conn)
+        conn.execute(sa.insert(products), [{**row, "change_seq": change} for row in rows])

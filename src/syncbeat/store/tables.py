@@ -177,7 +177,33 @@ products = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("attributes", sa.JSON),
+    # The `catalog_changes` count of the write that last changed the product: an incremental
+    # export takes those above the count its last export read (0: before counting began).
+    # Not indexed: an export walks the products by id anyway, and an index on a column every
+    # write changes would cost PostgreSQL its in-page (HOT) updates.
+    sa.Column("change_seq", sa.BigInteger, nullable=False, server_default="0"),
     postgresql_with={"fillfactor": 80},  # imports rewrite rows: keep them on their page
+)
+
+# One row counting the built-in catalog's writes: each write takes the next number in its own
+# transaction and holds the row until it commits, so the writes commit in the order of their
+# numbers and a count read as committed has every write up to it visible.
+catalog_changes = sa.Table(
+    "catalog_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+
+# What an export listed that the next export may list again unchanged: a catalog whose
+# changed times cannot tell a late commit from a product already sent (a PrestaShop shop's
+# date_upd) gives those products a stamp, and the next export skips the same stamp.
+export_stamps = sa.Table(
+    "export_stamps",
+    metadata,
+    sa.Column("task_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("product_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("stamp", sa.String(40), nullable=False),
 )
 
 # People who sign in to the web admin. Passwords are kept only as slow (argon2) hashes.

@@ -16,6 +16,7 @@ from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import TaskKind, TaskStatus, sources_of
 from syncbeat.domain.task import Task
 from syncbeat.domain.taskspec import TaskRun
+from syncbeat.store.catalog_changes import forget_stamps
 from syncbeat.store.db import insert_on_conflict
 from syncbeat.store.notifications import queue_task_end
 from syncbeat.store.tables import BATCH_BUCKETS, items, log_lines, step_failures, tasks
@@ -386,6 +387,7 @@ def delete_task_rows(conn: Connection, task_id: int) -> bool:
     """Remove a task with its (remaining) items and log lines; True if it existed."""
     conn.execute(sa.delete(items).where(items.c.task_id == task_id))
     conn.execute(sa.delete(log_lines).where(log_lines.c.task_id == task_id))
+    forget_stamps(conn, task_id)
     return conn.execute(sa.delete(tasks).where(tasks.c.id == task_id)).rowcount == 1
 
 

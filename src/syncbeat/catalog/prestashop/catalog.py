@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -50,6 +50,15 @@ from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.missing import Scope
 
 CHUNK = 1_000  # keys or ids in one IN (...)
+# An incremental export lists the products whose date_upd is at most this long before the last
+# export's start: a change stamped before that start and committed after its listing (a batch
+# of syncbeat's, or a clock of the shop's server behind syncbeat's) is not missed.
+OVERLAP = timedelta(minutes=5)
+# A product listed with a date_upd at least this long before the export started is remembered
+# with it, and the next export skips it while its date_upd is the same. date_upd counts whole
+# seconds: a change in the same second as the listed one, committed after the listing, would
+# keep the stamp; one second for that change and one for its commit keep it out.
+SETTLE = timedelta(seconds=2)
 _NO_TABLE = 1146  # MySQL: the table does not exist
 
 
@@ -295,27 +304,35 @@ class PrestashopCatalog(PlainCatalog):
 
     # export
 
+    def change_mark(self, conn: Connection, now: datetime) -> str:
+        """See `Catalog.change_mark`: the time the export starts (UTC). The shop's back office
+        moves only date_upd, so changes are told by it (`export_ids`)."""
+        return now.astimezone(UTC).isoformat()
+
     def export_ids(
-        self, conn: Connection, *, active: bool | None, changed_since: datetime | None,
+        self, conn: Connection, *, active: bool | None, since: str | None, mark: str | None,
         after_id: int, limit: int,
     ) -> list[Listed]:
         """See `Catalog.export_ids`: the shop's products (product_shop), changed after
-        `changed_since` by their date_upd in the shop."""
+        `since` by their date_upd in the shop, less `OVERLAP` (a change stamped before the
+        last export read but committed after it). A product whose date_upd is in the
+        overlap of either mark, `SETTLE` before it, carries it as its stamp (`_stamping`)."""
         with self.transaction() as shop_conn:
             s = self.shop(shop_conn)
             where, params = ["p.id_product > %s"], [after_id]
             if active is not None:
                 where.append("ps.active = %s")
                 params.append(int(active))
-            if changed_since is not None:
-                where.append("ps.date_upd > %s")
-                params.append(s.local(changed_since))  # type: ignore[arg-type]
+            if since is not None:
+                where.append("ps.date_upd >= %s")
+                params.append(s.local(datetime.fromisoformat(since) - OVERLAP))  # type: ignore[arg-type]
             rows = shop_conn.exec_driver_sql(
-                f"SELECT p.id_product, p.reference FROM {self.table('product')} p "
+                f"SELECT p.id_product, p.reference, ps.date_upd FROM {self.table('product')} p "
                 f"JOIN {self.table('product_shop')} ps ON ps.id_product = p.id_product "
                 f"AND ps.id_shop = %s WHERE {' AND '.join(where)} ORDER BY p.id_product "
                 "LIMIT %s", (s.shop, *params, limit))
-            return [Listed(int(i), r or "") for i, r in rows]
+            stamped = _stamping(s, since, mark)
+            return [Listed(int(i), r or "", stamped(changed)) for i, r, changed in rows]
 
     def export_rows(
         self, conn: Connection, ids: Sequence[int], fields: Sequence[str]
@@ -370,6 +387,21 @@ def _shown(row: Any, s: Shop) -> Shown:
             "name": name or "", "price": format(canonical_decimal(Decimal(price)), "f"),
             "quantity": int(quantity or 0), "active": bool(active),
             "updated_at": _utc(s.aware(changed))}
+
+
+def _stamping(s: Shop, since: str | None, mark: str | None) -> Callable[[Any], str | None]:
+    """How a product's date_upd becomes its `Listed.stamp`: when the last export (marked
+    `since`) may have remembered it, or the next one (after `mark`) may list it again: from
+    `OVERLAP` to `SETTLE` before either mark."""
+    spans = [(s.local(at - OVERLAP), s.local(at - SETTLE))
+             for at in (datetime.fromisoformat(m) for m in (since, mark) if m is not None)]
+
+    def stamp(changed: Any) -> str | None:
+        if isinstance(changed, datetime) and any(low <= changed <= high for low, high in spans):
+            return changed.isoformat(sep=" ")
+        return None
+
+    return stamp
 
 
 def _utc(moment: datetime | None) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
 from syncbeat.domain.statuses import ItemOutcome
 from syncbeat.domain.task import Task, shown_outcome
+from syncbeat.engine.wording import Wording
 from syncbeat.store.db import read_tx
 from syncbeat.store.items import item_rows_after
 from syncbeat.store.logs import log_rows_after
@@ -44,11 +46,14 @@ def report_lines(db: Engine, task: Task, rows_per_chunk: int = 5000) -> Iterator
         labels[int(ItemOutcome.PENDING)] = shown_outcome(0, task.status).label
         when = task.finished_at.isoformat(timespec="seconds") if task.finished_at else "?"
         cancelled = cancelled_detail(task.status, when)
-    for rows in _pages(db, item_rows_after, task.id, rows_per_chunk):
+    wording = Wording.of(task)
+    read = item_rows_after if wording is None else partial(item_rows_after, inputs=True)
+    for rows in _pages(db, read, task.id, rows_per_chunk):
         writer.writerows(
             (seq, neutralise(key), labels[outcome],
-             neutralise(detail) if outcome else cancelled)
-            for seq, key, outcome, detail in rows
+             neutralise(detail if wording is None else wording.detail(detail, given))
+             if outcome else cancelled)
+            for seq, key, outcome, detail, given in rows
         )
         yield buffer.getvalue()
         buffer.seek(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import starmap
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ class ReportRow(NamedTuple):
     key: str | None
     outcome: int
     detail: str | None
+    input: str | None = None  # a processed item's, when asked for (engine/wording.py)
 
 
 _COUNTER = {
@@ -199,21 +201,23 @@ def list_items(
 
 
 def item_rows_after(
-    conn: Connection, task_id: int, after: int, limit: int
+    conn: Connection, task_id: int, after: int, limit: int, *, inputs: bool = False
 ) -> list[ReportRow]:
-    """A page of a task's items after seq `after`, for downloads.
+    """A page of a task's items after seq `after`, for downloads; with `inputs`, each
+    processed item's input too (to word what its rules did).
 
     Callers read page by page, each page in its own short read: a slow download never holds
     a snapshot open for minutes (on SQLite that would stop the WAL from being checkpointed).
     """
     p = placeholder(conn)
     cur = raw_cursor(conn)
+    given = f", CASE WHEN outcome = {int(ItemOutcome.PROCESSED)} THEN input END" if inputs else ""
     cur.execute(
-        f"SELECT seq, key, outcome, detail FROM items WHERE task_id = {p} AND seq > {p} "
+        f"SELECT seq, key, outcome, detail{given} FROM items WHERE task_id = {p} AND seq > {p} "
         f"ORDER BY seq LIMIT {p}",
         (task_id, after, limit),
     )
-    return list(map(ReportRow._make, cur.fetchall()))
+    return list(starmap(ReportRow, cur.fetchall()))
 
 
 def failed_seqs(conn: Connection, task_id: int, *, cancelled: bool) -> list[int]:

@@ -28,7 +28,7 @@ from syncbeat.domain.task import Item, Task
 from syncbeat.domain.transforms import Bound, TransformError, parse_rule
 from syncbeat.engine.codec import decode
 from syncbeat.store.history import Change
-from syncbeat.store.items import list_items
+from syncbeat.store.items import WordingRow, list_items
 
 MARK = "\x1e"  # ASCII record separator: never in a field's name
 
@@ -106,6 +106,10 @@ class Wording:
             out.append(_words(rule, values))
             out.append(parts[at + 1])
         return "".join(out)
+
+    def detail_of(self, row: WordingRow) -> str | None:
+        """A report row's detail, worded."""
+        return self.detail(row.detail, row.input)
 
     def items(self, found: list[Item]) -> list[Item]:
         """The items with their details worded."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import starmap
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -30,7 +29,17 @@ class ReportRow(NamedTuple):
     key: str | None
     outcome: int
     detail: str | None
-    input: str | None = None  # a processed item's, when asked for (engine/wording.py)
+
+
+class WordingRow(NamedTuple):
+    """A ReportRow with a processed item's input, to word what its rules did
+    (engine/wording.py)."""
+
+    seq: int
+    key: str | None
+    outcome: int
+    detail: str | None
+    input: str | None
 
 
 _COUNTER = {
@@ -201,23 +210,33 @@ def list_items(
 
 
 def item_rows_after(
-    conn: Connection, task_id: int, after: int, limit: int, *, inputs: bool = False
+    conn: Connection, task_id: int, after: int, limit: int
 ) -> list[ReportRow]:
-    """A page of a task's items after seq `after`, for downloads; with `inputs`, each
-    processed item's input too (to word what its rules did).
+    """A page of a task's items after seq `after`, for downloads.
 
     Callers read page by page, each page in its own short read: a slow download never holds
     a snapshot open for minutes (on SQLite that would stop the WAL from being checkpointed).
     """
+    return list(map(ReportRow._make, _rows_after(conn, task_id, after, limit, "")))
+
+
+def wording_rows_after(
+    conn: Connection, task_id: int, after: int, limit: int
+) -> list[WordingRow]:
+    """`item_rows_after`, with each processed item's input."""
+    given = f", CASE WHEN outcome = {int(ItemOutcome.PROCESSED)} THEN input END"
+    return list(map(WordingRow._make, _rows_after(conn, task_id, after, limit, given)))
+
+
+def _rows_after(conn: Connection, task_id: int, after: int, limit: int, more: str) -> Any:
     p = placeholder(conn)
     cur = raw_cursor(conn)
-    given = f", CASE WHEN outcome = {int(ItemOutcome.PROCESSED)} THEN input END" if inputs else ""
     cur.execute(
-        f"SELECT seq, key, outcome, detail{given} FROM items WHERE task_id = {p} AND seq > {p} "
+        f"SELECT seq, key, outcome, detail{more} FROM items WHERE task_id = {p} AND seq > {p} "
         f"ORDER BY seq LIMIT {p}",
         (task_id, after, limit),
     )
-    return list(starmap(ReportRow, cur.fetchall()))
+    return cur.fetchall()
 
 
 def failed_seqs(conn: Connection, task_id: int, *, cancelled: bool) -> list[int]:

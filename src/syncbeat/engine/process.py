@@ -85,8 +85,8 @@ class ImportPlan:
     match: str
     fields: list[str]  # catalog fields written
     # (catalog field, input index, conversion, position of its current value in a joined row,
-    # the field's rule or None for a plain column)
-    readers: list[tuple[str, int, Callable[[str, str], Any], int, Bound | None]]
+    # the field's rule or None for a plain column); shared by the batches of a mapping
+    readers: Readers
     fetch_fields: list[str]  # the catalog fields read to compare: the written ones and the key
     create_missing: bool
     skip_unchanged: bool
@@ -102,17 +102,8 @@ class ImportPlan:
     @classmethod
     def from_spec(cls, spec: dict[str, Any], known: KnownFields) -> ImportPlan:
         """Read the profile spec the task started with, for a catalog with `known` fields."""
-        converter = known.converter
-        read = feed_fields(spec["match"]["feed"], spec["mapping"])
         match = spec["match"]["catalog"]
-        fetch_fields = list(dict.fromkeys([*spec["mapping"], match]))
-        readers = [
-            (catalog_field, read.index(feed_field) if isinstance(feed_field, str) else -1,
-             converter(catalog_field), CURRENT + fetch_fields.index(catalog_field),
-             None if isinstance(feed_field, str)
-             else _bound(catalog_field, feed_field, read, converter(catalog_field)))
-            for catalog_field, feed_field in spec["mapping"].items()
-        ]
+        readers, fetch_fields = _readers(spec["match"]["feed"], match, spec["mapping"], known)
         options = spec.get("options", {})
         return cls(
             match=match, fields=list(spec["mapping"]), readers=readers,
@@ -123,23 +114,42 @@ class ImportPlan:
         )
 
 
+Readers = list[tuple[str, int, Callable[[str, str], Any], int, Bound | None]]
+
+
+def _readers(feed_key: str, match: str, mapping: dict[str, Any], known: KnownFields
+             ) -> tuple[Readers, list[str]]:
+    """An ImportPlan's readers and fetch fields. Every batch reads its task's spec afresh:
+    they are made once a process for each mapping, its rules parsed and bound once."""
+    key = json.dumps([feed_key, match, mapping], sort_keys=True, default=repr)
+    made = _MADE.get(key)
+    if made is not None and made[0] is known:
+        return made[1], made[2]
+    converter = known.converter
+    read = feed_fields(feed_key, mapping)
+    fetch_fields = list(dict.fromkeys([*mapping, match]))
+    readers = [
+        (catalog_field, read.index(feed_field) if isinstance(feed_field, str) else -1,
+         converter(catalog_field), CURRENT + fetch_fields.index(catalog_field),
+         None if isinstance(feed_field, str)
+         else _bound(catalog_field, feed_field, read, converter(catalog_field)))
+        for catalog_field, feed_field in mapping.items()
+    ]
+    if len(_MADE) >= 64:
+        _MADE.clear()
+    _MADE[key] = (known, readers, fetch_fields)
+    return readers, fetch_fields
+
+
+_MADE: dict[str, tuple[KnownFields, Readers, list[str]]] = {}
+
+
 def _bound(catalog_field: str, data: Any, read: list[str],
            convert: Callable[[str, str], Any]) -> Bound:
-    # Every batch reads its task's spec afresh; a rule is parsed and bound once a process.
-    key = (catalog_field, json.dumps(data, sort_keys=True, default=repr), tuple(read), convert)
-    bound = _BOUND.get(key)
-    if bound is None:
-        rule, errors = parse_rule(catalog_field, data, f"mapping.{catalog_field}")
-        if rule is None:  # validated when saved: only a spec edited by hand gets here
-            raise ValueError("; ".join(f"{name}: {message}" for name, message in errors))
-        if len(_BOUND) >= _BOUND_MOST:
-            _BOUND.clear()
-        bound = _BOUND[key] = rule.bind(read, catalog_field, convert)
-    return bound
-
-
-_BOUND: dict[tuple[Any, ...], Bound] = {}
-_BOUND_MOST = 256
+    rule, errors = parse_rule(catalog_field, data, f"mapping.{catalog_field}")
+    if rule is None:  # validated when saved: only a spec edited by hand gets here
+        raise ValueError("; ".join(f"{name}: {message}" for name, message in errors))
+    return rule.bind(read, catalog_field, convert)
 
 
 def join_found(

@@ -57,8 +57,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from syncbeat.catalog.builtin import BuiltinCatalog
+    from syncbeat.domain import taskspec
     from syncbeat.domain.profile import parse_profile
-    from syncbeat.engine import batch, heartbeat, recording
+    from syncbeat.engine import batch, heartbeat, queuers, recording
     from syncbeat.engine.actions import run_now
     from syncbeat.engine.context import Context
     from syncbeat.store.db import make_engine, upgrade, write_tx
@@ -92,12 +93,14 @@ def main() -> None:
     run_now(ctx, profile_id)
 
     timed(heartbeat.Heartbeat, "tick", "tick (all)")
-    for name in ("queue_step", "run_batch", "finish_task", "schedule", "start_due", "has_work",
+    timed(queuers, "queue_step")
+    for name in ("run_batch", "finish_task", "schedule", "start_due", "has_work",
                  "load_settings", "running_tasks", "record_heartbeat", "release_gone_leases"):
         timed(heartbeat, name)
     for name in ("_read", "import_batch", "claim_task", "record_batch"):
         timed(batch, name)
-    timed(batch.ImportPlan, "from_spec", "ImportPlan.from_spec")
+    timed(batch.ImportPlan, "of", "ImportPlan.of")
+    timed(taskspec.TaskSpec, "from_json", "TaskSpec.from_json")
     for name in ("record_outcomes", "finish_batch", "add_log"):
         timed(recording, name, f"{name} (in record_batch)")
     from sqlalchemy.engine.base import RootTransaction
@@ -126,7 +129,7 @@ def _read_only(feed: Path, profile: Any, n: int) -> None:
     from syncbeat.feeds import open_feed
 
     started = time.perf_counter()
-    with open_feed(feed, feed_spec(profile.to_dict()), profile.feed_fields) as reader:
+    with open_feed(feed, feed_spec(profile.source), profile.feed_fields) as reader:
         count = sum(1 for _ in reader.records())
     seconds = time.perf_counter() - started
     print(f"read {count:,} records of {feed.name} in {seconds:.2f} s: "

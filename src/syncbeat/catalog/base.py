@@ -29,17 +29,21 @@ from sqlalchemy.engine import Connection
 from syncbeat.catalog.location import CatalogLocation
 from syncbeat.domain.catalog_fields import KnownFields
 from syncbeat.domain.missing import Scope
+from syncbeat.store.rows import INPUT as INPUT  # the positions of a queued row, for catalogs
+from syncbeat.store.rows import KEY as KEY
+from syncbeat.store.rows import OUTCOME as OUTCOME
+from syncbeat.store.rows import SEQ as SEQ
 
 Values = dict[str, Any]
 AMBIGUOUS = -1  # the product id `fetch` gives a key that several products share
 ATTRIBUTE_BAG = "__attributes"  # in Values: the product's whole bag of free attributes
 
-# A queued item as the store reads it (`store.items.read_batch`): (seq, key, input, outcome).
+# A queued item as the store reads it: `store.rows.QueuedRow`, (seq, key, input, outcome).
 # A joined row (`Catalog.queued_with_products`, `engine.process.join_found`) goes on with the
 # product id (None: not found; AMBIGUOUS), then the product's current value of each fetch
 # field, then, when free attributes are read, the product's whole bag. Cursor tuples on the
 # hot path, read by these positions: no object a row.
-SEQ, KEY, INPUT, OUTCOME, PRODUCT_ID = 0, 1, 2, 3, 4
+PRODUCT_ID = 4
 CURRENT = 5  # where a joined row's current values start
 Joined = tuple[Any, ...]
 

@@ -3,9 +3,6 @@ anything (a supplier's half-empty file must not zero the shop)."""
 
 from __future__ import annotations
 
-LIMIT_FLAG = "_failed_limit"  # in a task's spec: it ended in error on a safety limit
-FORCE_FLAG = "_force"  # in a task's spec: run it whatever its limits say
-
 
 def broken_limit(
     rows: int, last_rows: int | None, *, min_rows: int | None, max_drop_percent: int | None

@@ -23,13 +23,6 @@ class Scope:
     prefix: str | None = None
     equals: str | None = None
 
-    @classmethod
-    def from_spec(cls, data: Mapping[str, Any] | None) -> Scope | None:
-        """The scope of a task's spec (`Profile.to_dict()["scope"]`), or None."""
-        if not data:
-            return None
-        return cls(field=str(data["field"]), prefix=data.get("prefix"), equals=data.get("equals"))
-
     def as_dict(self) -> dict[str, str]:
         """The TOML shape of the scope."""
         data = {"field": self.field}

@@ -166,8 +166,7 @@ class Profile:
 
 def feed_fields(match_feed: str, mapping: Mapping[str, Any]) -> list[str]:
     """The feed fields an import reads, each once: the match key first, then the mapped ones
-    and the columns their rules read (a task's spec holds them as spec["match"]["feed"] and
-    spec["mapping"])."""
+    and the columns their rules read."""
     names = [match_feed]
     for value in mapping.values():
         names.extend([value] if isinstance(value, str) else columns_of(value))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from syncbeat.domain.statuses import FINAL_STATUSES, ItemOutcome, TaskKind, TaskStatus
+from syncbeat.domain.taskspec import TaskRun, TaskSpec, is_started
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -66,7 +67,7 @@ class Task:
     export_size: int
     batches: int
     work_seconds: float
-    spec: Mapping[str, Any] | None
+    spec: Mapping[str, Any] | None  # as stored: read it with `run` and `started_spec()`
     queue_seconds: float = 0.0  # part of work_seconds
     unread: int = 0  # feed rows given an error while queueing (part of progress.errors)
     lease_owner: str | None = None
@@ -109,6 +110,7 @@ class Task:
             return value.isoformat() if value else None
 
         duration = self.duration
+        run = self.run
         return {
             "id": self.id,
             "profile": self.profile_name,
@@ -122,20 +124,30 @@ class Task:
             "finished_at": iso(self.finished_at),
             "duration_seconds": round(duration.total_seconds(), 3) if duration else None,
             "message": self.message,
-            "rerun_of": self.rerun_of,
-            "failed_limit": self.failed_limit,
+            "rerun_of": run.rerun_of,
+            "failed_limit": run.failed_limit,
         }
+
+    @property
+    def run(self) -> TaskRun:
+        """What its run keeps (what it was created with, for a pending task): a few keys of
+        its stored spec, read at each call."""
+        return TaskRun.from_json(self.spec)
+
+    def started_spec(self) -> TaskSpec | None:
+        """The spec it started with, read from the stored JSON (its profile parsed, so read
+        it once a step and pass it on); None for a task that never started."""
+        return TaskSpec.from_json(self.spec) if is_started(self.spec) else None
 
     @property
     def rerun_of(self) -> int | None:
         """The task whose failed items this task re-runs, if it is a re-run."""
-        value = (self.spec or {}).get("_rerun_of")
-        return int(value) if value else None
+        return self.run.rerun_of
 
     @property
     def failed_limit(self) -> bool:
         """Did it end in error on a safety limit (so it may be run anyway)?"""
-        return bool((self.spec or {}).get("_failed_limit"))
+        return self.run.failed_limit
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from syncbeat.domain.limits import FORCE_FLAG
 from syncbeat.domain.statuses import ACTIVE_STATUSES, TaskStatus
+from syncbeat.domain.taskspec import TaskRun
 from syncbeat.engine.context import Context
 from syncbeat.engine.errors import ActionError as ActionError  # the faces' name for it
 from syncbeat.engine.errors import NotFound
@@ -26,7 +26,7 @@ def run_now(ctx: Context, profile_ref: int | str, *, force: bool = False) -> int
         if profile is None:
             raise NotFound(f"no profile '{profile_ref}'")
         task_id = create_task(conn, profile, scheduled_at=now, trigger="manual", now=now,
-                              flags={FORCE_FLAG: True} if force else None)
+                              flags=TaskRun.created_with(force=force))
         if task_id is None:
             raise ActionError("a task of this profile was just created; try again", 409)
         add_log(conn, task_id, now, "run now: queued by a user" + (

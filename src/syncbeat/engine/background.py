@@ -79,11 +79,11 @@ class Queuer:
             return False
         if not shared_between_processes(self.ctx.db):
             return False  # a database only this process can see
-        snapshot = (task.spec or {}).get("_snapshot")
+        snapshot = task.run.snapshot
         if not snapshot:
             return False
         try:
-            size = (self.ctx.task_dir(task.id) / str(snapshot)).stat().st_size
+            size = (self.ctx.task_dir(task.id) / snapshot).stat().st_size
         except OSError:
             return False  # the queueing step will say what is wrong with it
         return size >= HELP_BYTES

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from itertools import repeat
 from operator import itemgetter
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import INPUT, KEY, OUTCOME, SEQ, BatchMark, Joined, Loader
+from syncbeat.catalog.base import INPUT, OUTCOME, SEQ, BatchMark, Joined, Loader
 from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
@@ -62,23 +62,22 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
         fresh = claim_task(conn, task.id, owner=ctx.owner, now=now, lease=lease)
         if fresh is None:
             return f"task {task.id}: held by another worker, or no longer running"
-        assert fresh.spec is not None
-        spec: dict[str, Any] = dict(fresh.spec)
-        on = spec.get("_catalog")
+        spec = fresh.started_spec()
+        assert spec is not None, "a running task started"
+        on = spec.run.catalog
         if on is not None and on != ctx.catalog.location.shown:
             raise CatalogMismatch(
                 f"the task started on the catalog {on}, and this worker works on "
                 f"{ctx.catalog.location.shown}: give every syncbeat process the same "
                 "SYNCBEAT_CATALOG")
-        size = int(spec["batch_size"])
-        plan = (ImportPlan.from_spec(spec, ctx.catalog.known)
+        plan = (ImportPlan.of(spec.profile, ctx.catalog.known)
                 if fresh.kind is TaskKind.IMPORT else None)
-        rows, loaders = _read(ctx, conn, fresh, size, plan)
+        rows, loaders = _read(ctx, conn, fresh, spec.batch_size, plan)
         if not rows:
             return f"task {task.id}: nothing left to work"
         why = ""
         if plan is not None:
-            mark = BatchMark(run_of(fresh), task.id, rows[0][SEQ], rows[-1][SEQ])
+            mark = BatchMark(run_of(fresh, spec.run), task.id, rows[0][SEQ], rows[-1][SEQ])
             with ctx.catalog.batch(conn, mark) as unit:
                 if unit.done is not None:
                     # The catalog committed this batch before the store could: its record
@@ -93,7 +92,7 @@ def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> st
                     if unit.keeps:
                         unit.keep(rows[-1][SEQ], result.packed())
         else:
-            result = _export_batch(ctx, conn, fresh, spec, rows)
+            result = _export_batch(ctx, conn, fresh, spec.profile.fields, rows)
         line = record_batch(conn, fresh, rows[0][SEQ], rows[-1][SEQ], result, now=now,
                             seconds=time.perf_counter() - started, items=len(rows), why=why)
     return f"task {task.id}: {line.splitlines()[0]}"
@@ -116,15 +115,16 @@ def _read(
     rows = read_batch(conn, task.id, task.cursor, size)
     if plan is None:
         return rows, None
-    keys = list(dict.fromkeys(r[KEY] for r in rows if r[OUTCOME] == 0))
+    # A pending item has a key (one without is queued as an error).
+    keys = list(dict.fromkeys(key for _, key, _, outcome in rows if outcome == 0 and key))
     found = ctx.catalog.fetch(conn, plan.match, keys, plan.fetch_fields)
     return join_found(plan, rows, found), None
 
 
 def _export_batch(
-    ctx: Context, conn: Connection, task: Task, spec: dict[str, Any], rows: list[Joined]
+    ctx: Context, conn: Connection, task: Task, exported: Mapping[str, str], rows: list[Joined]
 ) -> BatchResult:
-    fields: dict[str, str] = dict(spec["fields"])
+    fields = dict(exported)  # output field -> catalog field
     # Items are (seq, key, input, outcome); all pending, unless a retry finds some worked.
     todo = [r for r in rows if r[OUTCOME] == 0] if any(map(_OUTCOME, rows)) else rows
     seqs = list(map(_SEQ, todo))

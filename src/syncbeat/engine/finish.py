@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
+from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context
@@ -23,18 +23,23 @@ from syncbeat.store.tasks import claim, get_task, move_task
 EXPORT_FILE = "export.json"  # the export file of a task, in its folder; export.csv, export.xml
 
 
-def export_format(spec: Mapping[str, Any]) -> ExportFormat:
-    """The export file's format, as the task's profile says (JSON by default)."""
-    dest = spec.get("destination") or {}
-    return ExportFormat(format=dest.get("format") or "json",
-                        fields=tuple(spec.get("fields") or {}),
-                        delimiter=dest.get("delimiter") or ",",
-                        item=dest.get("item") or "product")
+def export_format(task: Task) -> ExportFormat:
+    """The export file's format, as the profile the task started with says (JSON for a
+    task that never started)."""
+    spec = task.started_spec()
+    return _format_of(spec.profile if spec is not None else None)
 
 
-def export_path(ctx: Context, task: Task) -> Path:
-    """Where the task's export file is (or will be)."""
-    fmt = export_format(task.spec or {}).format
+def _format_of(profile: Profile | None) -> ExportFormat:
+    if profile is None:
+        return ExportFormat(format="json", fields=(), delimiter=",", item="product")
+    return ExportFormat(format=profile.export_format, fields=tuple(profile.fields),
+                        delimiter=profile.csv_delimiter, item=profile.xml_item)
+
+
+def export_path(ctx: Context, task: Task, how: ExportFormat | None = None) -> Path:
+    """Where the task's export file is (or will be); `how`: its `export_format`, if read."""
+    fmt = (how or export_format(task)).format
     return ctx.task_dir(task.id) / EXPORT_FILE.replace(".json", f".{fmt}")
 log = logging.getLogger(__name__)
 
@@ -150,10 +155,11 @@ def _write_export(ctx: Context, task: Task, keeper: LeaseKeeper) -> str:
     parts = folder / "export.parts"
     if not parts.exists():
         parts.write_bytes(b"")
-    spec = dict(task.spec or {})
-    request = spec.get("destination") or {}
-    how = export_format(spec)
-    final = export_path(ctx, task)
+    spec = task.started_spec()
+    assert spec is not None, "a running task started"
+    profile = spec.profile
+    how = _format_of(profile)
+    final = export_path(ctx, task, how)
     header = {
         "profile": task.profile_name,
         "task": task.id,
@@ -161,23 +167,23 @@ def _write_export(ctx: Context, task: Task, keeper: LeaseKeeper) -> str:
     }
     size = finish_export(parts, final, parts_size=task.export_size, header=header,
                          count=task.progress.processed, how=how)
-    destination = request.get("location")
+    destination = profile.destination
     written = f"export file of {task.progress.processed:,} products ({size:,} bytes)"
     if not destination:
         return written
     keeper.check()  # the last moment to stop: a delivery cannot be taken back
-    where = deliver(final, destination, reach=ctx.reach, file_name=_delivered_name(task),
-                    secrets=ctx.secrets, headers=request.get("headers") or {},
-                    method=request.get("method") or "POST",
-                    content_type=request.get("content_type") or CONTENT_TYPES[how.format])
+    where = deliver(final, destination, reach=ctx.reach, file_name=_delivered_name(task, how),
+                    secrets=ctx.secrets, headers=profile.destination_headers,
+                    method=profile.destination_method,
+                    content_type=profile.destination_content_type or CONTENT_TYPES[how.format])
     return f"{written} {where}"
 
 
-def _delivered_name(task: Task) -> str:
+def _delivered_name(task: Task, how: ExportFormat) -> str:
     # The start time keeps names unique even where a database reuses a deleted task's id.
     started = task.started_at or task.scheduled_at
     return (f"{_slug(task.profile_name)}-{task.id}-{started:%Y%m%dT%H%M%S}."
-            f"{export_format(task.spec or {}).format}")
+            f"{how.format}")
 
 
 def _slug(name: str) -> str:
@@ -203,7 +209,7 @@ def _end_line(task: Task, message: str | None, now: datetime) -> str:
 def _drop_snapshot(ctx: Context, task: Task) -> None:
     # The snapshot served resuming after a crash; a completed task needs it no more, unless
     # some of its items failed: re-running them reads it again (it goes with the task).
-    name = (task.spec or {}).get("_snapshot")
+    name = task.run.snapshot
     if name and not (task.progress.errors or task.progress.cancelled):
         (ctx.task_dir(task.id) / name).unlink(missing_ok=True)
     (ctx.task_dir(task.id) / "export.parts").unlink(missing_ok=True)

@@ -7,23 +7,21 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from syncbeat.domain.limits import FORCE_FLAG
-from syncbeat.domain.statuses import TaskStatus
 from syncbeat.domain.task import Task
-from syncbeat.engine.background import Queuer
 from syncbeat.engine.batch import run_batch
 from syncbeat.engine.context import Context
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.finish import finish_task
 from syncbeat.engine.missing import acts_on_missing, missing_step
 from syncbeat.engine.notify import deliver_due
-from syncbeat.engine.queueing import forget_reader, queue_some, queue_step
+from syncbeat.engine.queueing import forget_reader
+from syncbeat.engine.queuers import InBackground, InTick, Queueing
 from syncbeat.engine.scheduling import schedule
 from syncbeat.engine.start import start_due
 from syncbeat.engine.tidy import release_gone_leases, tidy
 from syncbeat.store.db import claiming_tx, read_tx, write_tx
 from syncbeat.store.settings import RuntimeSettings, load_settings, record_heartbeat
-from syncbeat.store.tasks import any_work, get_task, pending_held, running_tasks
+from syncbeat.store.tasks import any_work, pending_held, running_tasks
 
 TIDY_EVERY = 60.0  # seconds between two tidies by one process
 RECORD_EVERY = 1.0  # seconds between two records of "the heartbeat is alive"
@@ -48,9 +46,11 @@ class TickReport:
 class Heartbeat:
     """Ticks for one process; remembers when it last tidied and recorded itself.
 
-    A long-running worker passes `background=True`: a big import feed is then queued by a
-    child process while the ticks work its batches (`engine.background`); `close()` stops
-    the children. A one-shot tick (cron, tests) queues within the tick.
+    A long-running worker passes `background=True`: it ticks back to back, so while busy it
+    looks at schedules once a second and gives a task it works alone several batches a tick;
+    and a big import feed is queued by a child process while the ticks work its batches
+    (`engine.queuers.InBackground`); `close()` stops the children. A one-shot tick (cron,
+    tests) plans every tick and queues within the tick (`engine.queuers.InTick`).
     """
 
     ctx: Context
@@ -60,90 +60,101 @@ class Heartbeat:
     last_plan: float = field(default=-1e18)
     settings: RuntimeSettings | None = None  # as last read; a busy worker reads them once a second
     busy: bool = False  # the last tick worked something
-    queuer: Queuer | None = field(default=None, init=False)
+    queueing: Queueing = field(init=False)
     # The tick in progress, or the last one: what it committed before an outage (raised out
     # of `tick`) cut it short, for a command to say what is kept.
     current: TickReport = field(default_factory=TickReport, init=False)
     working: int | None = field(default=None, init=False)  # the task a step is at, or None
 
     def __post_init__(self) -> None:
-        if self.background:
-            self.queuer = Queuer(self.ctx)
+        self.queueing = InBackground(self.ctx) if self.background else InTick(self.ctx)
 
     def close(self) -> list[str]:
         """Stop background queueing after its chunk in flight; what it said last."""
-        return self.queuer.close() if self.queuer is not None else []
+        return self.queueing.close()
 
     def tick(self, stop: threading.Event | None = None) -> TickReport:
-        """One bounded tick. `stop` is checked between tasks: a stopping worker ends
-        after the batch in flight."""
+        """One bounded tick: schedule, start, then each running task's next step (queue,
+        process a batch, or finish), then tidy. `stop` is checked between tasks: a stopping
+        worker ends after the batch in flight."""
         ctx = self.ctx
         report = self.current = TickReport()
         self.working = None
         now = ctx.clock()
-        clock = time.monotonic()
-        plan = self.queuer is None or not self.busy or clock - self.last_plan >= PLAN_EVERY
-        if plan or self.settings is None:
-            with read_tx(ctx.db) as conn:
-                self.settings = load_settings(conn)
-        settings = self.settings
+        settings, plan = self._read_settings()
         deadline = time.perf_counter() + settings.time_budget_seconds
         lease = timedelta(seconds=settings.lease_seconds)
         if plan:
-            # A busy worker looks at schedules, due tasks and the settings once a second,
-            # not every batch.
-            self.last_plan = clock
-            report.lines += schedule(ctx, now, timedelta(minutes=settings.start_window_minutes))
-            report.lines += start_due(ctx, now)
+            window = timedelta(minutes=settings.start_window_minutes)
+            report.lines += schedule(ctx, now, window)  # 1. schedule
+            report.lines += start_due(ctx, now)  # 2. start
             report.lines += release_gone_leases(ctx, now)
         with claiming_tx(ctx.db) as conn:
             candidates = running_tasks(conn, now, ctx.owner)
-        if self.queuer is not None:
-            report.lines += self.queuer.lines()
-        for task in candidates:
+        report.lines += self.queueing.lines()
+        for task in candidates:  # 3. process, 4. finish: one step a running task
             if stop is not None and stop.is_set():
                 break
             if report.worked and time.perf_counter() > deadline:
                 break  # the rest wait for the next tick: a tick stays within its budget
-            self.working = task.id  # an outage raised from here was this task's
-            try:
-                line = self._work(task, deadline, lease, alone=len(candidates) == 1,
-                                  stop=stop)
-            except Exception as exc:  # one task's failure must not stop the heartbeat
-                line = step_failed(ctx, task, self._step_name(task), exc)
-            self.working = None
-            if line is None:
-                report.waiting = True
-            else:
-                report.lines.append(line)
-                report.worked += 1
-        if self.queuer is not None and self.queuer.busy():
-            # A child holds a task's row (PostgreSQL skips it) or is about to commit items:
-            # look again soon rather than after the idle interval.
+            self._step(task, deadline, lease, report, alone=len(candidates) == 1, stop=stop)
+        if self.queueing.busy():
+            # Another process queueing holds a task's row (PostgreSQL skips it) or is about
+            # to commit items: look again soon rather than after the idle interval.
             report.waiting = True
         self._forget_others(candidates)
-        self._housekeeping(settings, report)
+        self._housekeeping(settings, report)  # 5. tidy
         # A busy worker ticks again anyway; the question is asked when a tick finds nothing.
         self.busy = report.worked > 0
-        report.more = (self.queuer is not None and self.busy) or has_work(ctx, ctx.clock())
+        report.more = (self.background and self.busy) or has_work(ctx, ctx.clock())
         return report
+
+    def _read_settings(self) -> tuple[RuntimeSettings, bool]:
+        """The settings, read again when this tick plans (every tick of a one-shot
+        heartbeat; once a second for a busy worker), and whether it plans."""
+        clock = time.monotonic()
+        plan = not self.background or not self.busy or clock - self.last_plan >= PLAN_EVERY
+        if plan or self.settings is None:
+            with read_tx(self.ctx.db) as conn:
+                self.settings = load_settings(conn)
+        if plan:
+            self.last_plan = clock
+        return self.settings, plan
+
+    def _step(self, task: Task, deadline: float, lease: timedelta, report: TickReport, *,
+              alone: bool, stop: threading.Event | None) -> None:
+        """The task's next step, its line in the report; a failure is the task's, counted."""
+        self.working = task.id  # an outage raised from here was this task's
+        try:
+            line = self._work(task, deadline, lease, alone=alone, stop=stop)
+        except Exception as exc:  # one task's failure must not stop the heartbeat
+            line = step_failed(self.ctx, task, self._step_name(task), exc)
+        self.working = None
+        if line is None:
+            report.waiting = True
+        else:
+            report.lines.append(line)
+            report.worked += 1
 
     def _work(self, task: Task, deadline: float, lease: timedelta, *, alone: bool = False,
               stop: threading.Event | None = None) -> str | None:
-        """Queue, work a batch of, or finish the task; None when it waits for the child
+        """Queue, work a batch of, or finish the task; None when it waits for another
         process queueing it to commit items. A worker's only task (`alone`) may get several
         batches (`_batches`) until `stop` is set."""
         ctx = self.ctx
         if not task.queue_done:
-            if self.queuer is None:
-                return queue_step(ctx, task, ctx.clock(), deadline, lease)
-            if not self.queuer.alive(task.id):
-                return self._queue(self.queuer, task, deadline, lease)
+            settled = self.queueing.settled(task)
+            if settled is None:
+                return None  # killed, or ended, while another process queued it
+            task = settled
+        if not task.queue_done:
+            if not self.queueing.reading(task.id):
+                return self.queueing.queue(task, deadline, lease)
             if task.progress.pending <= 0 or waits_for_whole_feed(task):
                 return None
         if task.progress.pending > 0:
             line = run_batch(ctx, task, lease)
-            if not alone or self.queuer is None:
+            if not alone or not self.background:
                 return line
             return self._batches(task, deadline, lease, stop, line)
         if acts_on_missing(task):
@@ -166,29 +177,8 @@ class Heartbeat:
             lines.append(run_batch(ctx, task, lease))
         return "\n".join(lines)
 
-    def _queue(self, queuer: Queuer, task: Task, deadline: float, lease: timedelta
-               ) -> str | None:
-        """Queue a task no child reads; a big feed goes to a child after two chunks, so
-        batches start at once and last while the child (a fresh interpreter) starts."""
-        ctx = self.ctx
-        if queuer.ended(task.id):
-            # Its child ended during this tick: the task as read at its start is stale.
-            with read_tx(ctx.db) as conn:
-                fresh = get_task(conn, task.id)
-            if fresh is None or fresh.status is not TaskStatus.RUNNING:
-                return None
-            if fresh.queue_done:
-                return self._work(fresh, deadline, lease)
-            task = fresh
-        if not queuer.helps(task):
-            return queue_step(ctx, task, ctx.clock(), deadline, lease)
-        line, more = queue_some(ctx, task, ctx.clock(), deadline, lease, chunks=2)
-        if more and queuer.start(task, lease):
-            forget_reader(ctx, task.id)  # the child reads on from the database
-        return line
-
     def _step_name(self, task: Task) -> str:
-        if not task.queue_done and not (self.queuer and self.queuer.alive(task.id)):
+        if not task.queue_done and not self.queueing.reading(task.id):
             return "queueing"
         return "a batch" if task.progress.pending > 0 else "finishing"
 
@@ -215,8 +205,11 @@ class Heartbeat:
 def waits_for_whole_feed(task: Task) -> bool:
     """Is the task an import whose safety limits need its whole feed counted before a batch
     may apply anything? (A one-shot tick queues a feed whole before any batch anyway.)"""
-    spec = task.spec or {}
-    return bool(spec.get("limits")) and not spec.get("_rerun_of") and not spec.get(FORCE_FLAG)
+    run = task.run  # its few keys first: the whole spec is read only when they allow it
+    if run.rerun_of or run.force:
+        return False
+    spec = task.started_spec()
+    return spec is not None and spec.profile.has_limits
 
 
 def has_work(ctx: Context, now: datetime) -> bool:

@@ -13,24 +13,21 @@ from __future__ import annotations
 import time
 import unicodedata
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.base import MissingError, Product
-from syncbeat.domain.missing import MODE_FIELDS, Scope, decide_missing
+from syncbeat.domain.missing import MODE_FIELDS, decide_missing
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.domain.taskspec import TaskSpec
 from syncbeat.engine.context import Context
-from syncbeat.engine.rerun import RERUN_OF
 from syncbeat.store.db import read_tx, write_tx
-from syncbeat.store.items import ItemRow, insert_items, item_keys, keyless_rows
+from syncbeat.store.items import insert_items, item_keys, keyless_rows
 from syncbeat.store.logs import add_log
+from syncbeat.store.rows import ItemRow
 from syncbeat.store.tasks import add_worked, claim, get_task, move_task, update_task
 
-DONE = "_missing_done"  # in a task's spec: its missing products are acted on
-STARTED = "_missing_started"  # ... are being acted on (the feed's keys were checked)
-AFTER = "_missing_after"  # ... up to this product id (catalogs without the fast path)
 KEY_PAGE = 20_000
 PAGES = 20  # pages of a scope one step looks at, at most (catalogs without the fast path)
 # The keys a catalog without the fast path compares with, per task (one task at a time).
@@ -39,10 +36,13 @@ _LISTED: dict[int, frozenset[str]] = {}
 
 def acts_on_missing(task: Task) -> bool:
     """Has this import products missing from its feed still to act on?"""
-    spec = task.spec or {}
-    mode = (spec.get("options") or {}).get("missing", "leave")
-    return (task.kind is TaskKind.IMPORT and mode != "leave" and not spec.get(RERUN_OF)
-            and not spec.get(DONE))
+    if task.kind is not TaskKind.IMPORT:
+        return False
+    run = task.run  # its few keys first: the whole spec is read only when they allow it
+    if run.rerun_of or run.missing_done:
+        return False
+    spec = task.started_spec()
+    return spec is not None and spec.profile.missing != "leave"
 
 
 def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
@@ -53,17 +53,17 @@ def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
         if not claim(conn, task.id, owner=ctx.owner, now=now, lease=lease):
             return f"task {task.id}: held by another worker, or no longer running"
         fresh = get_task(conn, task.id)
-        assert fresh is not None and fresh.spec is not None
-        spec = dict(fresh.spec)
+        assert fresh is not None
+        spec = fresh.started_spec()
+        assert spec is not None, "a running task started"
         if fresh.progress.pending or not fresh.queue_done:
             return f"task {task.id}: items still to work"
-        mode = spec["options"]["missing"]
-        feed_rows = int(spec.get("_feed_rows", fresh.progress.total))
-        keyless = 0 if spec.get(STARTED) else keyless_rows(conn, task.id, feed_rows)
-        spec[STARTED] = True
+        mode = spec.profile.missing
+        feed_rows = _feed_rows(fresh, spec)
+        keyless = 0 if spec.run.missing_started else keyless_rows(conn, task.id, feed_rows)
+        spec = spec.with_run(missing_started=True)
         if keyless:
-            spec[DONE] = True
-            update_task(conn, task.id, spec=spec)
+            update_task(conn, task.id, spec=spec.with_run(missing_done=True).to_json())
             add_log(conn, task.id, now, f"products missing from the feed left as they are: "
                                         f"{keyless:,} rows of the feed have no key that could "
                                         "be read, so which products it lists is not known",
@@ -79,7 +79,7 @@ def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
             if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=reason):
                 add_log(conn, task.id, now, f"error: {reason}", "error")
             return f"task {task.id} error: {reason}"
-        match = spec["match"]["catalog"]
+        match = spec.profile.match_catalog
         rows: list[ItemRow] = []
         counts = {ItemOutcome.PROCESSED: 0, ItemOutcome.SKIPPED: 0, ItemOutcome.ERROR: 0}
         seq = fresh.progress.total
@@ -96,11 +96,11 @@ def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
                           seconds=time.perf_counter() - started):
             raise RuntimeError(f"task {task.id} changed while its missing products were read")
         if after is not None:
-            spec[AFTER] = after
+            spec = spec.with_run(missing_after=after)
         if done:
-            spec[DONE] = True
+            spec = spec.with_run(missing_done=True)
             _LISTED.pop(task.id, None)
-        update_task(conn, task.id, spec=spec)
+        update_task(conn, task.id, spec=spec.to_json())
         if rows:
             add_log(conn, task.id, now, f"products missing from the feed ({mode}): "
                                         f"{len(rows):,}, of which "
@@ -114,20 +114,20 @@ def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
 
 
 def _next_unlisted(
-    ctx: Context, conn: Connection, task: Task, spec: dict[str, Any]
+    ctx: Context, conn: Connection, task: Task, spec: TaskSpec
 ) -> tuple[list[Product], int | None, bool]:
     """The next products missing from the feed, the last product id looked at (for a catalog
     without the fast path), and whether every product has been looked at."""
-    match = spec["match"]["catalog"]
-    scope = Scope.from_spec(spec.get("scope"))
-    fields = list(MODE_FIELDS[spec["options"]["missing"]])
-    limit = int(spec["batch_size"])
+    match = spec.profile.match_catalog
+    scope = spec.profile.scope
+    fields = list(MODE_FIELDS[spec.profile.missing])
+    limit = spec.batch_size
     fast = ctx.catalog.unlisted_products(conn, task.id, match=match, scope=scope,
                                          fields=fields, limit=limit)
     if fast is not None:
         return fast, None, len(fast) < limit
-    listed = _listed(ctx, task.id, int(spec.get("_feed_rows", task.progress.total)))
-    after = int(spec.get(AFTER, 0))
+    listed = _listed(ctx, task.id, _feed_rows(task, spec))
+    after = spec.run.missing_after or 0
     found: list[Product] = []
     for _ in range(PAGES):  # a catalog the feed lists whole is walked over a few steps
         page = ctx.catalog.scope_products(conn, match=match, scope=scope, fields=fields,
@@ -141,6 +141,11 @@ def _next_unlisted(
         if len(page) < limit:
             return found, after, True
     return found, after, False
+
+
+def _feed_rows(task: Task, spec: TaskSpec) -> int:
+    """The rows of the task's feed: its items before the missing products were added."""
+    return spec.run.feed_rows if spec.run.feed_rows is not None else task.progress.total
 
 
 def _listed(ctx: Context, task_id: int, feed_rows: int) -> frozenset[str]:

@@ -37,6 +37,7 @@ from syncbeat.feeds import FeedError, RowError, open_feed
 from syncbeat.feeds.archives import Unpacking
 from syncbeat.feeds.sources import head
 from syncbeat.store.db import read_tx
+from syncbeat.store.rows import QueuedRow
 
 ROWS = 10
 PREVIEW_BYTES = 1 << 20  # the first MiB of a source is enough for its first rows
@@ -90,12 +91,11 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
         raise ValueError("only an import profile has a source to preview")
     check_profile_reach(ctx, profile)
     columns = profile.feed_fields
-    spec = profile.to_dict()
     with tempfile.TemporaryDirectory(prefix="syncbeat-preview-") as tmp:
         cut = False
         try:
             path, cut = _first_bytes(ctx, profile.source, Path(tmp))
-            with open_feed(path, feed_spec(spec), columns) as reader:
+            with open_feed(path, feed_spec(profile.source), columns) as reader:
                 records = list(itertools.islice(reader.records(), rows))
         except FeedError as exc:
             more = f" (the preview reads the first {PREVIEW_BYTES >> 20} MiB)" if cut else ""
@@ -104,7 +104,7 @@ def preview_import(ctx: Context, profile: Profile, rows: int = ROWS) -> Preview:
         return Preview(columns=columns, error=f"the first {PREVIEW_BYTES >> 20} MiB of the "
                                               "source hold no whole row: the preview reads no "
                                               "further (a task reads the whole feed)")
-    plan = ImportPlan.from_spec(spec, ctx.catalog.known)
+    plan = ImportPlan.of(profile, ctx.catalog.known)
     return Preview(columns=columns, rows=_compare(ctx, plan, columns, records,
                                                             profile.duplicates == "error"),
                    computed=[name for name, *_, rule in plan.readers if rule is not None])
@@ -157,8 +157,10 @@ def _compare(ctx: Context, plan: ImportPlan, columns: list[str], records: list[A
     with read_tx(ctx.db) as conn:
         found = ctx.catalog.fetch(conn, plan.match, list(dict.fromkeys(keys)),
                                   plan.fetch_fields)
-    # As `store.items.read_batch` reads them: (seq, key, input, outcome), without the detail.
-    joined = join_found(plan, [row[:4] for row in queued], found)
+    # As `store.items.read_batch` reads them (`QueuedRow`): without the detail.
+    queued_rows: list[QueuedRow] = [(seq, key, data, outcome)
+                                    for seq, key, data, outcome, _ in queued]
+    joined = join_found(plan, queued_rows, found)
     decision = decide_batch(plan, joined)
     with read_tx(ctx.db) as conn:  # what the catalog would refuse, as a run would find
         refused = ctx.catalog.refusals(conn, plan.fields, decision.updates,

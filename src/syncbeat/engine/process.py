@@ -9,7 +9,7 @@ import json
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -34,12 +34,14 @@ from syncbeat.catalog.base import (
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, KnownFields
 from syncbeat.domain.convert import ConversionError
 from syncbeat.domain.diff import describe_changes, diff, show
-from syncbeat.domain.profile import feed_fields
+from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import ItemOutcome
-from syncbeat.domain.transforms import Bound, TransformError, parse_rule
+from syncbeat.domain.taskspec import profile_of
+from syncbeat.domain.transforms import Bound, Rule, TransformError
 from syncbeat.engine.codec import decode
 from syncbeat.engine.wording import mark, marked, spelled
 from syncbeat.store.db import is_outage, loses_transaction, reason_of
+from syncbeat.store.rows import OutcomeRow, QueuedRow
 
 PROCESSED = int(ItemOutcome.PROCESSED)
 SKIPPED = int(ItemOutcome.SKIPPED)
@@ -55,7 +57,7 @@ LOG_EXAMPLES = 20  # products named per batch line; the report has every one
 class BatchResult:
     """What one batch did: per-item outcomes and the lines for the actions log."""
 
-    outcomes: list[tuple[int, int, str | None]] = field(default_factory=list)
+    outcomes: list[OutcomeRow] = field(default_factory=list)  # one an item worked
     changed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     export_size: int | None = None
@@ -80,13 +82,13 @@ class BatchResult:
 
 @dataclass(frozen=True)
 class ImportPlan:
-    """An import profile's spec, prepared once per batch for the hot loop."""
+    """An import profile, prepared once per batch for the hot loop."""
 
     match: str
     fields: list[str]  # catalog fields written
     # (catalog field, input index, conversion, position of its current value in a joined row,
-    # the field's rule or None for a plain column); shared by the batches of a mapping
-    readers: Readers
+    # the field's rule or None for a plain column)
+    readers: list[tuple[str, int, Callable[[str, str], Any], int, Bound | None]]
     fetch_fields: list[str]  # the catalog fields read to compare: the written ones and the key
     create_missing: bool
     skip_unchanged: bool
@@ -100,65 +102,56 @@ class ImportPlan:
                            any(name.startswith(ATTRIBUTE_PREFIX) for name in self.fields))
 
     @classmethod
-    def from_spec(cls, spec: dict[str, Any], known: KnownFields) -> ImportPlan:
-        """Read the profile spec the task started with, for a catalog with `known` fields."""
-        match = spec["match"]["catalog"]
-        readers, fetch_fields = _readers(spec["match"]["feed"], match, spec["mapping"], known)
-        options = spec.get("options", {})
+    def of(cls, profile: Profile, known: KnownFields) -> ImportPlan:
+        """The plan of an import profile (a task's: `TaskSpec.profile`), for a catalog with
+        `known` fields."""
+        converter = known.converter
+        read = profile.feed_fields
+        match = profile.match_catalog
+        fetch_fields = list(dict.fromkeys([*profile.mapping, match]))
+        readers = [
+            (catalog_field, read.index(feed_field) if isinstance(feed_field, str) else -1,
+             converter(catalog_field), CURRENT + fetch_fields.index(catalog_field),
+             None if isinstance(feed_field, str)
+             else _bound(feed_field, read, catalog_field, converter(catalog_field)))
+            for catalog_field, feed_field in profile.mapping.items()
+        ]
         return cls(
-            match=match, fields=list(spec["mapping"]), readers=readers,
-            fetch_fields=fetch_fields,
-            create_missing=bool(options.get("create_missing", False)),
-            skip_unchanged=bool(options.get("skip_unchanged", True)),
-            category=options.get("category"),
+            match=match, fields=list(profile.mapping), readers=readers,
+            fetch_fields=fetch_fields, create_missing=profile.create_missing,
+            skip_unchanged=profile.skip_unchanged, category=profile.category,
         )
 
-
-Readers = list[tuple[str, int, Callable[[str, str], Any], int, Bound | None]]
-
-
-def _readers(feed_key: str, match: str, mapping: dict[str, Any], known: KnownFields
-             ) -> tuple[Readers, list[str]]:
-    """An ImportPlan's readers and fetch fields. Every batch reads its task's spec afresh:
-    they are made once a process for each mapping, its rules parsed and bound once."""
-    key = json.dumps([feed_key, match, mapping], sort_keys=True, default=repr)
-    made = _MADE.get(key)
-    if made is not None and made[0] is known:
-        return made[1], made[2]
-    converter = known.converter
-    read = feed_fields(feed_key, mapping)
-    fetch_fields = list(dict.fromkeys([*mapping, match]))
-    readers = [
-        (catalog_field, read.index(feed_field) if isinstance(feed_field, str) else -1,
-         converter(catalog_field), CURRENT + fetch_fields.index(catalog_field),
-         None if isinstance(feed_field, str)
-         else _bound(catalog_field, feed_field, read, converter(catalog_field)))
-        for catalog_field, feed_field in mapping.items()
-    ]
-    if len(_MADE) >= 64:
-        _MADE.clear()
-    _MADE[key] = (known, readers, fetch_fields)
-    return readers, fetch_fields
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], known: KnownFields) -> ImportPlan:
+        """The plan of a task's spec as stored (`domain.taskspec`: its profile's keys)."""
+        return cls.of(profile_of(spec), known)
 
 
-_MADE: dict[str, tuple[KnownFields, Readers, list[str]]] = {}
+def _bound(rule: Rule, read: list[str], name: str, convert: Callable[[str, str], Any]) -> Bound:
+    """The rule bound for a plan. Every batch reads its task's spec afresh: a rule is bound
+    (its steps made one function, `transforms._fused`) once a process, not once a batch."""
+    key = (name, json.dumps(rule.data, sort_keys=True, default=repr), tuple(read), convert)
+    bound = _BOUND.get(key)
+    if bound is None:
+        if len(_BOUND) >= _BOUND_MOST:
+            _BOUND.clear()
+        bound = _BOUND[key] = rule.bind(read, name, convert)
+    return bound
 
 
-def _bound(catalog_field: str, data: Any, read: list[str],
-           convert: Callable[[str, str], Any]) -> Bound:
-    rule, errors = parse_rule(catalog_field, data, f"mapping.{catalog_field}")
-    if rule is None:  # validated when saved: only a spec edited by hand gets here
-        raise ValueError("; ".join(f"{name}: {message}" for name, message in errors))
-    return rule.bind(read, catalog_field, convert)
+_BOUND: dict[tuple[Any, ...], Bound] = {}
+_BOUND_MOST = 256
 
 
 def join_found(
-    plan: ImportPlan, rows: Sequence[tuple[Any, ...]], found: dict[str, Product]
+    plan: ImportPlan, rows: Sequence[QueuedRow], found: dict[str, Product]
 ) -> list[Joined]:
-    """Queued items (seq, key, input, outcome) with the products `Catalog.fetch` found."""
+    """Queued items (`store.rows.QueuedRow`) with the products `Catalog.fetch` found."""
     joined: list[Joined] = []
     for row in rows:
-        hit = found.get(row[KEY])
+        key = row[KEY]
+        hit = found.get(key) if key is not None else None  # a row without a key is an error
         if hit is None:
             joined.append((*row, None))
             continue

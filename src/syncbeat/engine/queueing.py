@@ -13,20 +13,20 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import INPUT
-from syncbeat.domain.limits import FORCE_FLAG, LIMIT_FLAG, broken_limit
-from syncbeat.domain.profile import feed_fields
+from syncbeat.domain.limits import broken_limit
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.domain.taskspec import TaskSpec
 from syncbeat.engine.codec import encode
 from syncbeat.engine.context import Context
-from syncbeat.engine.rerun import RERUN_OF, only_failed, wanted_seqs
+from syncbeat.engine.rerun import only_failed, wanted_seqs
 from syncbeat.engine.seen import Seen, SeenKeys
 from syncbeat.engine.start import feed_spec
 from syncbeat.feeds import FeedError, RowError, open_feed
 from syncbeat.store.db import read_tx, write_tx
-from syncbeat.store.items import ItemRow, insert_items, read_batch
+from syncbeat.store.items import insert_items, read_batch
 from syncbeat.store.logs import add_log
+from syncbeat.store.rows import INPUT, KEY, OUTCOME, ItemRow
 from syncbeat.store.tasks import (
     add_queued,
     claim,
@@ -79,7 +79,8 @@ def queue_some(
     once the source is exhausted, the task is lost to another worker (or a kill), or its
     feed is broken. `wanted` is asked before each chunk's commit (a queueing process whose
     worker died commits nothing more)."""
-    spec = dict(task.spec or {})
+    spec = task.started_spec()
+    assert spec is not None, "a running task started"
     try:
         source = _reopen(ctx, task, spec)
     except FeedError as exc:
@@ -142,24 +143,25 @@ def _claim_or_lose(
         raise LostTask
 
 
-def _reopen(ctx: Context, task: Task, spec: dict[str, Any]) -> _Open:
+def _reopen(ctx: Context, task: Task, spec: TaskSpec) -> _Open:
     held = ctx.readers.get(task.id)
     if isinstance(held, _Open) and held.position == task.progress.total:
         return held
     forget_reader(ctx, task.id)
     skip = task.progress.total
     if task.kind is TaskKind.IMPORT:
-        fields = feed_fields(spec["match"]["feed"], spec["mapping"])
-        reader = open_feed(ctx.task_dir(task.id) / spec["_snapshot"], feed_spec(spec), fields)
+        profile = spec.profile
+        reader = open_feed(ctx.task_dir(task.id) / str(spec.run.snapshot),
+                           feed_spec(profile.source), profile.feed_fields)
         rows = reader.records()
-        last_wins = spec.get("options", {}).get("duplicates") == "last_wins"
+        last_wins = profile.duplicates == "last_wins"
         # A file of its own per process: a worker and its queueing process never share one.
         seen = None if last_wins else SeenKeys(
             ctx.task_dir(task.id) / f"seen-{os.getpid()}-{uuid.uuid4().hex[:8]}.sqlite")
         opened = _Open(rows=rows, position=skip, reader=reader, seen=seen)
         try:
-            if spec.get(RERUN_OF):
-                opened.rows = only_failed(rows, wanted_seqs(ctx, spec), seen)
+            if spec.run.rerun_of:
+                opened.rows = only_failed(rows, wanted_seqs(ctx, spec.run), seen)
                 opened.keys_marked = True
             # After a crash (or in another process) the feed is read again and the queued
             # rows skipped: the snapshot never changes, so the same rows get the same seqs.
@@ -220,8 +222,8 @@ def item_rows(
     if keyed and seen is not None:
         for again, first in seen.first_rows(keyed).items():
             at = again - total - 1
-            key = rows[at][1]
-            rows[at] = (again, key, rows[at][2], _ERROR, f"key {key} also on row {first:,}")
+            key = rows[at][KEY]
+            rows[at] = (again, key, rows[at][INPUT], _ERROR, f"key {key} also on row {first:,}")
             errors += 1
     return rows, len(rows) - errors, errors
 
@@ -232,7 +234,7 @@ NAMED_UNREAD = 20  # rows named in the log, a task's first; the report lists eve
 def unread_lines(rows: list[ItemRow], errors: int, names: int = NAMED_UNREAD) -> str:
     """The log's account of the feed rows that could not be read: the first `names` each
     with its item number, its key when it has one, and why."""
-    named = [row for row in rows if row[3] == _ERROR][:names]
+    named = [row for row in rows if row[OUTCOME] == _ERROR][:names]
     lines = [f"could not read {errors:,} row{'s' if errors != 1 else ''} of the feed:"]
     if not named:  # the task's first ones were named already
         return f"{lines[0][:-1]}: the report lists every one"
@@ -244,13 +246,11 @@ def unread_lines(rows: list[ItemRow], errors: int, names: int = NAMED_UNREAD) ->
 
 
 def _export_rows(
-    ctx: Context, source: _Open, total: int, spec: dict[str, Any]
+    ctx: Context, source: _Open, total: int, spec: TaskSpec
 ) -> tuple[list[ItemRow], int, int]:
-    since = spec.get("_since")
     with read_tx(ctx.db) as conn:
         pairs = ctx.catalog.export_ids(
-            conn, active=spec.get("filter", {}).get("active"),
-            changed_since=datetime.fromisoformat(since) if since else None,
+            conn, active=spec.profile.filter_active, changed_since=spec.run.since,
             after_id=source.last_id, limit=CHUNK,
         )
     rows: list[ItemRow] = [
@@ -264,18 +264,16 @@ def _export_rows(
 
 def _export_chunk(
     ctx: Context, task: Task, now: datetime, lease: timedelta, source: _Open, total: int,
-    spec: dict[str, Any],
+    spec: TaskSpec,
 ) -> int | None:
     """Queue the next chunk of an export with one INSERT ... SELECT, when the catalog can:
     the items queued (0: all are), or None for a catalog that cannot (`_export_rows`)."""
     started = time.perf_counter()
-    since = spec.get("_since")
     with write_tx(ctx.db) as conn:
         _claim_or_lose(ctx, conn, task, now, lease)
         queued = ctx.catalog.queue_export(
-            conn, task.id, first_seq=total + 1, active=spec.get("filter", {}).get("active"),
-            changed_since=datetime.fromisoformat(since) if since else None,
-            after_id=source.last_id, limit=CHUNK,
+            conn, task.id, first_seq=total + 1, active=spec.profile.filter_active,
+            changed_since=spec.run.since, after_id=source.last_id, limit=CHUNK,
         )
         if queued is None:
             return None  # nothing queued; the lease was renewed, that is all
@@ -292,7 +290,7 @@ def _last_queued_id(ctx: Context, task: Task) -> int:
         return 0
     with read_tx(ctx.db) as conn:
         rows = read_batch(conn, task.id, task.progress.total - 1, 1)
-    return int(rows[0][INPUT]) if rows else 0  # an export item's input: its product id
+    return int(rows[0][INPUT] or 0) if rows else 0  # an export item's input: its product id
 
 
 def _queued_all(ctx: Context, task: Task, now: datetime, total: int, lease: timedelta) -> str:
@@ -316,23 +314,24 @@ def _queued_all(ctx: Context, task: Task, now: datetime, total: int, lease: time
 def _check_limits(conn: Connection, task: Task, now: datetime) -> str | None:
     """Record the feed's row count; put the task in error (nothing applied yet: a task with
     limits works no batch before it is queued whole) when it breaks a safety limit."""
-    spec = dict(task.spec or {})
-    if task.kind is not TaskKind.IMPORT or spec.get(RERUN_OF):
+    spec = task.started_spec()
+    if task.kind is not TaskKind.IMPORT or spec is None or spec.run.rerun_of:
         return None
-    spec["_feed_rows"] = task.progress.total
-    limits = spec.get("limits") or {}
+    spec = spec.with_run(feed_rows=task.progress.total)
+    profile = spec.profile
     reason = None
-    if limits and not spec.get(FORCE_FLAG) and task.profile_id is not None:
+    if profile.has_limits and not spec.run.force and task.profile_id is not None:
         reason = broken_limit(
             task.progress.total, last_feed_rows(conn, task.profile_id, task.id),
-            min_rows=limits.get("min_rows"), max_drop_percent=limits.get("max_drop_percent"),
+            min_rows=profile.min_rows, max_drop_percent=profile.max_drop_percent,
         )
     if reason is None:
-        update_task(conn, task.id, spec=spec)
+        update_task(conn, task.id, spec=spec.to_json())
         return None
-    spec[LIMIT_FLAG] = True
+    spec = spec.with_run(failed_limit=True)
     reason = f"safety limit: {reason}; nothing was changed (run it anyway to apply it)"
-    if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=reason, spec=spec):
+    if move_task(conn, task.id, TaskStatus.ERROR, now=now, message=reason,
+                 spec=spec.to_json()):
         add_log(conn, task.id, now, f"error: {reason}", "error")
     return reason
 

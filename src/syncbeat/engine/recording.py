@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from syncbeat.catalog.base import BatchMark, CatalogUnusable
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.domain.task import Task
+from syncbeat.domain.taskspec import TaskRun
 from syncbeat.engine.context import Context
 from syncbeat.engine.process import LOG_EXAMPLES, BatchResult
 from syncbeat.store.items import count_outcomes, record_outcomes
@@ -23,13 +24,12 @@ from syncbeat.store.tasks import finish_batch
 EARLIER = ": applied to the catalog by an earlier attempt that stopped before recording it"
 
 
-def run_of(task: Task) -> str:
-    """The token of this run of the task (its spec's `_run`, made at start), which keys the
-    records a catalog keeps: never the same for two runs, even of a reused task id."""
-    spec = task.spec or {}
-    given = spec.get("_run")
-    if given:
-        return str(given)
+def run_of(task: Task, run: TaskRun) -> str:
+    """The token of this run of the task (`run.token`, made at start; one made of the task's
+    id and start for a task started by a version without it), which keys the records a
+    catalog keeps: never the same for two runs, even of a reused task id."""
+    if run.token:
+        return run.token
     started = task.started_at.isoformat() if task.started_at else ""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"syncbeat:{task.id}:{started}").hex
 
@@ -63,7 +63,8 @@ def record_kept(ctx: Context, conn: Connection, task: Task, now: datetime, when:
         return 0
     first = task.cursor + 1
     try:
-        with ctx.catalog.batch(conn, BatchMark(run_of(task), task.id, first, first)) as unit:
+        mark = BatchMark(run_of(task, task.run), task.id, first, first)
+        with ctx.catalog.batch(conn, mark) as unit:
             done = unit.done if unit.keeps else None
     except CatalogUnusable as exc:  # the task ends all the same; the log says what is unknown
         add_log(conn, task.id, now, f"the catalog could not be asked whether it has a batch "

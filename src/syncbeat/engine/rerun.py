@@ -9,13 +9,14 @@ import os
 import shutil
 from array import array
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from syncbeat.domain.statuses import TaskKind
 from syncbeat.domain.task import Task
+from syncbeat.domain.taskspec import TaskRun, TaskSpec
 from syncbeat.engine.context import Context
 from syncbeat.engine.errors import ActionError, NotFound
 from syncbeat.engine.seen import Seen
@@ -28,8 +29,6 @@ from syncbeat.store.profiles import get_profile
 from syncbeat.store.tasks import create_task, get_task
 
 CHUNK = 20_000  # feed rows read between two looks at the keys met
-RERUN_OF = "_rerun_of"  # in a task's spec: the task whose failed items it re-runs
-RERUN_CANCELLED = "_rerun_cancelled"  # ... and its cancelled items too
 
 
 def rerun_failed(ctx: Context, task_id: int, *, errors_only: bool = False) -> int:
@@ -54,7 +53,8 @@ def rerun_failed(ctx: Context, task_id: int, *, errors_only: bool = False) -> in
         if profile is None:
             raise ActionError(f"the profile of task {task_id} was deleted")
         new_id = create_task(conn, profile, scheduled_at=now, trigger="manual", now=now,
-                             flags={RERUN_OF: old.id, RERUN_CANCELLED: not errors_only})
+                             flags=TaskRun.created_with(rerun_of=old.id,
+                                                        rerun_cancelled=not errors_only))
         if new_id is None:
             raise ActionError("a task of this profile was just created; try again")
         add_log(conn, new_id, now, f"re-run of task {old.id}: its {failed:,} items that ended "
@@ -63,23 +63,26 @@ def rerun_failed(ctx: Context, task_id: int, *, errors_only: bool = False) -> in
 
 
 def _snapshot_of(ctx: Context, task: Task) -> Path | None:
-    name = (task.spec or {}).get("_snapshot")
+    name = task.run.snapshot
     if not name:
         return None
-    path = ctx.task_dir(task.id) / str(name)
+    path = ctx.task_dir(task.id) / name
     return path if path.is_file() else None
 
 
-def reuse_snapshot(ctx: Context, task: Task, spec: dict[str, Any]) -> tuple[str, str]:
+def reuse_snapshot(ctx: Context, task: Task, spec: TaskSpec) -> tuple[TaskSpec, str]:
     """Give a re-run task the feed copy of the task it re-runs (and that feed's settings):
-    its snapshot's name and the log's first line. FeedError when it is gone."""
-    old_id = int(spec[RERUN_OF])
+    its spec with that snapshot, and the log's first line. FeedError when it is gone."""
+    old_id = spec.run.rerun_of
+    assert old_id is not None, "a re-run"
     with read_tx(ctx.db) as conn:
         old = get_task(conn, old_id)
     source = _snapshot_of(ctx, old) if old is not None else None
-    if old is None or source is None:
+    old_spec = old.started_spec() if old is not None else None
+    if old_spec is None or source is None:
         raise FeedError(f"task {old_id}, which this task re-runs, no longer keeps its feed")
-    spec["source"] = dict((old.spec or {})["source"])  # the copy is read as it was read then
+    # The copy is read as it was read then.
+    spec = replace(spec, profile=replace(spec.profile, source=old_spec.profile.source))
     folder = ctx.task_dir(task.id)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"rerun-of-{old_id}-{source.name}"
@@ -89,22 +92,23 @@ def reuse_snapshot(ctx: Context, task: Task, spec: dict[str, Any]) -> tuple[str,
         os.link(source, target)  # the same file: no copy of a big feed
     except OSError:
         shutil.copyfile(source, target)
-    return name, f"started: re-run of task {old_id}, reading its copy of the feed again"
+    return (spec.with_run(snapshot=name),
+            f"started: re-run of task {old_id}, reading its copy of the feed again")
 
 
-def wanted_seqs(ctx: Context, spec: dict[str, Any]) -> array[int]:
+def wanted_seqs(ctx: Context, run: TaskRun) -> array[int]:
     """The feed rows a re-run task works, in feed order."""
+    assert run.rerun_of is not None, "a re-run"
     with read_tx(ctx.db) as conn:
-        return _feed_rows(conn, int(spec[RERUN_OF]), bool(spec.get(RERUN_CANCELLED)))
+        return _feed_rows(conn, run.rerun_of, run.rerun_cancelled)
 
 
 def _feed_rows(conn: Connection, task_id: int, cancelled: bool) -> array[int]:
     rows = array("q", failed_seqs(conn, task_id, cancelled=cancelled))
     task = get_task(conn, task_id)
-    parent = (task.spec or {}).get(RERUN_OF) if task else None
-    if parent:  # a re-run's item n is the n-th row the re-run read
-        assert task is not None and task.spec is not None
-        read = _feed_rows(conn, int(parent), bool(task.spec.get(RERUN_CANCELLED)))
+    run = task.run if task else TaskRun()
+    if run.rerun_of:  # a re-run's item n is the n-th row the re-run read
+        read = _feed_rows(conn, run.rerun_of, run.rerun_cancelled)
         rows = array("q", (read[seq - 1] for seq in rows if seq <= len(read)))
     return rows
 

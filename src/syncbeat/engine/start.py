@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from syncbeat.domain.profile import Profile, feed_fields, field_problems, resolved_batch_size
+from syncbeat.domain.profile import Profile, SourceSpec, field_problems, resolved_batch_size
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.domain.taskspec import TaskSpec
 from syncbeat.engine.context import Context
-from syncbeat.engine.rerun import RERUN_OF, reuse_snapshot
+from syncbeat.engine.rerun import reuse_snapshot
 from syncbeat.engine.secrets import missing_secrets
 from syncbeat.feeds import FeedError, FeedSpec, open_feed, snapshot
 from syncbeat.feeds.archives import Unpacking
@@ -72,23 +73,24 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
     missing = missing_secrets(ctx, profile)
     if missing:  # before anything is read or exported: it could not be delivered
         return _fail(ctx, task, now, TaskStatus.ERROR, "; ".join(missing))
-    spec: dict[str, Any] = profile.to_dict()
-    spec["id"] = profile.id
     # What the task was created with ("run anyway", "re-run what failed") stays with it.
-    spec.update({k: v for k, v in (task.spec or {}).items() if k.startswith("_")})
-    spec["_run"] = uuid.uuid4().hex  # this run: what a catalog keeps is keyed by it
-    spec["_catalog"] = ctx.catalog.location.shown  # every batch works on this catalog
-    # The task keeps the number it started with, whatever the default becomes meanwhile.
-    spec["batch_size"] = resolved_batch_size(profile, default_batch_size)
+    spec = TaskSpec(
+        profile=profile,
+        # The task keeps the number it started with, whatever the default becomes meanwhile.
+        batch_size=resolved_batch_size(profile, default_batch_size),
+        run=replace(task.run, token=uuid.uuid4().hex,  # what a catalog keeps is keyed by it
+                    catalog=ctx.catalog.location.shown),  # every batch works on this catalog
+    )
     first_line: str
     if profile.kind is TaskKind.IMPORT:
         try:
-            if spec.get(RERUN_OF):
-                spec["_snapshot"], first_line = reuse_snapshot(ctx, task, spec)
+            if spec.run.rerun_of:
+                spec, first_line = reuse_snapshot(ctx, task, spec)
                 _check_opens(ctx, task, spec)
             else:
-                spec["_snapshot"], first_line = _open_source(ctx, task, profile)
-            first_line += f", batch size {_batch_words(profile, spec['batch_size'])}"
+                snapshot, first_line = _open_source(ctx, task, profile)
+                spec = spec.with_run(snapshot=snapshot)
+            first_line += f", batch size {_batch_words(profile, spec.batch_size)}"
         except FeedError as exc:
             return _fail(ctx, task, now, TaskStatus.ERROR, naming_profile(str(exc), profile.id))
         except Exception as exc:  # a reader's own fault must not leave the task pending forever
@@ -102,11 +104,11 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
         # after it read the catalog stamps its products earlier. Re-sending one is harmless.
         started = since_task.started_at if since_task else None
         since = started - SINCE_MARGIN if started else None
-        spec["_since"] = since.isoformat() if since else None
+        spec = spec.with_run(since=since)
         first_line = f"started: export of {export_scope(profile.filter_active)}" + (
             f" changed since {since.isoformat()} (task {since_task.id})"
             if since and since_task else ""
-        ) + f", batch size {_batch_words(profile, spec['batch_size'])}"
+        ) + f", batch size {_batch_words(profile, spec.batch_size)}"
     with write_tx(ctx.db) as conn:
         # The profile may have started another task since we looked: never two at once.
         # Its row lock makes two workers starting two of its tasks take turns (PostgreSQL).
@@ -114,24 +116,22 @@ def start_task(ctx: Context, task: Task, now: datetime) -> str:
         if active_of_profile(conn, profile_id, TaskStatus.RUNNING):
             won = False
         else:
-            won = move_task(conn, task.id, TaskStatus.RUNNING, now=now, spec=spec)
+            won = move_task(conn, task.id, TaskStatus.RUNNING, now=now, spec=spec.to_json())
         if won:
             add_log(conn, task.id, now, first_line)
     if not won:
-        snap = spec.get("_snapshot")
-        if snap:
-            (ctx.task_dir(task.id) / snap).unlink(missing_ok=True)
+        if spec.run.snapshot:
+            (ctx.task_dir(task.id) / spec.run.snapshot).unlink(missing_ok=True)
         return f"task {task.id} ({task.profile_name}) was taken by another worker or killed"
     return f"task {task.id} ({task.profile_name}) started"
 
 
-def feed_spec(profile_spec: dict[str, Any]) -> FeedSpec:
-    """The feed settings of an import profile's spec."""
-    src = profile_spec["source"]
+def feed_spec(source: SourceSpec | None) -> FeedSpec:
+    """How an import profile's feed is read (its `source`)."""
+    assert source is not None, "an import profile has a source"
     return FeedSpec(
-        format=src["format"], delimiter=src.get("delimiter", ","),
-        quotechar=src.get("quotechar", '"'), encoding=src.get("encoding", "utf-8"),
-        header=src.get("header", True), item=src.get("item"), sheet=src.get("sheet"),
+        format=source.format, delimiter=source.delimiter, quotechar=source.quotechar,
+        encoding=source.encoding, header=source.header, item=source.item, sheet=source.sheet,
     )
 
 
@@ -148,7 +148,7 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
                     unpacking=Unpacking(member=profile.source.archive_member,
                                         format=profile.source.format))
     try:
-        with open_feed(folder / name, feed_spec(profile.to_dict()), profile.feed_fields):
+        with open_feed(folder / name, feed_spec(profile.source), profile.feed_fields):
             pass
     except BaseException:
         (folder / name).unlink(missing_ok=True)
@@ -160,10 +160,11 @@ def _open_source(ctx: Context, task: Task, profile: Profile) -> tuple[str, str]:
     return name, line
 
 
-def _check_opens(ctx: Context, task: Task, spec: dict[str, Any]) -> None:
-    path = ctx.task_dir(task.id) / spec["_snapshot"]
+def _check_opens(ctx: Context, task: Task, spec: TaskSpec) -> None:
+    assert spec.run.snapshot is not None
+    path = ctx.task_dir(task.id) / spec.run.snapshot
     try:
-        with open_feed(path, feed_spec(spec), feed_fields(spec["match"]["feed"], spec["mapping"])):
+        with open_feed(path, feed_spec(spec.profile.source), spec.profile.feed_fields):
             pass
     except BaseException:
         path.unlink(missing_ok=True)

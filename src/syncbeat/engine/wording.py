@@ -16,19 +16,18 @@ with a field's name), and a batch words at once the rare detail whose values hol
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from sqlalchemy.engine import Connection
 
 from syncbeat.domain.convert import ConversionError, to_text
-from syncbeat.domain.profile import feed_fields
-from syncbeat.domain.statuses import ItemOutcome
+from syncbeat.domain.statuses import ItemOutcome, TaskKind
 from syncbeat.domain.task import Item, Task
-from syncbeat.domain.transforms import Bound, TransformError, parse_rule
+from syncbeat.domain.transforms import Bound, TransformError
 from syncbeat.engine.codec import decode
 from syncbeat.store.history import Change
-from syncbeat.store.items import WordingRow, list_items
+from syncbeat.store.items import list_items
+from syncbeat.store.rows import WordingRow
 
 MARK = "\x1e"  # ASCII record separator: never in a field's name
 
@@ -81,17 +80,13 @@ class Wording:
     def of(cls, task: Task) -> Wording | None:
         """The wording of an import task whose spec maps a field by a rule; else None (its
         details have no marks)."""
-        spec = task.spec or {}
-        mapping: Mapping[str, Any] = spec.get("mapping") or {}
-        if not isinstance(mapping, Mapping) or all(isinstance(v, str) for v in mapping.values()):
+        spec = task.started_spec() if task.kind is TaskKind.IMPORT else None
+        if spec is None or all(isinstance(v, str) for v in spec.profile.mapping.values()):
             return None
-        read = feed_fields(spec["match"]["feed"], mapping)
-        rules: list[Bound | None] = []
-        for name, value in mapping.items():
-            rule = None if isinstance(value, str) else parse_rule(name, value, name)[0]
-            # The field's converter does not change what a rule did; text never fails.
-            rules.append(rule.bind(read, name, to_text) if rule is not None else None)
-        return cls(rules)
+        read = spec.profile.feed_fields
+        # The field's converter does not change what a rule did; text never fails.
+        return cls([None if isinstance(rule, str) else rule.bind(read, name, to_text)
+                    for name, rule in spec.profile.mapping.items()])
 
     def detail(self, detail: str | None, raw_input: str | None) -> str | None:
         """`detail` with its marks worded from the item's stored input."""

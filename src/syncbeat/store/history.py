@@ -55,9 +55,13 @@ def tasks_that_changed(
         .order_by(tasks.c.id.desc(), items.c.seq)
     )
     found: list[Change] = []
+    matches: dict[int, str] = {}  # each task's match field, its spec read once
     for row in conn.execute(query):
         task = Task.from_row(row)
-        match = ((task.spec or {}).get("match") or {}).get("catalog", "reference")
+        if task.id not in matches:
+            spec = task.started_spec()
+            matches[task.id] = spec.profile.match_catalog if spec else "reference"
+        match = matches[task.id]
         if by_field.get(match) != row.item_key:
             continue  # the same text, but another field of another product
         found.append(Change(task=task, seq=row.item_seq, detail=row.item_detail,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -12,35 +12,8 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 
 from syncbeat.domain.statuses import FINAL_STATUSES, ItemOutcome, TaskStatus
 from syncbeat.domain.task import Item
+from syncbeat.store.rows import ItemRow, OutcomeRow, QueuedRow, ReportRow, WordingRow
 from syncbeat.store.tables import items, tasks
-
-# (seq, key, input, outcome, detail)
-ItemRow = tuple[int, str | None, str | None, int, str | None]
-# (seq, outcome, detail)
-OutcomeRow = tuple[int, int, str | None]
-
-
-
-class ReportRow(NamedTuple):
-    """An item as its task's report shows it (the outcome as stored: a final task's pending
-    item is shown cancelled, `domain.task.shown_outcome`)."""
-
-    seq: int
-    key: str | None
-    outcome: int
-    detail: str | None
-
-
-class WordingRow(NamedTuple):
-    """A ReportRow with a processed item's input, to word what its rules did
-    (engine/wording.py)."""
-
-    seq: int
-    key: str | None
-    outcome: int
-    detail: str | None
-    input: str | None
-
 
 _COUNTER = {
     ItemOutcome.PROCESSED: "processed",
@@ -103,8 +76,8 @@ def many_rows(
                     [value for one in rest for value in one])
 
 
-def read_batch(conn: Connection, task_id: int, after: int, limit: int) -> list[tuple[Any, ...]]:
-    """The next `limit` items after seq `after`: (seq, key, input, outcome)."""
+def read_batch(conn: Connection, task_id: int, after: int, limit: int) -> list[QueuedRow]:
+    """The next `limit` items after seq `after`, as `rows.QueuedRow`s."""
     p = placeholder(conn)
     cur = raw_cursor(conn)
     cur.execute(
@@ -112,7 +85,7 @@ def read_batch(conn: Connection, task_id: int, after: int, limit: int) -> list[t
         f"AND seq <= {p} ORDER BY seq",
         (task_id, after, after + limit),  # seq numbers are dense: the range is the batch
     )
-    return list(cur.fetchall())
+    return cast(list[QueuedRow], list(cur.fetchall()))
 
 
 def record_outcomes(

@@ -13,8 +13,7 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.store.settings import last_heartbeat
-from syncbeat.store.tables import batch_durations, step_failures, tasks
-from syncbeat.store.tasks import BATCH_BUCKETS
+from syncbeat.store.tables import BATCH_BUCKETS, batch_durations, step_failures, tasks
 
 # Upper bounds (seconds) of the batch duration histogram's buckets.
 OUTCOMES = ("pending", "processed", "skipped", "cancelled", "errors")

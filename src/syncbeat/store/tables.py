@@ -286,6 +286,7 @@ step_failures = sa.Table(
 # Every batch's duration, counted in the buckets of /metrics' histogram (bucket i holds the
 # batches of at most BATCH_BUCKETS[i] seconds and more than the bound before; the last, the
 # rest), written in the batch's own transaction by every worker.
+BATCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)  # seconds
 batch_durations = sa.Table(
     "batch_durations",
     metadata,

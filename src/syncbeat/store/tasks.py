@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,9 +15,10 @@ from syncbeat.domain.ids import parse_id
 from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import TaskKind, TaskStatus, sources_of
 from syncbeat.domain.task import Task
+from syncbeat.domain.taskspec import TaskRun
 from syncbeat.store.db import insert_on_conflict
 from syncbeat.store.notifications import queue_task_end
-from syncbeat.store.tables import items, log_lines, step_failures, tasks
+from syncbeat.store.tables import BATCH_BUCKETS, items, log_lines, step_failures, tasks
 
 _FINAL_WITH_CANCEL = (TaskStatus.KILLED, TaskStatus.ERROR)
 _TOLD = (TaskStatus.ERROR, TaskStatus.MISSED, TaskStatus.COMPLETED)  # domain/notify.py says if
@@ -25,10 +26,11 @@ _TOLD = (TaskStatus.ERROR, TaskStatus.MISSED, TaskStatus.COMPLETED)  # domain/no
 
 def create_task(
     conn: Connection, profile: Profile, *, scheduled_at: datetime, trigger: str, now: datetime,
-    flags: dict[str, Any] | None = None,
+    flags: Mapping[str, Any] | None = None,
 ) -> int | None:
     """A pending task for `profile` at `scheduled_at`; None if that occurrence exists already.
-    `flags` ("_force", "_rerun_of", ...) join the spec the task gets when it starts."""
+    `flags` (`TaskRun.created_with`: "run anyway", "re-run what failed") are its stored spec
+    until it starts, and stay in the spec it starts with."""
     values = dict(
         profile_id=profile.id, profile_name=profile.name, kind=str(profile.kind),
         status=str(TaskStatus.PENDING), trigger=trigger, scheduled_at=scheduled_at,
@@ -225,7 +227,6 @@ _COUNT_BATCH = sa.text(
     "INSERT INTO batch_durations (bucket, batches, seconds) VALUES (:bucket, 1, :seconds) "
     "ON CONFLICT (bucket) DO UPDATE SET batches = batch_durations.batches + 1, "
     "seconds = batch_durations.seconds + excluded.seconds")
-BATCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)  # seconds
 _FINISH_BATCH = (
     sa.update(tasks)
     .where(tasks.c.id == sa.bindparam("id_", type_=sa.Integer))
@@ -432,9 +433,9 @@ def last_feed_rows(conn: Connection, profile_id: int, before_task: int) -> int |
         .limit(50)
     )
     for row in conn.execute(query):
-        spec = row.spec or {}
-        if not spec.get("_rerun_of"):
-            return int(spec.get("_feed_rows", row.total))
+        run = TaskRun.from_json(row.spec)
+        if not run.rerun_of:
+            return run.feed_rows if run.feed_rows is not None else int(row.total)
     return None
 
 

@@ -37,9 +37,10 @@ def export_download(ctx: Context, task: Task) -> FileResponse:
     written yet."""
     if task.kind is not TaskKind.EXPORT:
         raise ApiError(404, f"task {task.id} is an import: only exports have an export file")
-    path = export_path(ctx, task)
+    how = export_format(task)
+    path = export_path(ctx, task, how)
     if not path.is_file():
         raise ApiError(409, f"task {task.id} is {task.status} and has no export file yet")
-    fmt = export_format(task.spec or {}).format
+    fmt = how.format
     return FileResponse(path, media_type=CONTENT_TYPES[fmt],
                         filename=f"syncbeat-task-{task.id}-export.{fmt}")

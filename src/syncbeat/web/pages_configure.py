@@ -3,7 +3,7 @@ and the heartbeat URL, the secrets (write-only), the users and one's own passwor
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -32,41 +32,71 @@ from syncbeat.web.templating import go, page
 router = APIRouter(include_in_schema=False)
 User = Annotated[Principal, Depends(page_user)]
 Form = Annotated[FormData, Depends(checked_form)]
-FIELDS = [
-    ("default_batch_size", "Default batch size", "items", "Items per batch for profiles that "
-     "do not set their own."),
-    ("time_budget_seconds", "Heartbeat time budget", "seconds", "How long one tick may work "
-     "before it yields."),
-    ("tick_interval_seconds", "Tick interval of the built-in worker", "seconds", "The pause "
-     "between two ticks of an idle worker."),
-    ("timezone", "Time zone", "", "Of new profiles, and of the times these pages show."),
-    ("retention_days", "Retention", "days", "Tasks that ended longer ago are deleted with "
-     "their files."),
-    ("start_window_minutes", "Start window for late occurrences", "minutes", "A scheduled run "
-     "later than this (after downtime) is missed instead of started."),
-    ("lease_seconds", "Lease of a worker", "seconds", "A worker silent this long loses its "
-     "tasks to another."),
-    ("outage_limit_seconds", "Limit of an outage", "seconds", "A database that answers but "
-     "takes no work (a full disk) this long: the tasks waiting for it end in error."),
+
+
+class SettingField(NamedTuple):
+    """One setting's row in a Configure form: its name, label, unit and a hint under it."""
+
+    name: str
+    label: str
+    unit: str
+    hint: str
+
+
+FIELDS: list[SettingField] = [
+    SettingField(
+        "default_batch_size", "Default batch size", "items", "Items per batch for profiles that "
+        "do not set their own."),
+    SettingField(
+        "time_budget_seconds", "Heartbeat time budget", "seconds", "How long one tick may work "
+        "before it yields."),
+    SettingField(
+        "tick_interval_seconds", "Tick interval of the built-in worker", "seconds", "The pause "
+        "between two ticks of an idle worker."),
+    SettingField(
+        "timezone", "Time zone", "", "Of new profiles, and of the times these pages show."),
+    SettingField(
+        "retention_days", "Retention", "days", "Tasks that ended longer ago are deleted with "
+        "their files."),
+    SettingField(
+        "start_window_minutes", "Start window for late occurrences", "minutes", "A scheduled run "
+        "later than this (after downtime) is missed instead of started."),
+    SettingField(
+        "lease_seconds", "Lease of a worker", "seconds", "A worker silent this long loses its "
+        "tasks to another."),
+    SettingField(
+        "outage_limit_seconds", "Limit of an outage", "seconds", "A database that answers but "
+        "takes no work (a full disk) this long: the tasks waiting for it end in error."),
 ]
-NOTIFY_FIELDS = [
-    ("notify_webhook_url", "Webhook URL", "", "Each message is POSTed there as JSON (docs/"
-     "monitoring.md). Empty: no webhook."),
-    ("notify_smtp_host", "SMTP server", "", "The server that sends the e-mails. Empty: no "
-     "e-mail."),
-    ("notify_smtp_port", "SMTP port", "", "587 with STARTTLS, 25 without."),
-    ("notify_smtp_starttls", "STARTTLS", "", "Encrypt the connection before signing in."),
-    ("notify_smtp_user", "SMTP user", "", "Empty: send without signing in."),
-    ("notify_smtp_password", "SMTP password", "", "Never shown again; *** means it is set. "
-     "Clear the field to remove it. Best: {secret:NAME}, a secret set below."),
-    ("notify_email_from", "From", "", "The sender's address."),
-    ("notify_email_to", "To", "", "Addresses, separated by commas."),
-    ("notify_item_errors_percent", "Item errors that tell", "%", "A completed task with more "
-     "of its items in error than this sends a message."),
-    ("notify_stale_minutes", "Stopped heartbeat that tells", "minutes", "No tick for this "
-     "long sends a message (0: never)."),
-    ("admin_url", "Address of this admin", "", "How people reach it (https://shop.example/"
-     "sync), for the links in messages."),
+NOTIFY_FIELDS: list[SettingField] = [
+    SettingField(
+        "notify_webhook_url", "Webhook URL", "", "Each message is POSTed there as JSON (docs/"
+        "monitoring.md). Empty: no webhook."),
+    SettingField(
+        "notify_smtp_host", "SMTP server", "", "The server that sends the e-mails. Empty: no "
+        "e-mail."),
+    SettingField(
+        "notify_smtp_port", "SMTP port", "", "587 with STARTTLS, 25 without."),
+    SettingField(
+        "notify_smtp_starttls", "STARTTLS", "", "Encrypt the connection before signing in."),
+    SettingField(
+        "notify_smtp_user", "SMTP user", "", "Empty: send without signing in."),
+    SettingField(
+        "notify_smtp_password", "SMTP password", "", "Never shown again; *** means it is set. "
+        "Clear the field to remove it. Best: {secret:NAME}, a secret set below."),
+    SettingField(
+        "notify_email_from", "From", "", "The sender's address."),
+    SettingField(
+        "notify_email_to", "To", "", "Addresses, separated by commas."),
+    SettingField(
+        "notify_item_errors_percent", "Item errors that tell", "%", "A completed task with more "
+        "of its items in error than this sends a message."),
+    SettingField(
+        "notify_stale_minutes", "Stopped heartbeat that tells", "minutes", "No tick for this "
+        "long sends a message (0: never)."),
+    SettingField(
+        "admin_url", "Address of this admin", "", "How people reach it (https://shop.example/"
+        "sync), for the links in messages."),
 ]
 
 

@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from syncbeat.domain.ids import MAX_ID, parse_id
-from syncbeat.domain.profile import Profile, feed_fields
-from syncbeat.domain.statuses import ACTIVE_STATUSES, ItemOutcome, TaskStatus
+from syncbeat.domain.profile import Profile
+from syncbeat.domain.statuses import ACTIVE_STATUSES, ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.domain.taskspec import TaskSpec
 from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.codec import decode
 from syncbeat.engine.context import Context
@@ -187,22 +188,22 @@ def detail(
     with read_tx(ctx.db) as conn:
         log = shown_lines(tail_log(conn, task.id, 30))
         items = read_items(conn, task, outcome=wanted, after=after, limit=ITEMS_PER_PAGE)
-    columns = _input_columns(task)
+    spec = task.started_spec()
+    columns = _input_columns(spec)
     return page(
         request, who, "task.html", active="tasks", task=task, log=log, items=items,
         outcome=outcome, after=after, columns=columns,
         next_after=items[-1].seq if len(items) == ITEMS_PER_PAGE else None,
         outcomes=[o.label for o in ItemOutcome], inputs=lambda raw: _inputs(columns, raw),
         duration=live_seconds(task, ctx.clock()), is_active=_is_active(task),
-        key_links=((task.spec or {}).get("match") or {}).get("catalog") == "reference",
+        key_links=spec is not None and spec.profile.match_catalog == "reference",
         here=f"/tasks/{task.id}",
     )
 
 
-def _input_columns(task: Task) -> list[str]:
-    spec = task.spec or {}
-    if "match" in spec and "mapping" in spec:
-        return feed_fields(spec["match"]["feed"], spec["mapping"])
+def _input_columns(spec: TaskSpec | None) -> list[str]:
+    if spec is not None and spec.kind is TaskKind.IMPORT:
+        return spec.profile.feed_fields
     return ["product id"]
 
 

@@ -23,6 +23,8 @@ from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine.actions import run_now
 from syncbeat.engine.artifacts import log_lines, report_lines
 from syncbeat.engine.preview import preview_import
+from syncbeat.store.db import write_tx
+from syncbeat.store.profiles import update_profile
 
 HEADER = ["sku", "brand", "model", "net_price", "stock", "category"]
 PRICE_RULE = {"from": "net_price",
@@ -125,3 +127,37 @@ def test_the_preview_shows_the_computed_values_and_the_runs_details(ctx):
     task_id = run_now(ctx, add_profile(ctx, data).id)
     drain(ctx)
     assert shown == report(ctx, task_id)
+
+
+def test_the_report_words_a_rule_as_the_task_ran_it_after_the_profile_changed(ctx):
+    feed(ctx)
+    profile = add_profile(ctx, rules_profile())
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    before = report(ctx, task_id)
+    # The merchant changes the markup and the map: the task's words stay those of its run.
+    changed = import_profile(mapping={
+        "price": {"from": "net_price", "steps": [{"multiply": 2}]},
+        "quantity": {"from": "stock", "map": {"in stock": 5}},
+        "name": {"template": "{model} ({brand})"}})
+    with write_tx(ctx.db) as conn:
+        update_profile(conn, profile.id, parse_profile(changed), ctx.clock())
+    assert report(ctx, task_id) == before
+    assert before[0][2].startswith(
+        "price: 9.99 -> 10.99 (net_price 7.40 x 1.35 = 9.99, + 0.50 = 10.49, ending .99); ")
+
+
+def test_a_value_holding_the_record_separator_is_worded_all_the_same(ctx):
+    # The separator marks a rule's words in a stored detail; a feed value holding it must
+    # not be taken for one.
+    add_products(ctx, ("A1", "9.99", 3))
+    write_csv(ctx, "a.csv", HEADER, [["A1", "Ac\x1eme", "X\x1e1", "7.40", "3", "T"]])
+    mapping = {"price": PRICE_RULE, "quantity": "stock", "name": {"template": "{brand} {model}"},
+               "attributes.model": "model"}
+    task_id = run_now(ctx, add_profile(ctx, import_profile(mapping=mapping)).id)
+    drain(ctx)
+    assert report(ctx, task_id) == [(
+        "A1", "processed",
+        "price: 9.99 -> 10.99 (net_price 7.40 x 1.35 = 9.99, + 0.50 = 10.49, ending .99); "
+        "name: A1 -> Ac\x1eme X\x1e1 (template {brand} {model}); "
+        "attributes.model: (empty) -> X\x1e1")]

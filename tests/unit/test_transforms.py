@@ -37,7 +37,10 @@ def row(net_price: str | None = "10", stock: str | None = "5", category: str | N
 
 
 def computed(toml: str, **values: Any) -> str | None:
-    return rule_of(toml).compute(row(**values))[0]
+    bound = rule_of(toml)
+    value = bound.compute(row(**values))[0]
+    assert bound.value(row(**values)) == value  # what a batch asks, without the trace
+    return value
 
 
 def explained(toml: str, **values: Any) -> str:
@@ -303,3 +306,32 @@ def test_the_rules_in_the_docs_are_valid():
         head = PROFILE.split("[mapping]")[0]
         profile = parse_profile(tomllib.loads(head + block, parse_float=Decimal))
         assert profile.mapping
+
+
+@pytest.mark.parametrize("convert", [to_decimal, to_int, to_text])
+@pytest.mark.parametrize("steps", [
+    "{multiply = 1.35}, {add = 0.50}, {round = \"0.99\"}",
+    "{multiply = 1}, {add = 0}, {round = 2}",
+    "{min = 0}, {max = 100}, {round = 0}",
+    "{divide = 3}",
+    "{remove_tax = 21}, {add_tax = 21}, {round = \"0.05\"}, {nearest = 5}",
+    "{add = -1}, {multiply = 1.5}",
+])
+@pytest.mark.parametrize("text", ["7.40", "7,40", " 12.5 ", "-3", "1e3", "1_000", "NaN", "abc",
+                                  "", "1 234,50", "14.995", "0.0000001", "99999999999999"])
+def test_a_batchs_value_is_the_computed_one_or_the_same_error(convert, steps, text):
+    """`value` (the steps written out in one function, no trace) gives what `compute` gives,
+    written alike (9.9900, not 9.99), or fails with the same words."""
+    rule, errors = parse_rule("price", read_inline(f'{{from = "net_price", steps = [{steps}]}}'),
+                              "mapping.price")
+    assert rule is not None, errors
+    bound = rule.bind(COLUMNS, "price", convert)
+
+    def outcome(compute: Any) -> tuple[str, str]:
+        try:
+            got = compute(row(net_price=text))
+        except (TransformError, ConversionError) as exc:
+            return type(exc).__name__, str(exc)
+        return type(got).__name__, str(got)
+
+    assert outcome(bound.value) == outcome(lambda values: bound.compute(values)[0])

@@ -101,3 +101,33 @@ def test_the_preview_page_shows_each_rows_computed_value_beside_the_feed(web, ct
     assert rows["P1"][-1].startswith("price: 1.00 -> 3.99 (net_price 2.00 x 1.35 = 2.70, ")
     assert rows["P7"][-2] == "error", rows["P7"]
     assert "step 1 (multiply" in rows["P7"][-1] and "abc" in rows["P7"][-1], rows["P7"]
+
+
+def test_every_face_words_a_rules_change_as_its_task_ran_it(api, web, ctx, shop):
+    """The task page, the items API, the report and the product's history say what the rule
+    did, by the rule the task ran with, even after the profile's rule changed."""
+    import csv
+    import io
+
+    from webtools import add_profile, drain
+
+    from syncbeat.engine.actions import run_now
+
+    profile = add_profile(ctx, import_data(name="Marked up", mapping={"price": PRICE}))
+    task_id = run_now(ctx, profile.id)
+    drain(ctx)
+    doubled = {"from": "net_price", "steps": [{"multiply": 2}]}
+    changed = api.put(f"/api/profiles/{profile.id}",
+                      json=import_data(name="Marked up", mapping={"price": doubled}))
+    assert changed.status_code == 200, changed.text
+
+    said = "price: 1.00 -> 3.99 (net_price 2.00 x 1.35 = 2.70, + 0.50 = 3.20, ending .99)"
+    items = api.get(f"/api/tasks/{task_id}/items").json()["items"]
+    assert {i["key"]: i["detail"] for i in items}["P1"] == said
+    assert said in html.unescape(web.get(f"/tasks/{task_id}").text)
+    report = csv.DictReader(io.StringIO(api.get(f"/api/tasks/{task_id}/report").text))
+    assert {r["key"]: r["detail"] for r in report}["P1"] == said
+    assert api.get("/api/products/P1").json()["changed_by"][0]["detail"] == said
+    assert said in html.unescape(web.get("/catalog/P1").text)
+    log = api.get(f"/api/tasks/{task_id}/log").text
+    assert f"changed P1: {said}" in log

@@ -3,8 +3,9 @@
 A rule reads a column (`from`), joins columns (`template`) or is a constant (`value`); an
 optional value map translates the text; then steps do exact decimal arithmetic. `parse_rule`
 validates a rule as its profile is saved (errors name the field and the step); `Rule.bind`
-prepares it for the feed fields a task reads; `Bound.compute` applies it to one row, giving
-the text the field's converter reads, and a trace that `Bound.explain` words for the report.
+prepares it for the feed fields a task reads; `Bound.value` applies it to one row, giving
+the field's value, as a batch does; `Bound.compute` gives the value with a trace of each
+step, which `Bound.explain` words for the report, the log and the preview.
 """
 
 from __future__ import annotations
@@ -438,12 +439,13 @@ class Bound:
     per-row work."""
 
     __slots__ = ("_at", "_cap", "_convert", "_fns", "_labels", "_name", "_parts",
-                 "_source_at", "_unconditional", "_words", "compute", "rule")
+                 "_source_at", "_unconditional", "_words", "rule", "value")
 
-    # The field's value (None: no value, leave the field as it is) and the trace of a row;
-    # TransformError names the step and the value that failed, ConversionError a result the
-    # field cannot hold.
-    compute: Callable[[Sequence[str | None]], tuple[Any, Trace | None]]
+    # The field's value of a row (None: no value, leave the field as it is), as `compute`
+    # gives it but without its trace: what a batch asks for every row (the report words
+    # the trace when it is read). TransformError names the step and the value that
+    # failed, ConversionError a result the field cannot hold.
+    value: Callable[[Sequence[str | None]], Any]
 
     def __init__(self, rule: Rule, read: Sequence[str], name: str, convert: Convert) -> None:
         self.rule = rule
@@ -466,22 +468,23 @@ class Bound:
             last.action in ("round", "ending") or (
                 last.action == "nearest" and _exponent(last.number) >= -MAX_PLACES)))
         plain_steps = rule.source and rule.mapped is None and steps and self._unconditional
-        self.compute = self._steps_on_a_column() if plain_steps else self._compute
+        self.value = self._value_on_a_column() if plain_steps else self._value
 
-    def _steps_on_a_column(self) -> Callable[[Sequence[str | None]], tuple[Any, Trace | None]]:
-        """`compute` for the usual price rule (a column, then steps without conditions),
-        with every lookup done once: it runs for every row of a feed."""
-        at, fns, labels, cap = self._source_at, self._fns, self._labels, self._cap
+    def _value_on_a_column(self) -> Callable[[Sequence[str | None]], Any]:
+        """`value` for the usual price rule (a column, then steps without conditions): every
+        lookup done once, the steps one call (`_fused`), no trace: it runs for every row of
+        a feed, in the batch's write transaction."""
+        at, cap, finish = self._source_at, self._cap, self._number_value
         column = self.rule.source or ""
         first = self.rule.steps[0]
         decimal_field = self._convert is to_decimal
-        finish = self._number_value
-        run = _chain(fns)
+        run = _fused(self.rule.steps)
+        compute = self.compute
 
-        def compute(values: Sequence[str | None]) -> tuple[Any, Trace | None]:
+        def value(values: Sequence[str | None]) -> Any:
             text = values[at]
             if not text or text.isspace():
-                return None, None
+                return None
             try:
                 number = Decimal(text)  # "12.50", the usual case, without the cleaning
                 if "_" in text or not number.is_finite():
@@ -491,16 +494,24 @@ class Bound:
                     number = to_decimal(text.strip(), "value")
                 except ConversionError:
                     raise _not_a_number(first, 1, text.strip(), column) from None
-            numbers = run(number)
-            number = numbers[-1]
-            trace = (column, text, None, labels, numbers)
+            number = run(number)
             if decimal_field and not cap and -LIMIT < number < LIMIT:
-                return number, trace
-            return finish(number, trace)
+                return number
+            try:
+                return finish(number, None)[0]
+            except ConversionError:
+                compute(values)  # raises it again, saying what the steps did
+                raise
 
-        return compute
+        return value
 
-    def _compute(self, values: Sequence[str | None]) -> tuple[Any, Trace | None]:
+    def _value(self, values: Sequence[str | None]) -> Any:
+        return self.compute(values)[0]
+
+    def compute(self, values: Sequence[str | None]) -> tuple[Any, Trace | None]:
+        """The field's value of a row (None: no value, leave the field as it is) and the
+        trace that `explain` words; TransformError names the step and the value that
+        failed, ConversionError a result the field cannot hold."""
         rule = self.rule
         column: str | None = None
         mapped_note: str | None = None
@@ -544,7 +555,7 @@ class Bound:
             number = found
         return self._number_value(number, (source, shown_text, mapped_note, labels, numbers))
 
-    def _number_value(self, number: Decimal, trace: Trace) -> tuple[Any, Trace]:
+    def _number_value(self, number: Decimal, trace: Trace | None) -> tuple[Any, Trace | None]:
         convert = self._convert
         if self._cap and _exponent(number) < -MAX_PLACES:
             number = number.quantize(_KEEP, rounding=ROUND_HALF_UP)
@@ -555,10 +566,12 @@ class Bound:
                 return int(number), trace
         return self._text_value(format(number, "f"), trace)
 
-    def _text_value(self, text: str, trace: Trace) -> tuple[Any, Trace]:
+    def _text_value(self, text: str, trace: Trace | None) -> tuple[Any, Trace | None]:
         try:
             return self._convert(text, self._name), trace
         except ConversionError as exc:
+            if trace is None:  # `value`, which asks `compute` for the words
+                raise
             raise ConversionError(f"{exc} (from {self.explain(trace)})") from None
 
     def _conditional(self, values: Sequence[str | None], text: str, column: str | None
@@ -680,32 +693,35 @@ def _not_a_number(step: Step, n: int, text: str, column: str | None) -> Transfor
     return TransformError(f"step {n} ({step.name}) needs a number, {where}")
 
 
-def _chain(fns: Sequence[Callable[[Decimal], Decimal]]
-           ) -> Callable[[Decimal], Sequence[Decimal]]:
-    """The steps as one call giving the value after each (unrolled for up to three steps,
-    which is most rules: a loop costs more than the arithmetic)."""
-    if len(fns) == 1:
-        (f1,) = fns
-        return lambda value: (f1(value),)
-    if len(fns) == 2:
-        f1, f2 = fns
+# The steps `_fused` writes in line (x is the value, {n} the step's number), each exactly as
+# `_function` computes it; the others are called.
+_IN_LINE = {
+    "multiply": "x = {n} * x",
+    "add": "x = {n} + x",
+    "round": "x = x.quantize({n}, HALF_UP)",
+    "min": "if x < {n}:\n        x = {n}",
+    "max": "if x > {n}:\n        x = {n}",
+}
 
-        def two(value: Decimal) -> Sequence[Decimal]:
-            a = f1(value)
-            return a, f2(a)
-        return two
-    if len(fns) == 3:
-        f1, f2, f3 = fns
 
-        def three(value: Decimal) -> Sequence[Decimal]:
-            a = f1(value)
-            b = f2(a)
-            return a, b, f3(b)
-        return three
-
-    def many(value: Decimal) -> Sequence[Decimal]:
-        return [value := fn(value) for fn in fns]
-    return many
+def _fused(steps: Sequence[Step]) -> Callable[[Decimal], Decimal]:
+    """The steps (without conditions) as one function giving the last value: a call a step
+    costs more than the arithmetic, so the usual steps are written out in one function's
+    body. Only the fixed lines of _IN_LINE become code; the numbers are its names' values."""
+    names: dict[str, Any] = {"HALF_UP": ROUND_HALF_UP}
+    lines = []
+    for at, step in enumerate(steps):
+        line = _IN_LINE.get(step.action)
+        if line is None:
+            names[f"f{at}"] = _function(step)
+            lines.append(f"x = f{at}(x)")
+            continue
+        names[f"n{at}"] = _ONE.scaleb(-int(step.number)) if step.action == "round" else step.number
+        lines.append(line.format(n=f"n{at}"))
+    body = "".join(f"    {line}\n" for line in lines)
+    exec(f"def fused(x):\n{body}    return x\n", names)
+    fused: Callable[[Decimal], Decimal] = names["fused"]
+    return fused
 
 
 def _function(step: Step) -> Callable[[Decimal], Decimal]:

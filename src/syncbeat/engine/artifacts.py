@@ -5,19 +5,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
 from syncbeat.domain.statuses import ItemOutcome
 from syncbeat.domain.task import Task, shown_outcome
+from syncbeat.engine.wording import Wording
 from syncbeat.store.db import read_tx
-from syncbeat.store.items import item_rows_after
+from syncbeat.store.items import item_rows_after, wording_rows_after
 from syncbeat.store.logs import log_rows_after
 
 REPORT_HEADER = ("item", "key", "outcome", "detail")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LABELS = {int(o): o.label for o in ItemOutcome}
+_DETAIL = itemgetter(3)  # of a ReportRow
 
 
 def neutralise(cell: str | None) -> str:
@@ -44,11 +47,15 @@ def report_lines(db: Engine, task: Task, rows_per_chunk: int = 5000) -> Iterator
         labels[int(ItemOutcome.PENDING)] = shown_outcome(0, task.status).label
         when = task.finished_at.isoformat(timespec="seconds") if task.finished_at else "?"
         cancelled = cancelled_detail(task.status, when)
-    for rows in _pages(db, item_rows_after, task.id, rows_per_chunk):
+    wording = Wording.of(task)
+    # A rule's change is worded from the item's input (engine/wording.py).
+    read, detail_of = ((item_rows_after, _DETAIL) if wording is None
+                       else (wording_rows_after, wording.detail_of))
+    for rows in _pages(db, read, task.id, rows_per_chunk):
         writer.writerows(
-            (seq, neutralise(key), labels[outcome],
-             neutralise(detail) if outcome else cancelled)
-            for seq, key, outcome, detail in rows
+            (row[0], neutralise(row[1]), labels[row[2]],
+             neutralise(detail_of(row)) if row[2] else cancelled)
+            for row in rows
         )
         yield buffer.getvalue()
         buffer.seek(0)

@@ -32,6 +32,7 @@ from syncbeat.engine.queueing import item_rows
 from syncbeat.engine.secrets import missing_secrets
 from syncbeat.engine.seen import SeenInMemory
 from syncbeat.engine.start import feed_spec
+from syncbeat.engine.wording import Wording
 from syncbeat.feeds import FeedError, RowError, open_feed
 from syncbeat.feeds.archives import Unpacking
 from syncbeat.feeds.sources import head
@@ -166,9 +167,11 @@ def _compare(ctx: Context, plan: ImportPlan, columns: list[str], records: list[A
                                        list(decision.creates.values()), category=plan.category)
     mark_refusals(decision.result, joined, refused, decision.creates)
     decided = {seq: (outcome, detail) for seq, outcome, detail in decision.result.outcomes}
+    wording = Wording([rule for *_, rule in plan.readers])
     result = []
-    for (seq, key, _, queued_as, why), record in zip(queued, records, strict=True):
+    for (seq, key, given, queued_as, why), record in zip(queued, records, strict=True):
         outcome, detail = decided.get(seq, (queued_as, why))
+        detail = wording.detail(detail, given)
         values = {} if isinstance(record, RowError) else dict(zip(columns, record, strict=False))
         computed = {} if isinstance(record, RowError) else _computed(plan, list(record))
         result.append(PreviewRow(seq=seq, key=key, values=values, computed=computed,

@@ -37,8 +37,9 @@ from syncbeat.domain.diff import describe_changes, diff, show
 from syncbeat.domain.profile import Profile
 from syncbeat.domain.statuses import ItemOutcome
 from syncbeat.domain.taskspec import profile_of
-from syncbeat.domain.transforms import Bound, TransformError
+from syncbeat.domain.transforms import Bound, Rule, TransformError
 from syncbeat.engine.codec import decode
+from syncbeat.engine.wording import mark, marked, spelled
 from syncbeat.store.db import is_outage, loses_transaction, reason_of
 from syncbeat.store.rows import OutcomeRow, QueuedRow
 
@@ -112,7 +113,7 @@ class ImportPlan:
             (catalog_field, read.index(feed_field) if isinstance(feed_field, str) else -1,
              converter(catalog_field), CURRENT + fetch_fields.index(catalog_field),
              None if isinstance(feed_field, str)
-             else feed_field.bind(read, catalog_field, converter(catalog_field)))
+             else _bound(feed_field, read, catalog_field, converter(catalog_field)))
             for catalog_field, feed_field in profile.mapping.items()
         ]
         return cls(
@@ -125,6 +126,22 @@ class ImportPlan:
     def from_spec(cls, spec: Mapping[str, Any], known: KnownFields) -> ImportPlan:
         """The plan of a task's spec as stored (`domain.taskspec`: its profile's keys)."""
         return cls.of(profile_of(spec), known)
+
+
+def _bound(rule: Rule, read: list[str], name: str, convert: Callable[[str, str], Any]) -> Bound:
+    """The rule bound for a plan. Every batch reads its task's spec afresh: a rule is bound
+    (its steps made one function, `transforms._fused`) once a process, not once a batch."""
+    key = (name, json.dumps(rule.data, sort_keys=True, default=repr), tuple(read), convert)
+    bound = _BOUND.get(key)
+    if bound is None:
+        if len(_BOUND) >= _BOUND_MOST:
+            _BOUND.clear()
+        bound = _BOUND[key] = rule.bind(read, name, convert)
+    return bound
+
+
+_BOUND: dict[tuple[Any, ...], Bound] = {}
+_BOUND_MOST = 256
 
 
 def join_found(
@@ -208,8 +225,10 @@ def decide_batch(
     outcomes = result.outcomes
     none: list[Loader] = [None] * CURRENT
     loads = none + list(loaders or [None] * len(plan.fetch_fields))
-    readers = [(name, index, convert, at, loads[at] is not None, rule)
-               for name, index, convert, at, rule in plan.readers]
+    rules = [rule for *_, rule in plan.readers]
+    # A rule's change is marked, and worded when the detail is read (engine/wording.py).
+    readers = [(name, index, convert, at, loads[at] is not None, rule, mark(position))
+               for position, (name, index, convert, at, rule) in enumerate(plan.readers)]
     # The loop below runs once per product: it avoids helper objects on purpose.
     for row in rows:
         seq, key, raw, queued, product_id = row[:CURRENT]
@@ -220,8 +239,9 @@ def decide_batch(
         as_stored = current is None and product_id is not None and product_id != AMBIGUOUS
         incoming: list[tuple[str, int, Any]] = []
         changed: list[str] = []
+        marks = 0
         problems: list[str] | None = None
-        for name, index, convert, at, plain, rule in readers:
+        for name, index, convert, at, plain, rule, its_mark in readers:
             if rule is None:
                 text = values[index]
                 if not text or text.isspace():
@@ -233,10 +253,9 @@ def decide_batch(
                 except ConversionError as exc:
                     problems = [*(problems or []), str(exc)]
                     continue
-                trace = None
             else:
                 try:
-                    value, trace = rule.compute(values)
+                    value = rule.value(values)
                 except TransformError as exc:
                     problems = [*(problems or []), f"{name}: {exc}"]
                     continue
@@ -245,6 +264,8 @@ def decide_batch(
                     continue
                 if value is None:
                     continue  # no value: leave the field as it is
+                if plain and as_stored and str(value) == row[at]:
+                    continue  # the catalog holds it written so: unchanged
             incoming.append((name, at, value))
             if as_stored:
                 old = row[at]
@@ -256,10 +277,11 @@ def decide_batch(
             else:
                 continue  # a new product, or an ambiguous key: nothing to compare with
             if old != value and not _same(old, value):
-                change = f"{name}: {show(old)} -> {show(value)}"
-                if trace is not None and rule is not None:
-                    change += f" ({rule.explain(trace)})"  # what the field's rule did
-                changed.append(change)
+                if rule is None:
+                    changed.append(f"{name}: {show(old)} -> {show(value)}")
+                else:  # what the rule did, worded when read
+                    changed.append(f"{name}: {show(old)} -> {show(value)}{its_mark}")
+                    marks += 1
         if problems:
             _error(result, seq, key, "; ".join(problems))
             continue
@@ -277,9 +299,12 @@ def decide_batch(
             for name, _, value in incoming:
                 current[name] = value
         if changed:
-            detail = "; ".join(changed)
+            detail = marked(changed, marks, rules, values) if marks else "; ".join(changed)
             outcomes.append((seq, PROCESSED, detail))
-            _note(result.changed, f"{key}: {detail}")
+            if len(result.changed) <= LOG_EXAMPLES:  # the log's lines say it in words
+                if marks:
+                    detail = "; ".join(spelled(changed, rules, values))
+                _note(result.changed, f"{key}: {detail}")
         elif plan.skip_unchanged:
             outcomes.append((seq, SKIPPED, NO_CHANGE))
         else:

@@ -20,6 +20,7 @@ class Change:
     task: Task
     seq: int
     detail: str | None
+    input: str | None = None  # the item's, to word what its rules did (engine/wording.py)
 
 
 def tasks_that_changed(
@@ -44,7 +45,7 @@ def tasks_that_changed(
     )
     query = (
         sa.select(tasks, items.c.seq.label("item_seq"), items.c.detail.label("item_detail"),
-                  items.c.key.label("item_key"))
+                  items.c.key.label("item_key"), items.c.input.label("item_input"))
         .join(items, items.c.task_id == tasks.c.id)
         .where(
             tasks.c.id.in_(sa.select(newest.c.id)),
@@ -63,7 +64,8 @@ def tasks_that_changed(
         match = matches[task.id]
         if by_field.get(match) != row.item_key:
             continue  # the same text, but another field of another product
-        found.append(Change(task=task, seq=row.item_seq, detail=row.item_detail))
+        found.append(Change(task=task, seq=row.item_seq, detail=row.item_detail,
+                            input=row.item_input))
         if len(found) == limit:
             break
     return found

@@ -12,7 +12,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor
 
 from syncbeat.domain.statuses import FINAL_STATUSES, ItemOutcome, TaskStatus
 from syncbeat.domain.task import Item
-from syncbeat.store.rows import ItemRow, OutcomeRow, QueuedRow, ReportRow
+from syncbeat.store.rows import ItemRow, OutcomeRow, QueuedRow, ReportRow, WordingRow
 from syncbeat.store.tables import items, tasks
 
 _COUNTER = {
@@ -190,14 +190,26 @@ def item_rows_after(
     Callers read page by page, each page in its own short read: a slow download never holds
     a snapshot open for minutes (on SQLite that would stop the WAL from being checkpointed).
     """
+    return list(map(ReportRow._make, _rows_after(conn, task_id, after, limit, "")))
+
+
+def wording_rows_after(
+    conn: Connection, task_id: int, after: int, limit: int
+) -> list[WordingRow]:
+    """`item_rows_after`, with each processed item's input."""
+    given = f", CASE WHEN outcome = {int(ItemOutcome.PROCESSED)} THEN input END"
+    return list(map(WordingRow._make, _rows_after(conn, task_id, after, limit, given)))
+
+
+def _rows_after(conn: Connection, task_id: int, after: int, limit: int, more: str) -> Any:
     p = placeholder(conn)
     cur = raw_cursor(conn)
     cur.execute(
-        f"SELECT seq, key, outcome, detail FROM items WHERE task_id = {p} AND seq > {p} "
+        f"SELECT seq, key, outcome, detail{more} FROM items WHERE task_id = {p} AND seq > {p} "
         f"ORDER BY seq LIMIT {p}",
         (task_id, after, limit),
     )
-    return list(map(ReportRow._make, cur.fetchall()))
+    return cur.fetchall()
 
 
 def failed_seqs(conn: Connection, task_id: int, *, cancelled: bool) -> list[int]:

@@ -33,3 +33,14 @@ class ReportRow(NamedTuple):
     key: str | None
     outcome: int
     detail: str | None
+
+
+class WordingRow(NamedTuple):
+    """A ReportRow with a processed item's input, to word what its rules did
+    (engine/wording.py)."""
+
+    seq: int
+    key: str | None
+    outcome: int
+    detail: str | None
+    input: str | None

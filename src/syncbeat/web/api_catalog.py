@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from syncbeat.domain.ids import MAX_ID
 from syncbeat.engine.context import Context
+from syncbeat.engine.wording import worded_changes
 from syncbeat.store.db import read_tx
 from syncbeat.store.history import Change, tasks_that_changed
 from syncbeat.web.auth import api_user, context
@@ -32,7 +33,7 @@ def product_history(ctx: Context, key: str) -> tuple[dict[str, Any], list[Change
         found = None if "\x00" in key else ctx.catalog.show(conn, key)  # PostgreSQL refuses NUL
         if found is None:
             raise ApiError(404, f"no product '{key}'")
-        return found, tasks_that_changed(conn, found)
+        return found, worded_changes(tasks_that_changed(conn, found))
 
 
 @router.get("", summary="List products")

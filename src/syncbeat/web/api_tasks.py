@@ -10,8 +10,8 @@ from syncbeat.domain.ids import MAX_ID, parse_id
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.engine.actions import delete_task, kill_task
 from syncbeat.engine.rerun import rerun_failed
+from syncbeat.engine.wording import read_items
 from syncbeat.store.db import read_tx
-from syncbeat.store.items import list_items
 from syncbeat.store.tasks import SORTABLE
 from syncbeat.web.auth import Principal, api_user, context
 from syncbeat.web.downloads import export_download, log_download, report_download
@@ -169,7 +169,7 @@ def items(
     task = task_or_404(ctx, task_id)
     wanted = _outcome(outcome)
     with read_tx(ctx.db) as conn:
-        found = list_items(conn, task.id, task.status, outcome=wanted, after=after, limit=limit)
+        found = read_items(conn, task, outcome=wanted, after=after, limit=limit)
     return {
         "task_id": task.id,
         "items": [{"seq": i.seq, "key": i.key, "input": i.input, "outcome": i.outcome.label,

@@ -18,8 +18,8 @@ from syncbeat.engine.actions import ActionError, delete_task, kill_task, run_now
 from syncbeat.engine.codec import decode
 from syncbeat.engine.context import Context
 from syncbeat.engine.rerun import rerun_failed
+from syncbeat.engine.wording import read_items
 from syncbeat.store.db import read_tx
-from syncbeat.store.items import list_items
 from syncbeat.store.logs import tail_log
 from syncbeat.store.profiles import list_profiles
 from syncbeat.store.tasks import SORTABLE
@@ -187,8 +187,7 @@ def detail(
             raise ApiError(400, str(exc), "outcome") from None
     with read_tx(ctx.db) as conn:
         log = shown_lines(tail_log(conn, task.id, 30))
-        items = list_items(conn, task.id, task.status, outcome=wanted, after=after,
-                           limit=ITEMS_PER_PAGE)
+        items = read_items(conn, task, outcome=wanted, after=after, limit=ITEMS_PER_PAGE)
     spec = task.started_spec()
     columns = _input_columns(spec)
     return page(

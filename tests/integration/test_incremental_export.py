@@ -47,37 +47,6 @@ def test_a_batch_that_commits_after_an_export_read_the_catalog_is_exported_next(
     assert exported(ctx, profile_id) == []
 
 
-@pytest.mark.postgres
-def test_two_batches_writing_products_at_once_do_not_wait_for_each_other(ctx, clock):
-    if ctx.db.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time")
-    add_products(ctx, ("B1", "1.00", 1), ("B2", "2.00", 2))
-    profile_id = changes_profile(ctx)
-    exported(ctx, profile_id)
-    with read_tx(ctx.db) as conn:
-        b1, b2 = get_product(conn, "B1"), get_product(conn, "B2")
-    assert b1 is not None and b2 is not None
-    # Two workers' batches: the first holds its transaction open; the second, numbering its
-    # change as well, writes and commits without waiting for the first (no shared row).
-    with ctx.db.connect() as first:
-        open_batch = first.begin()
-        ctx.catalog.apply(first, ["quantity"], {b1["id"]: {"quantity": 11}}, [], clock())
-        with ctx.db.connect() as second, second.begin():
-            second.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
-            ctx.catalog.apply(second, ["quantity"], {b2["id"]: {"quantity": 22}}, [], clock())
-        clock.advance(minutes=1)
-        assert exported(ctx, profile_id) == [{"sku": "B2", "qty": 22}]
-        open_batch.commit()
-    clock.advance(minutes=1)
-    # B1 comes next; B2, committed while B1's transaction ran across the last mark, may be
-    # sent again (docs/profiles.md): never a change lost, at worst one sent twice.
-    again = exported(ctx, profile_id)
-    assert {"sku": "B1", "qty": 11} in again
-    assert again in ([{"sku": "B1", "qty": 11}],
-                     [{"sku": "B1", "qty": 11}, {"sku": "B2", "qty": 22}])
-    assert exported(ctx, profile_id) == []
-
-
 @pytest.fixture
 def shop(shop_db: Any, ctx: Any) -> Any:
     shop_db.install("inc_", products=sample_products())

@@ -40,7 +40,7 @@ from syncbeat.catalog.location import BuiltinLocation, CatalogLocation
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.missing import Scope
-from syncbeat.store.catalog_changes import change_mark, next_change
+from syncbeat.store.catalog_changes import committed_changes, next_change
 from syncbeat.store.catalog_queries import count_products, get_product, list_products
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
@@ -198,9 +198,8 @@ class BuiltinCatalog:
         columns = [c for c in columns if c != "id"]
         if not updates and not creates:
             return
-        # Numbered last thing before the writes: on SQLite the count's row stays locked only
-        # from here to the batch's commit (docs/profiles.md, "Only what changed since the
-        # last export"); on PostgreSQL the number is the transaction's id and locks nothing.
+        # Numbered last thing before the writes: the count's row stays locked only from here
+        # to the batch's commit (docs/profiles.md, "Only what changed since the last export").
         change = next_change(conn)
         if updates and conn.dialect.name == "postgresql":
             self._update_postgresql(conn, columns, attrs, updates, now, change)
@@ -329,9 +328,10 @@ class BuiltinCatalog:
         return {}
 
     def change_mark(self, conn: Connection, now: datetime) -> str:
-        """See `Catalog.change_mark`: every change numbered up to it is committed, every one
-        still to commit is numbered above it (`store.catalog_changes.change_mark`)."""
-        return str(change_mark(conn))
+        """See `Catalog.change_mark`: the change count committed (`catalog_changes`). A
+        batch that numbered its change before it is committed; one that numbers after it
+        gets a higher number, whenever it commits."""
+        return str(committed_changes(conn))
 
     def export_ids(
         self, conn: Connection, *, active: bool | None, since: str | None, mark: str | None,

@@ -15,14 +15,8 @@ _ONE = 1  # the id of the count's one row
 
 
 def next_change(conn: Connection) -> int:
-    """The number the products written in `conn`'s write transaction carry.
-
-    SQLite: the next change count; the database has one writer at a time, so the counts
-    commit in order. PostgreSQL: the transaction's own id (`txid_current()`), which locks
-    nothing, so batches of several workers write side by side; `change_mark` then reads the
-    oldest transaction still running, below which every change is committed."""
-    if conn.dialect.name == "postgresql":
-        return int(conn.execute(sa.text("SELECT txid_current()")).scalar_one())
+    """The next change number, taken in `conn`'s write transaction: the row stays locked to
+    its commit (PostgreSQL), so changes commit in the order of their numbers."""
     taken = conn.execute(
         sa.update(catalog_changes).where(catalog_changes.c.id == _ONE)
         .values(n=catalog_changes.c.n + 1).returning(catalog_changes.c.n)
@@ -33,19 +27,8 @@ def next_change(conn: Connection) -> int:
     return int(taken)
 
 
-def change_mark(conn: Connection) -> int:
-    """A number such that every change numbered at or below it is committed and visible
-    from now on, and every change still to commit is numbered above it.
-
-    SQLite: the count committed. PostgreSQL: one below the oldest transaction id still
-    running (or the next to be given, when none runs): a batch that took its id before and
-    commits after is above the mark and is sent next time. A transaction above the mark that
-    had committed already is sent again next time too: harmless, and rare (it needs another
-    transaction running across the mark)."""
-    if conn.dialect.name == "postgresql":
-        oldest = conn.execute(
-            sa.text("SELECT txid_snapshot_xmin(txid_current_snapshot())")).scalar_one()
-        return int(oldest) - 1
+def committed_changes(conn: Connection) -> int:
+    """The newest change number committed: every change up to it is visible from now on."""
     found = conn.execute(
         sa.select(catalog_changes.c.n).where(catalog_changes.c.id == _ONE)
     ).scalar()

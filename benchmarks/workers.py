@@ -1,7 +1,8 @@
-"""Workers that add up, or not: 1, 2 and 4 `syncbeat worker` processes on PostgreSQL.
+"""Workers that add up, or not: 1, 2 and 4 `syncbeat worker` processes, on PostgreSQL or SQLite.
 
     python benchmarks/workers.py --database-url postgresql+psycopg://postgres@127.0.0.1/test
     python benchmarks/workers.py --n 200000 --workers 1,2 --database-url ...
+    python benchmarks/workers.py --n 200000 --workers 1,2     # SQLite
 
 Two cases, each on a fresh copy of a catalog of N products (bench.py's catalog and feed):
 one import of N rows, and four imports of N/4 rows each (four profiles, four feeds, the
@@ -104,13 +105,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--cases", default="1,4", help="imports at once: 1, 4 or both")
-    parser.add_argument("--database-url", required=True, help="PostgreSQL URL")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default SQLite)")
     parser.add_argument("--work-dir", default="bench-data/workers")
     args = parser.parse_args()
     work = Path(args.work_dir).resolve()
     work.mkdir(parents=True, exist_ok=True)
     db = bench.Database(args.database_url, work)
-    print(f"workers on PostgreSQL: N = {args.n:,}, the default batch size, "
+    print(f"workers on {'PostgreSQL' if args.database_url else 'SQLite'}: N = {args.n:,}, "
+          "the default batch size, "
           f"{os.cpu_count()} cores, load average {bench._load()}")
     db.build_template(args.n)
     rows, _ = feeds.rows(args.n)

@@ -136,6 +136,10 @@ class BatchMark(NamedTuple):
     task: int
     first: int  # the batch's first seq
     last: int  # its last seq
+    # Every item up to this seq is recorded in the store (the task's cursor when the batch
+    # began): the records of batches there are no longer needed. Batches in flight at once
+    # record out of order, so "before this batch" is not enough.
+    recorded: int = 0
 
 
 class BatchUnit(Protocol):
@@ -317,6 +321,16 @@ class Catalog(Protocol):
         statement. Only a catalog in the store's database can."""
         ...
 
+    def changed_since(
+        self, conn: Connection, mark: str, ids: Sequence[int], match: str, keys: Sequence[str]
+    ) -> bool | None:
+        """Since the `change_mark` `mark`, has a product of `ids` changed or gone, or has a
+        product whose `match` is one of `keys` come? A batch decided in a read snapshot (its
+        items read with `queued_with_products`) asks it in its write transaction before it
+        applies: yes, and it decides again there. None: the catalog cannot tell. Only a
+        catalog in the store's database can."""
+        ...
+
     def queue_export(
         self, conn: Connection, task_id: int, *, first_seq: int, active: bool | None,
         since: str | None, after_id: int, limit: int,
@@ -362,6 +376,12 @@ class PlainCatalog:
         fields: Sequence[str],
     ) -> JoinedBatch | None:
         """Not here: the engine reads the items and calls `fetch`."""
+        return None
+
+    def changed_since(
+        self, conn: Connection, mark: str, ids: Sequence[int], match: str, keys: Sequence[str]
+    ) -> bool | None:
+        """Not here: a batch is decided in its write transaction."""
         return None
 
     def queue_export(

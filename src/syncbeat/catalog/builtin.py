@@ -50,6 +50,10 @@ _PG_TYPES = {"id": "int", "reference": "text", "ean13": "text", "name": "text",
              "price": "numeric", "quantity": "int", "active": "bool", "attributes": "text"}
 
 
+_CHECKED = 500  # ids or keys a statement in `changed_since`
+_MATCH_COLUMNS = {"reference": "reference", "ean13": "ean13"}  # matched by text as stored
+
+
 def _split(fields: Sequence[str]) -> tuple[list[str], list[str]]:
     columns = [f for f in fields if not f.startswith(ATTRIBUTE_PREFIX)]
     attrs = [f[len(ATTRIBUTE_PREFIX):] for f in fields if f.startswith(ATTRIBUTE_PREFIX)]
@@ -187,6 +191,32 @@ class BuiltinCatalog:
             rows = _ambiguous_once(rows)  # a key that several products share joined twice
         loaders: list[Loader] = [_LOADERS.get(c) if sqlite else None for c in fields]
         return JoinedBatch(rows, loaders)
+
+    def changed_since(
+        self, conn: Connection, mark: str, ids: Sequence[int], match: str, keys: Sequence[str]
+    ) -> bool | None:
+        """See `Catalog.changed_since`: by the products' change numbers (a write numbers its
+        change, `next_change`), and their count (a deletion numbers nothing)."""
+        since = int(mark)
+        p = placeholder(conn)
+        cur = raw_cursor(conn)
+        for at in range(0, len(ids), _CHECKED):
+            some = ids[at:at + _CHECKED]
+            cur.execute(f"SELECT count(*), max(change_seq) FROM products WHERE id IN "
+                        f"({', '.join([p] * len(some))})", some)
+            found, newest = cur.fetchone() or (0, None)
+            if found != len(some) or (newest is not None and newest > since):
+                return True
+        column = _MATCH_COLUMNS.get(match)
+        if column is None and keys:
+            return True  # a key this check does not read: decided again, to be sure
+        for at in range(0, len(keys), _CHECKED):
+            part = keys[at:at + _CHECKED]
+            cur.execute(f"SELECT 1 FROM products WHERE {column} IN "
+                        f"({', '.join([p] * len(part))}) LIMIT 1", part)
+            if cur.fetchone() is not None:
+                return True
+        return False
 
     def apply(
         self, conn: Connection, fields: Sequence[str], updates: Mapping[int, Values],

@@ -63,7 +63,7 @@ class Task:
     message: str | None
     progress: Progress
     queue_done: bool
-    cursor: int
+    cursor: int  # every item up to it is worked
     export_size: int
     batches: int
     work_seconds: float
@@ -72,6 +72,7 @@ class Task:
     unread: int = 0  # feed rows given an error while queueing (part of progress.errors)
     lease_owner: str | None = None
     lease_until: datetime | None = None
+    claimed: int = 0  # items up to it are worked, or in a batch in flight
 
     @classmethod
     def from_row(cls, row: Any) -> Task:
@@ -90,6 +91,7 @@ class Task:
             batches=m["batches"], work_seconds=m["work_seconds"], spec=m["spec"],
             queue_seconds=m["queue_seconds"], unread=m["unread"],
             lease_owner=m["lease_owner"], lease_until=m["lease_until"],
+            claimed=m["claimed"],
         )
 
     @property

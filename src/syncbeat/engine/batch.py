@@ -1,27 +1,41 @@
-"""One batch of one running task: claim, read, apply, record; all in one transaction."""
+"""One batch of one running task: take its range (or, for an export, the task's lease), read,
+apply, record; the batch in one transaction."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import repeat
 from operator import itemgetter
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from syncbeat.catalog.base import INPUT, OUTCOME, SEQ, BatchMark, Joined, Loader
-from syncbeat.domain.statuses import ItemOutcome, TaskKind
+from syncbeat.catalog.base import (
+    INPUT,
+    KEY,
+    OUTCOME,
+    PRODUCT_ID,
+    SEQ,
+    BatchMark,
+    Joined,
+    Loader,
+)
+from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
+from syncbeat.domain.taskspec import TaskSpec
 from syncbeat.engine.context import Context
 from syncbeat.engine.events import ProgressLine
 from syncbeat.engine.failures import step_failed
 from syncbeat.engine.process import (
     SKIPPED,
     BatchResult,
+    Decision,
     ImportPlan,
+    decide_batch,
     export_values,
     import_batch,
     join_found,
@@ -30,20 +44,38 @@ from syncbeat.engine.recording import EARLIER, record_batch, run_of
 from syncbeat.feeds import ExportWriter
 from syncbeat.feeds.export import product_lines
 from syncbeat.feeds.jsonvalues import dumps
-from syncbeat.store.db import is_outage, write_tx
+from syncbeat.store.claims import Claim, ClaimLost, give_back, settle, take_range
+from syncbeat.store.db import is_outage, read_tx, write_tx
 from syncbeat.store.items import read_batch
-from syncbeat.store.tasks import claim_task
+from syncbeat.store.tasks import TaskEnded, claim_task, get_task
 
 log = logging.getLogger(__name__)
 PROCESSED = int(ItemOutcome.PROCESSED)
 GONE = "no longer in the catalog"
 
 
-def run_batch(ctx: Context, task: Task, lease: timedelta) -> str:
+def run_batch(ctx: Context, task: Task, lease: timedelta) -> str | None:
     """Work one batch of `task`; a batch that fails as a whole rolls back and is retried
-    at once product by product, so one product the database refuses is marked error alone."""
+    at once product by product, so one product the database refuses is marked error alone.
+    None when an import has no range left for this worker: other workers' batches in flight
+    hold the rest (`store.claims`)."""
+    claim = None
+    if task.kind is TaskKind.IMPORT:
+        # Taken as this worker's last batch of the task recorded, or now in a short
+        # transaction: the batch's own transaction locks no task until it records.
+        claim = ctx.ranges.pop(task.id, None)
+        if claim is None:
+            spec = task.started_spec()
+            assert spec is not None, "a running task started"
+            with write_tx(ctx.db) as conn:
+                claim = take_range(conn, task.id, spec.batch_size, owner=ctx.owner,
+                                   now=ctx.clock(), lease=lease)
+        if claim is None:
+            return None
     try:
-        said = _attempt(ctx, task, lease, careful=False)
+        said = _attempt(ctx, task, lease, claim, careful=False)
+    except (ClaimLost, TaskEnded) as exc:
+        return ProgressLine(f"task {task.id}: {exc}")  # another worker's, or ended: nothing to do
     except Exception as exc:
         if is_outage(exc):
             raise  # not a product's fault: the worker waits for the database
@@ -51,52 +83,144 @@ def run_batch(ctx: Context, task: Task, lease: timedelta) -> str:
     else:
         return said
     try:
-        return _attempt(ctx, task, lease, careful=True)
+        return _attempt(ctx, task, lease, claim, careful=True)
+    except (ClaimLost, TaskEnded) as exc:
+        return ProgressLine(f"task {task.id}: {exc}")
     except Exception as exc:
         return step_failed(ctx, task, "a batch", exc)
 
 
-def _attempt(ctx: Context, task: Task, lease: timedelta, *, careful: bool) -> str:
+def _attempt(
+    ctx: Context, task: Task, lease: timedelta, claim: Claim | None, *, careful: bool
+) -> str | None:
+    if claim is not None:
+        return _import_attempt(ctx, task, lease, claim, careful=careful)
     started = time.perf_counter()
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
+        # An export's file grows in order: one batch at a time, under the task's lease.
         fresh = claim_task(conn, task.id, owner=ctx.owner, now=now, lease=lease)
         if fresh is None:
             return f"task {task.id}: held by another worker, or no longer running"
         spec = fresh.started_spec()
         assert spec is not None, "a running task started"
-        on = spec.run.catalog
-        if on is not None and on != ctx.catalog.location.shown:
-            raise CatalogMismatch(
-                f"the task started on the catalog {on}, and this worker works on "
-                f"{ctx.catalog.location.shown}: give every syncbeat process the same "
-                "SYNCBEAT_CATALOG")
-        plan = (ImportPlan.of(spec.profile, ctx.catalog.known)
-                if fresh.kind is TaskKind.IMPORT else None)
-        rows, loaders = _read(ctx, conn, fresh, spec.batch_size, plan)
+        rows = read_batch(conn, task.id, fresh.cursor, spec.batch_size)
         if not rows:
             return f"task {task.id}: nothing left to work"
-        why = ""
-        if plan is not None:
-            mark = BatchMark(run_of(fresh, spec.run), task.id, rows[0][SEQ], rows[-1][SEQ])
-            with ctx.catalog.batch(conn, mark) as unit:
-                if unit.done is not None:
-                    # The catalog committed this batch before the store could: its record
-                    # says what it did, and nothing is applied again.
-                    last, record = unit.done
-                    rows = [row for row in rows if row[SEQ] <= last]
-                    result = BatchResult.unpacked(record)
-                    why = f"{EARLIER}, recorded now"
-                else:
-                    result = import_batch(conn, ctx.catalog, unit, plan, rows, now,
-                                          loaders=loaders, careful=careful)
-                    if unit.keeps:
-                        unit.keep(rows[-1][SEQ], result.packed())
-        else:
-            result = _export_batch(ctx, conn, fresh, spec.profile.fields, rows)
-        line = record_batch(conn, fresh, rows[0][SEQ], rows[-1][SEQ], result, now=now,
-                            seconds=time.perf_counter() - started, items=len(rows), why=why)
+        result = _export_batch(ctx, conn, fresh, spec.profile.fields, rows)
+        line = record_batch(conn, task.id, rows[0][SEQ], rows[-1][SEQ], result, now=now,
+                            seconds=time.perf_counter() - started, items=len(rows),
+                            in_order=True)
     return ProgressLine(f"task {task.id}: {line.splitlines()[0]}")
+
+
+def _import_attempt(
+    ctx: Context, task: Task, lease: timedelta, claim: Claim, *, careful: bool
+) -> str | None:
+    """A batch of an import on its range (`claim`). Decided first in a read snapshot where
+    the catalog allows (`_in_snapshot`), so that on SQLite the write lock is held only to
+    apply and record; the task's row is locked only to record the batch, so other batches of
+    the task run meanwhile and a kill waits for that last step alone. The transaction that
+    records it takes this worker's next range of the task, for its next batch."""
+    started = time.perf_counter()
+    now = ctx.clock()
+    snapshot = None if careful else _in_snapshot(ctx, task.id, claim, now)
+    with write_tx(ctx.db) as conn:
+        if snapshot is not None:
+            fresh, spec = snapshot.task, snapshot.spec  # whether it still runs: when recording
+        else:
+            found = get_task(conn, task.id)
+            if found is None or found.status is not TaskStatus.RUNNING:
+                return f"task {task.id}: no longer running"
+            fresh, spec = found, _spec_here(ctx, found)
+        decided = None
+        if snapshot is not None and ctx.catalog.changed_since(
+                conn, snapshot.mark, list(snapshot.decision.updates), snapshot.plan.match,
+                snapshot.keys) is False:
+            # Nothing it read has moved since: the snapshot's decision stands.
+            plan, rows, loaders, decided = (snapshot.plan, snapshot.rows, None,
+                                            snapshot.decision)
+        else:
+            plan = ImportPlan.of(spec.profile, ctx.catalog.known)
+            rows, loaders = _read(ctx, conn, task.id, claim, plan)
+        mark = BatchMark(run_of(fresh, spec.run), task.id, claim.first, claim.last,
+                         recorded=fresh.cursor)
+        last, why = claim.last, ""
+        with ctx.catalog.batch(conn, mark) as unit:
+            if unit.done is not None:
+                # The catalog committed this batch before the store could: its record
+                # says what it did, and nothing is applied again.
+                last, record = unit.done
+                rows = [row for row in rows if row[SEQ] <= last]
+                result = BatchResult.unpacked(record)
+                why = f"{EARLIER}, recorded now"
+                if last < claim.last:  # made before more items were queued: the rest waits
+                    give_back(conn, claim, ctx.owner, last)
+            else:
+                result = import_batch(conn, ctx.catalog, unit, plan, rows, now,
+                                      loaders=loaders, careful=careful, decided=decided)
+                if unit.keeps:
+                    unit.keep(last, result.packed())
+            # Recorded before the catalog commits: a batch whose task was killed meanwhile
+            # (or whose range another worker took over) rolls back there too.
+            line = record_batch(conn, task.id, claim.first, last, result, now=now,
+                                seconds=time.perf_counter() - started, items=len(rows),
+                                why=why)
+            if last == claim.last:
+                settle(conn, claim, ctx.owner)
+            following = take_range(conn, task.id, spec.batch_size, owner=ctx.owner, now=now,
+                                   lease=lease)
+    if following is not None:
+        ctx.ranges[task.id] = following
+    return ProgressLine(f"task {task.id}: {line.splitlines()[0]}")
+
+
+def _spec_here(ctx: Context, task: Task) -> TaskSpec:
+    """The spec a running task started with, if this worker works on its catalog."""
+    spec = task.started_spec()
+    assert spec is not None, "a running task started"
+    on = spec.run.catalog
+    if on is not None and on != ctx.catalog.location.shown:
+        raise CatalogMismatch(
+            f"the task started on the catalog {on}, and this worker works on "
+            f"{ctx.catalog.location.shown}: give every syncbeat process the same "
+            "SYNCBEAT_CATALOG")
+    return spec
+
+
+class Snapshot(NamedTuple):
+    """A batch decided in a read snapshot, to apply if nothing it read has moved since."""
+
+    task: Task  # as the snapshot read it
+    spec: TaskSpec
+    plan: ImportPlan
+    rows: list[Joined]
+    decision: Decision
+    mark: str  # the catalog's `change_mark` in the snapshot
+    keys: list[str]  # the keys no product had: none may have come since
+
+
+def _in_snapshot(ctx: Context, task_id: int, claim: Claim, now: datetime) -> Snapshot | None:
+    """The batch read and decided in a read snapshot, outside the write lock; None where the
+    catalog cannot read a batch with its products in the store's database (a shop: decided
+    in the write transaction). The write transaction then asks `Catalog.changed_since`."""
+    catalog = ctx.catalog
+    with read_tx(ctx.db) as conn:
+        fresh = get_task(conn, task_id)
+        if fresh is None or fresh.status is not TaskStatus.RUNNING:
+            return None
+        spec = _spec_here(ctx, fresh)
+        plan = ImportPlan.of(spec.profile, catalog.known)
+        mark = catalog.change_mark(conn, now)  # first: every change it counts is in view
+        joined = catalog.queued_with_products(conn, task_id, claim.first - 1,
+                                              claim.last - claim.first + 1, plan.match,
+                                              plan.fetch_fields)
+    if joined is None:
+        return None
+    decision = decide_batch(plan, joined.rows, joined.loaders)
+    keys = [row[KEY] for row in joined.rows
+            if row[PRODUCT_ID] is None and not row[OUTCOME] and row[KEY] is not None]
+    return Snapshot(fresh, spec, plan, joined.rows, decision, mark, keys)
 
 
 class CatalogMismatch(Exception):
@@ -104,18 +228,16 @@ class CatalogMismatch(Exception):
 
 
 def _read(
-    ctx: Context, conn: Connection, task: Task, size: int, plan: ImportPlan | None
+    ctx: Context, conn: Connection, task_id: int, claim: Claim, plan: ImportPlan
 ) -> tuple[list[Joined], list[Loader] | None]:
-    """The batch's items; for an import each with its product (`base.Joined`), and how
-    the catalog's current values read (`base.Loader`)."""
-    if plan is not None:
-        joined = ctx.catalog.queued_with_products(
-            conn, task.id, task.cursor, size, plan.match, plan.fetch_fields)
-        if joined is not None:
-            return joined.rows, joined.loaders
-    rows = read_batch(conn, task.id, task.cursor, size)
-    if plan is None:
-        return rows, None
+    """The items of the batch's range, each with its product (`base.Joined`), and how the
+    catalog's current values read (`base.Loader`)."""
+    after, size = claim.first - 1, claim.last - claim.first + 1
+    joined = ctx.catalog.queued_with_products(conn, task_id, after, size, plan.match,
+                                              plan.fetch_fields)
+    if joined is not None:
+        return joined.rows, joined.loaders
+    rows = read_batch(conn, task_id, after, size)
     # A pending item has a key (one without is queued as an error).
     keys = list(dict.fromkeys(key for _, key, _, outcome in rows if outcome == 0 and key))
     found = ctx.catalog.fetch(conn, plan.match, keys, plan.fetch_fields)

@@ -19,6 +19,7 @@ from syncbeat.catalog.builtin import BuiltinCatalog
 from syncbeat.domain.lease import Machine, boot_hash, owner_name
 from syncbeat.feeds.reach import Reach
 from syncbeat.feeds.secretrefs import SecretLookup
+from syncbeat.store.claims import Claim
 from syncbeat.store.vault import Vault
 
 
@@ -94,6 +95,9 @@ class Context:
     # Open feed readers of tasks this process is queueing, so a big feed is read once,
     # across ticks, instead of reopened and skipped every tick.
     readers: dict[int, HeldFeed] = field(default_factory=dict)
+    # The range of an import this process took for its next batch of it (`store.claims`),
+    # by task: taken as its last batch of the task recorded.
+    ranges: dict[int, Claim] = field(default_factory=dict)
     # The files and hosts feeds may touch; by default the data folder only, public hosts only.
     reach: Reach = None  # type: ignore[assignment]  # set by __post_init__
     # SYNCBEAT_SECRET_KEY; None: the key file in the data folder (store/vault.py)

@@ -20,7 +20,7 @@ from syncbeat.engine.queuers import InBackground, InTick, Queueing
 from syncbeat.engine.scheduling import schedule
 from syncbeat.engine.start import start_due
 from syncbeat.engine.tidy import release_gone_leases, tidy
-from syncbeat.store.db import claiming_tx, read_tx, write_tx
+from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.settings import RuntimeSettings, load_settings, record_heartbeat
 from syncbeat.store.tasks import any_work, pending_held, running_tasks
 
@@ -33,6 +33,10 @@ PLAN_EVERY = 1.0  # seconds between two looks at schedules (and settings) by a b
 BATCHES_FOR = 0.25
 
 
+# What a task's step says when it is another worker's turn (see `TickReport.later`).
+LATER = ""
+
+
 @dataclass
 class TickReport:
     """What a tick did, in lines for people, and whether work remains."""
@@ -41,6 +45,9 @@ class TickReport:
     worked: int = 0  # tasks this tick queued, batched or finished
     more: bool = False  # running tasks remain, or pending ones whose time has come
     waiting: bool = False  # a task waits for its queueing process: tick again soon
+    # An import another worker queues or works will have ranges for this one, or will be
+    # finished by this one once their batches end: tick again in a moment.
+    later: bool = False
 
 
 @dataclass
@@ -91,7 +98,7 @@ class Heartbeat:
             report.lines += schedule(ctx, now, window)  # 1. schedule
             report.lines += start_due(ctx, now)  # 2. start
             report.lines += release_gone_leases(ctx, now)
-        with claiming_tx(ctx.db) as conn:
+        with read_tx(ctx.db) as conn:
             candidates = running_tasks(conn, now, ctx.owner)
         report.lines += self.queueing.lines()
         for task in candidates:  # 3. process, 4. finish: one step a running task
@@ -134,6 +141,8 @@ class Heartbeat:
         self.working = None
         if line is None:
             report.waiting = True
+        elif line is LATER:
+            report.later = True
         else:
             report.lines.append(line)
             report.worked += 1
@@ -141,9 +150,14 @@ class Heartbeat:
     def _work(self, task: Task, deadline: float, lease: timedelta, *, alone: bool = False,
               stop: threading.Event | None = None) -> str | None:
         """Queue, work a batch of, or finish the task; None when it waits for another
-        process queueing it to commit items. A worker's only task (`alone`) may get several
-        batches (`_batches`) until `stop` is set."""
+        process (queueing it, or working its last batches). A worker's only task (`alone`)
+        may get several batches (`_batches`) until `stop` is set. An import another worker
+        holds gets batches only: several workers work one import on ranges of their own."""
         ctx = self.ctx
+        if held_elsewhere(task, ctx.owner, ctx.clock()):
+            if task.progress.pending <= 0 or waits_for_whole_feed(task):
+                return LATER  # being queued by the other worker
+            return self._batch(task, deadline, lease, alone=alone, stop=stop)
         if not task.queue_done:
             settled = self.queueing.settled(task)
             if settled is None:
@@ -155,19 +169,27 @@ class Heartbeat:
             if task.progress.pending <= 0 or waits_for_whole_feed(task):
                 return None
         if task.progress.pending > 0:
-            line = run_batch(ctx, task, lease)
-            if not alone or not self.background:
-                return line
-            return self._batches(task, deadline, lease, stop, line)
+            return self._batch(task, deadline, lease, alone=alone, stop=stop)
         if acts_on_missing(task):
             return missing_step(ctx, task, lease)
         return finish_task(ctx, task, lease)
 
+    def _batch(self, task: Task, deadline: float, lease: timedelta, *, alone: bool,
+               stop: threading.Event | None) -> str | None:
+        """A batch of the task (LATER: other workers' batches hold every range left), and
+        for a worker's only task, more (`_batches`)."""
+        line = run_batch(self.ctx, task, lease)
+        if line is None:
+            return LATER
+        if not alone or not self.background:
+            return line
+        return self._batches(task, deadline, lease, stop, line)
+
     def _batches(self, task: Task, deadline: float, lease: timedelta,
                  stop: threading.Event | None, line: str) -> str:
         """After a batch of the only task a worker works, more of its batches for up to
-        BATCHES_FOR seconds (within the tick's budget), while it has pending items and this
-        worker holds it; each is a transaction of its own, as in a tick of its own. The
+        BATCHES_FOR seconds (within the tick's budget), while it has pending items this
+        worker may take; each is a transaction of its own, as in a tick of its own. The
         batches' lines, one a line."""
         ctx = self.ctx
         lines = [line]
@@ -176,7 +198,10 @@ class Heartbeat:
             with read_tx(ctx.db) as conn:
                 if pending_held(conn, task.id, ctx.owner) <= 0:
                     break  # worked through, killed, or taken over: the next tick sees which
-            lines.append(run_batch(ctx, task, lease))
+            more = run_batch(ctx, task, lease)
+            if more is None:
+                break  # the ranges left are other workers' batches in flight
+            lines.append(more)
         return joined(lines)
 
     def _step_name(self, task: Task) -> str:
@@ -189,6 +214,10 @@ class Heartbeat:
         running = {task.id for task in candidates}
         for task_id in [t for t in self.ctx.readers if t not in running]:
             forget_reader(self.ctx, task_id)
+        # Its range taken for a next batch stays claimed by this worker, which takes its own
+        # claims first (`store.claims.take_range`): nothing is lost by forgetting it here.
+        for task_id in [t for t in self.ctx.ranges if t not in running]:
+            del self.ctx.ranges[task_id]
 
     def _housekeeping(self, settings: RuntimeSettings, report: TickReport) -> None:
         ctx = self.ctx
@@ -212,6 +241,12 @@ def waits_for_whole_feed(task: Task) -> bool:
         return False
     spec = task.started_spec()
     return spec is not None and spec.profile.has_limits
+
+
+def held_elsewhere(task: Task, owner: str, now: datetime) -> bool:
+    """Does another live worker hold the task's lease (queueing it, or finishing it)?"""
+    return (task.lease_owner is not None and task.lease_owner != owner
+            and task.lease_until is not None and task.lease_until >= now)
 
 
 def has_work(ctx: Context, now: datetime) -> bool:

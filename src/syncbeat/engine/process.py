@@ -174,15 +174,16 @@ class Decision(NamedTuple):
 def import_batch(
     conn: Connection, catalog: Catalog, unit: BatchUnit, plan: ImportPlan,
     rows: Sequence[Joined], now: datetime, *, loaders: Sequence[Loader] | None = None,
-    careful: bool = False,
+    careful: bool = False, decided: Decision | None = None,
 ) -> BatchResult:
     """Apply a batch of queued feed rows to the catalog, in `unit` (`Catalog.batch`); one
     bad row only marks that row error, and so does a product the catalog refuses.
 
     `careful` applies each product in a savepoint of its own: the retry of a batch that failed
     as a whole, so the product the database refuses is found and only it is marked error.
+    `decided`: the rows' decision, made before (in a read snapshot, still as read).
     """
-    result, updates, creates = decide_batch(plan, rows, loaders)
+    result, updates, creates = decided or decide_batch(plan, rows, loaders)
     if careful:
         _apply_one_by_one(conn, catalog, unit, plan, result, updates, creates, rows, now)
         return result

@@ -17,6 +17,7 @@ from syncbeat.domain.task import Task
 from syncbeat.domain.taskspec import TaskRun
 from syncbeat.engine.context import Context
 from syncbeat.engine.process import LOG_EXAMPLES, BatchResult
+from syncbeat.store.claims import open_claims
 from syncbeat.store.items import count_outcomes, record_outcomes
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import finish_batch
@@ -35,49 +36,60 @@ def run_of(task: Task, run: TaskRun) -> str:
 
 
 def record_batch(
-    conn: Connection, task: Task, first: int, last: int, result: BatchResult, *, now: datetime,
-    seconds: float, items: int, why: str = "",
+    conn: Connection, task_id: int, first: int, last: int, result: BatchResult, *,
+    now: datetime, seconds: float, items: int, why: str = "", in_order: bool = False,
 ) -> str:
-    """Write the batch's outcomes (seq `first` to `last`), move the task past it, log it;
-    the log line (its first line names the batch)."""
-    record_outcomes(conn, task.id, first, last, result.outcomes)
+    """Count the batch of items `first` to `last` in its task (`TaskEnded` if the task no
+    longer runs), write their outcomes, log it; the log line (its first line names the
+    batch). `in_order`: the task's batches run one at a time (an export), and the cursor
+    moves past this one; else it moves up to the batches still in flight."""
     counts = count_outcomes(o for _, o, _ in result.outcomes)
-    finish_batch(conn, task.id, cursor=last, done=len(result.outcomes), counts=counts,
-                 seconds=seconds, export_size=result.export_size)
+    # The task's row first: a kill locks it before anything else, so the two never wait
+    # for each other crosswise.
+    numbers = finish_batch(conn, task_id, first=first, last=last if in_order else None,
+                           done=len(result.outcomes), counts=counts, seconds=seconds,
+                           export_size=result.export_size)
+    record_outcomes(conn, task_id, first, last, result.outcomes)
     # The log names the first LOG_EXAMPLES changed products and errors of a task, then says
     # each batch's counts alone: a million-row import's log stays a line a batch.
-    named = Named(changed=max(0, LOG_EXAMPLES - task.progress.processed),
-                  errors=max(0, LOG_EXAMPLES - (task.progress.errors - task.unread)))
-    line = batch_line(task.batches + 1, first, last, counts, items, seconds, result, why,
-                      named)
-    add_log(conn, task.id, now, line, "error" if result.errors else "info")
+    named = Named(changed=max(0, LOG_EXAMPLES - numbers.processed_before),
+                  errors=max(0, LOG_EXAMPLES - numbers.errors_before))
+    line = batch_line(numbers.number, first, last, counts, items, seconds, result, why, named)
+    add_log(conn, task_id, now, line, "error" if result.errors else "info")
     return line
 
 
 def record_kept(ctx: Context, conn: Connection, task: Task, now: datetime, when: str) -> int:
-    """Before an import task ends (killed, or in error), record the batch after its cursor
-    that the catalog committed and the store did not: the report must say what the catalog
-    has. Returns the items recorded (0: there was none). In `conn`'s write transaction, with
-    the task's row locked."""
+    """Before an import task ends (killed, or in error), record the batches the catalog
+    committed and the store did not (a worker stopped between the two commits): the report
+    must say what the catalog has. Those are the ranges still claimed, and the one after
+    the last taken (a range taken in the batch's own transaction). Returns the items
+    recorded (0: there was none). In `conn`'s write transaction, with the task's row
+    locked."""
     if task.kind is not TaskKind.IMPORT or task.spec is None:
         return 0
-    first = task.cursor + 1
-    try:
-        mark = BatchMark(run_of(task, task.run), task.id, first, first)
-        with ctx.catalog.batch(conn, mark) as unit:
-            done = unit.done if unit.keeps else None
-    except CatalogUnusable as exc:  # the task ends all the same; the log says what is unknown
-        add_log(conn, task.id, now, f"the catalog could not be asked whether it has a batch "
-                f"from item {first:,} that was not recorded ({exc}): the report shows those "
-                "items as not worked", "warning")
-        return 0
-    if done is None:
-        return 0
-    last, record = done
-    result = BatchResult.unpacked(record)
-    record_batch(conn, task, first, last, result, now=now, seconds=0.0,
-                 items=last - first + 1, why=f"{EARLIER}, recorded {when}")
-    return len(result.outcomes)
+    ranges = [(c.first, c.last) for c in open_claims(conn, task.id)]
+    ranges.append((task.claimed + 1, task.claimed + 1))
+    recorded = 0
+    for first, last in ranges:
+        try:
+            mark = BatchMark(run_of(task, task.run), task.id, first, last,
+                             recorded=task.cursor)
+            with ctx.catalog.batch(conn, mark) as unit:
+                done = unit.done if unit.keeps else None
+        except CatalogUnusable as exc:  # the task ends all the same; the log says what is unknown
+            add_log(conn, task.id, now, f"the catalog could not be asked whether it has a "
+                    f"batch from item {first:,} that was not recorded ({exc}): the report "
+                    "shows those items as not worked", "warning")
+            continue
+        if done is None:
+            continue
+        kept_last, record = done
+        result = BatchResult.unpacked(record)
+        record_batch(conn, task.id, first, kept_last, result, now=now, seconds=0.0,
+                     items=kept_last - first + 1, why=f"{EARLIER}, recorded {when}")
+        recorded += len(result.outcomes)
+    return recorded
 
 
 class Named(NamedTuple):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from syncbeat.domain.lease import gone_here
 from syncbeat.engine.context import Context, process_alive, this_machine
+from syncbeat.store.claims import claim_owners_on, release_claims
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.notifications import delete_old as forget_notifications
 from syncbeat.store.tasks import (
@@ -38,9 +39,9 @@ def tidy(ctx: Context, now: datetime, retention: timedelta, limit: int = 50) -> 
 
 
 def release_gone_leases(ctx: Context, now: datetime) -> list[str]:
-    """Release at once the leases of workers of this boot of this machine that no longer
-    exist (killed outright): their tasks need not wait the lease out (domain/lease.py says
-    when it is sure)."""
+    """Release at once the leases (of tasks, and of their batches' ranges) of workers of this
+    boot of this machine that no longer exist (killed outright): their work need not wait the
+    lease out (domain/lease.py says when it is sure)."""
     here = this_machine()
     if not here.known:
         return []
@@ -54,6 +55,15 @@ def release_gone_leases(ctx: Context, now: datetime) -> list[str]:
             if release_lease(conn, lease):
                 said.append(f"task {lease.task_id}: its worker {lease.owner} no longer runs "
                             "on this machine: taken over without waiting for its lease")
+    with read_tx(ctx.db) as conn:
+        claiming = claim_owners_on(conn, here.host, now, ctx.owner)
+    for owner in claiming:
+        if not gone_here(owner, here, process_alive):
+            continue
+        with write_tx(ctx.db) as conn:
+            if release_claims(conn, owner):
+                said.append(f"the batches in flight of worker {owner}, which no longer runs "
+                            "on this machine, are worked again without waiting for their lease")
     return said
 
 

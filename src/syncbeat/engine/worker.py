@@ -25,6 +25,8 @@ from syncbeat.store.settings import load_settings
 from syncbeat.store.tasks import release_leases
 
 WAIT_FOR_QUEUE = 0.02  # seconds: a task's items are being queued by a child process
+# Seconds: an import another worker queues or works has no range for this one yet.
+WAIT_FOR_OTHERS = 0.1
 log = logging.getLogger(__name__)
 
 
@@ -70,6 +72,8 @@ def run_worker(
                 break
             if report.waiting and report.worked == 0:
                 stop.wait(WAIT_FOR_QUEUE)
+            elif report.later and report.worked == 0:
+                stop.wait(WAIT_FOR_OTHERS)
             elif report.worked == 0:
                 stop.wait(interval if interval is not None else _interval(ctx))
     finally:

@@ -6,7 +6,7 @@ import sqlite3
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -198,14 +198,6 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
     """A consistent read-only snapshot."""
     with engine.connect() as conn, conn.begin():
         yield conn
-
-
-def claiming_tx(engine: Engine) -> AbstractContextManager[Connection]:
-    """The transaction a worker picks its running tasks in (`tasks.running_tasks`): on
-    PostgreSQL a write transaction, whose FOR UPDATE SKIP LOCKED passes over the rows other
-    workers hold; on SQLite a read snapshot (its write lock would stop every other writer,
-    and there is no row to lock)."""
-    return write_tx(engine) if engine.dialect.name == "postgresql" else read_tx(engine)
 
 
 def shared_between_processes(engine: Engine) -> bool:

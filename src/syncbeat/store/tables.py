@@ -108,7 +108,9 @@ tasks = sa.Table(
     sa.Column("errors", sa.Integer, nullable=False, server_default="0"),
     # progress of the work itself
     sa.Column("queue_done", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("cursor", sa.Integer, nullable=False, server_default="0"),  # last seq worked
+    # every seq up to `cursor` is worked; an import's batches take their ranges after `claimed`
+    sa.Column("cursor", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claimed", sa.Integer, nullable=False, server_default="0"),
     sa.Column("export_size", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("batches", sa.Integer, nullable=False, server_default="0"),
     # steps that failed in a row (any worker): five end the task instead of a running forever
@@ -313,6 +315,19 @@ step_failures = sa.Table(
 # batches of at most BATCH_BUCKETS[i] seconds and more than the bound before; the last, the
 # rest), written in the batch's own transaction by every worker.
 BATCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)  # seconds
+# The ranges of an import's items that batches in flight work (several at once, each on its
+# own range; engine/batch.py), on PostgreSQL: a claim whose worker stopped is taken over when
+# its lease ends, so its range is worked again, and applied once (the catalog's records).
+batch_claims = sa.Table(
+    "batch_claims",
+    metadata,
+    sa.Column("task_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("first_seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+    sa.Column("owner", sa.String(100), nullable=False),
+    sa.Column("lease_until", UtcDateTime()),
+)
+
 batch_durations = sa.Table(
     "batch_durations",
     metadata,

@@ -6,7 +6,7 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -17,9 +17,17 @@ from syncbeat.domain.statuses import TaskKind, TaskStatus, sources_of
 from syncbeat.domain.task import Task
 from syncbeat.domain.taskspec import TaskRun
 from syncbeat.store.catalog_changes import forget_stamps
+from syncbeat.store.claims import drop_claims, release_claims
 from syncbeat.store.db import insert_on_conflict
 from syncbeat.store.notifications import queue_task_end
-from syncbeat.store.tables import BATCH_BUCKETS, items, log_lines, step_failures, tasks
+from syncbeat.store.tables import (
+    BATCH_BUCKETS,
+    batch_claims,
+    items,
+    log_lines,
+    step_failures,
+    tasks,
+)
 
 _FINAL_WITH_CANCEL = (TaskStatus.KILLED, TaskStatus.ERROR)
 _TOLD = (TaskStatus.ERROR, TaskStatus.MISSED, TaskStatus.COMPLETED)  # domain/notify.py says if
@@ -134,6 +142,8 @@ def move_task(
     if held_by is not None:
         query = query.where(tasks.c.lease_owner == held_by)
     won = conn.execute(query.values(**changes)).rowcount == 1
+    if won and target is not TaskStatus.RUNNING:
+        drop_claims(conn, task_id)  # a batch still in flight finds the task ended
     if won and target in _TOLD:
         queue_task_end(conn, task_id, now)  # the notification commits with the status
     return won
@@ -180,7 +190,9 @@ def any_work(conn: Connection, now: datetime) -> bool:
 
 
 def running_tasks(conn: Connection, now: datetime, owner: str, limit: int = 50) -> list[Task]:
-    """Running tasks this worker may claim: unleased, lease expired, or its own."""
+    """Running tasks this worker may claim (unleased, lease expired, or its own), and the
+    imports another worker holds with items pending or still being queued, for batches on
+    ranges of their own (`store.claims`)."""
     query = (
         sa.select(tasks)
         .where(
@@ -189,14 +201,17 @@ def running_tasks(conn: Connection, now: datetime, owner: str, limit: int = 50) 
                 tasks.c.lease_until.is_(None),
                 tasks.c.lease_until < now,
                 tasks.c.lease_owner == owner,
+                sa.and_(tasks.c.kind == str(TaskKind.IMPORT),
+                        sa.or_(tasks.c.pending > 0, tasks.c.queue_done.is_(False))),
             ),
         )
         # Least recently worked first: a task queueing a big feed cannot starve the others.
         .order_by(tasks.c.lease_until.asc().nulls_first(), tasks.c.id)
         .limit(limit)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    # A plain read: a row another worker locks (a batch recording, a chunk being queued) is
+    # listed, not passed over, so a worker helping with an import never misses it; who may
+    # do what is settled by the conditional claims the steps make.
     return [Task.from_row(row) for row in conn.execute(query)]
 
 
@@ -221,30 +236,43 @@ _CLAIM_TASK = _CLAIM.returning(*tasks.c)
 _PENDING_HELD = sa.select(tasks.c.pending).where(
     tasks.c.id == sa.bindparam("id_", type_=sa.Integer),
     tasks.c.status == str(TaskStatus.RUNNING),
-    tasks.c.lease_owner == sa.bindparam("owner_", type_=sa.String))
+    sa.or_(tasks.c.kind == str(TaskKind.IMPORT),
+           tasks.c.lease_owner == sa.bindparam("owner_", type_=sa.String)))
 # One more batch in its duration's bucket (store/metrics.py reads them): a statement of the
 # dialects' common upsert, written once.
 _COUNT_BATCH = sa.text(
     "INSERT INTO batch_durations (bucket, batches, seconds) VALUES (:bucket, 1, :seconds) "
     "ON CONFLICT (bucket) DO UPDATE SET batches = batch_durations.batches + 1, "
     "seconds = batch_durations.seconds + excluded.seconds")
-_FINISH_BATCH = (
-    sa.update(tasks)
-    .where(tasks.c.id == sa.bindparam("id_", type_=sa.Integer))
-    .values(
-        cursor=sa.bindparam("cursor_", type_=sa.Integer),
-        failures=0,
-        pending=tasks.c.pending - sa.bindparam("done_", type_=sa.Integer),
-        batches=tasks.c.batches + 1,
-        work_seconds=tasks.c.work_seconds + sa.bindparam("seconds_", type_=sa.Float),
-        processed=tasks.c.processed + sa.bindparam("processed_", type_=sa.Integer),
-        skipped=tasks.c.skipped + sa.bindparam("skipped_", type_=sa.Integer),
-        cancelled=tasks.c.cancelled + sa.bindparam("cancelled_", type_=sa.Integer),
-        errors=tasks.c.errors + sa.bindparam("errors_", type_=sa.Integer),
-        export_size=sa.func.coalesce(sa.bindparam("export_size_", type_=sa.Integer),
-                                     tasks.c.export_size),
-    )
-)
+_COUNTED = {
+    "failures": 0,
+    "pending": tasks.c.pending - sa.bindparam("done_", type_=sa.Integer),
+    "batches": tasks.c.batches + 1,
+    "work_seconds": tasks.c.work_seconds + sa.bindparam("seconds_", type_=sa.Float),
+    "processed": tasks.c.processed + sa.bindparam("processed_", type_=sa.Integer),
+    "skipped": tasks.c.skipped + sa.bindparam("skipped_", type_=sa.Integer),
+    "cancelled": tasks.c.cancelled + sa.bindparam("cancelled_", type_=sa.Integer),
+    "errors": tasks.c.errors + sa.bindparam("errors_", type_=sa.Integer),
+    "export_size": sa.func.coalesce(sa.bindparam("export_size_", type_=sa.Integer),
+                                    tasks.c.export_size),
+}
+_RUNNING_TASK = sa.and_(tasks.c.id == sa.bindparam("id_", type_=sa.Integer),
+                        tasks.c.status == str(TaskStatus.RUNNING))
+_NUMBERS = (tasks.c.batches, tasks.c.processed, tasks.c.errors, tasks.c.unread)
+# A batch worked alone (an export: its file grows in order) moves the cursor past itself.
+_FINISH_BATCH = (sa.update(tasks).where(_RUNNING_TASK)
+                 .values(cursor=sa.bindparam("cursor_", type_=sa.Integer), **_COUNTED)
+                 .returning(*_NUMBERS))
+# A batch of several in flight (an import) moves it to just before the first range another
+# batch still works, or to the last taken: every item up to the cursor is worked. Read in
+# the statement's snapshot, a batch recorded a moment before may keep it lower: never higher.
+_OTHERS = (sa.select(sa.func.min(batch_claims.c.first_seq) - 1)
+           .where(batch_claims.c.task_id == tasks.c.id,
+                  batch_claims.c.first_seq != sa.bindparam("first_", type_=sa.Integer))
+           .scalar_subquery())
+_FINISH_RANGE = (sa.update(tasks).where(_RUNNING_TASK)
+                 .values(cursor=sa.func.coalesce(_OTHERS, tasks.c.claimed), **_COUNTED)
+                 .returning(*_NUMBERS))
 
 
 def _claiming(task_id: int, owner: str, now: datetime, lease: timedelta) -> dict[str, Any]:
@@ -267,8 +295,9 @@ def claim_task(
 
 
 def pending_held(conn: Connection, task_id: int, owner: str) -> int:
-    """The pending items of a running task whose lease `owner` holds; 0 for any other task
-    (killed, ended, or taken over): a worker's next batch of it would find nothing to do."""
+    """The pending items of a running import (any worker's batches take ranges of it), or
+    of a running export whose lease `owner` holds; 0 for any other task (killed, ended, or
+    taken over): a worker's next batch of it would find nothing to do."""
     found = conn.execute(_PENDING_HELD, {"id_": task_id, "owner_": owner}).scalar()
     return int(found or 0)
 
@@ -307,12 +336,13 @@ def release_lease(conn: Connection, held: LeaseHeld) -> bool:
 
 
 def release_leases(conn: Connection, owner: str) -> None:
-    """A worker that stops cleanly hands its tasks back at once."""
+    """A worker that stops cleanly hands its tasks (and its batches' ranges) back at once."""
     conn.execute(
         sa.update(tasks)
         .where(tasks.c.lease_owner == owner)
         .values(lease_owner=None, lease_until=None)
     )
+    release_claims(conn, owner)
 
 
 def waiting_tasks(conn: Connection, task_ids: Sequence[int], owner: str, now: datetime, *,
@@ -387,6 +417,7 @@ def delete_task_rows(conn: Connection, task_id: int) -> bool:
     """Remove a task with its (remaining) items and log lines; True if it existed."""
     conn.execute(sa.delete(items).where(items.c.task_id == task_id))
     conn.execute(sa.delete(log_lines).where(log_lines.c.task_id == task_id))
+    drop_claims(conn, task_id)
     forget_stamps(conn, task_id)
     return conn.execute(sa.delete(tasks).where(tasks.c.id == task_id)).rowcount == 1
 
@@ -468,22 +499,47 @@ def scheduled_placeholders(conn: Connection) -> dict[int, list[datetime]]:
     return result
 
 
+class BatchNumbers(NamedTuple):
+    """A recorded batch's number in its task, and the task's counts before it."""
+
+    number: int
+    processed_before: int
+    errors_before: int  # of which none from reading the feed (`unread`)
+
+
+class TaskEnded(Exception):
+    """The task of a batch being recorded no longer runs (killed, or ended in error)."""
+
+
 def finish_batch(
-    conn: Connection, task_id: int, *, cursor: int, done: int, counts: dict[str, int],
-    seconds: float, export_size: int | None = None,
-) -> None:
-    """Advance a task past a batch: cursor, counters, timing; in the batch's transaction."""
+    conn: Connection, task_id: int, *, first: int, last: int | None, done: int,
+    counts: dict[str, int], seconds: float, export_size: int | None = None,
+) -> BatchNumbers:
+    """Count a batch of items `first` to `last` in its transaction: the task's counters, its
+    timing, and its cursor (`last` given: moved past it; None: up to the batches still in
+    flight). The first statement of a batch that locks the task's row; `TaskEnded` if it no
+    longer runs."""
     unknown = set(counts) - {"processed", "skipped", "cancelled", "errors"}
     if unknown:
         raise ValueError(f"no such counter: {', '.join(sorted(unknown))}")
-    conn.execute(_FINISH_BATCH, {
-        "id_": task_id, "cursor_": cursor, "done_": done, "seconds_": seconds,
+    values = {
+        "id_": task_id, "done_": done, "seconds_": seconds,
         "processed_": counts.get("processed", 0), "skipped_": counts.get("skipped", 0),
         "cancelled_": counts.get("cancelled", 0), "errors_": counts.get("errors", 0),
         "export_size_": export_size,
-    })
+    }
+    if last is None:
+        row = conn.execute(_FINISH_RANGE, {**values, "first_": first}).first()
+    else:
+        row = conn.execute(_FINISH_BATCH, {**values, "cursor_": last}).first()
+    if row is None:
+        raise TaskEnded(f"task {task_id} no longer runs: the batch of items {first:,} on "
+                        "is not recorded")
     conn.execute(_COUNT_BATCH, {"bucket": bisect_left(BATCH_BUCKETS, seconds),
                                 "seconds": seconds})
+    batches, processed, errors, unread = (int(v) for v in row)
+    return BatchNumbers(number=batches, processed_before=processed - counts.get("processed", 0),
+                        errors_before=errors - counts.get("errors", 0) - unread)
 
 
 def add_queued(

@@ -1,6 +1,6 @@
 """The store contract: one suite of the store's named operations, run on SQLite and, with
 SYNCBEAT_TEST_DATABASE_URL, on PostgreSQL (the `db_url` fixture picks). Tests marked
-`postgres` need two PostgreSQL connections (row locks, SKIP LOCKED) and are skipped on
+`postgres` need two PostgreSQL connections (row locks, claims) and are skipped on
 SQLite, which serves one writer at a time."""
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def test_outcomes_and_counters_of_a_batch_commit_together(db):
     assert counts == {"processed": 1, "skipped": 3, "errors": 1}
     with write_tx(db) as conn:
         record_outcomes(conn, task_id, 1, 5, outcomes)
-        finish_batch(conn, task_id, cursor=5, done=5, counts=counts, seconds=0.2)
+        finish_batch(conn, task_id, first=1, last=5, done=5, counts=counts, seconds=0.2)
     c = counters(db, task_id)
     assert c == {"total": 10, "pending": 5, "processed": 1, "skipped": 3, "cancelled": 0,
                  "errors": 1}
@@ -143,7 +143,7 @@ def test_record_outcomes_leaves_the_items_outside_its_range_alone(db):
 def test_export_size_moves_with_the_batch(db):
     task_id = _running_with_items(db, 2)
     with write_tx(db) as conn:
-        finish_batch(conn, task_id, cursor=2, done=2, counts={"processed": 2}, seconds=0.1,
+        finish_batch(conn, task_id, first=1, last=2, done=2, counts={"processed": 2}, seconds=0.1,
                      export_size=1234)
     assert task_row(db, task_id)["export_size"] == 1234
 
@@ -152,7 +152,7 @@ def test_items_of_a_killed_task_still_pending_show_as_cancelled(db):
     task_id = _running_with_items(db, 4)
     with write_tx(db) as conn:
         record_outcomes(conn, task_id, 1, 2, [(1, D, "created"), (2, E, "refused")])
-        finish_batch(conn, task_id, cursor=2, done=2, counts={"processed": 1, "errors": 1},
+        finish_batch(conn, task_id, first=1, last=2, done=2, counts={"processed": 1, "errors": 1},
                      seconds=0.1)
         assert move_task(conn, task_id, TaskStatus.KILLED, now=NOW)
     assert counters(db, task_id) == {
@@ -227,7 +227,7 @@ def test_failures_count_up_and_a_batch_resets_them(db):
     with read_tx(db) as conn:  # each step's failures, counted for /metrics
         assert step_failure_counts(conn) == {"batch": 2, "queueing": 1}
     with write_tx(db) as conn:
-        finish_batch(conn, task_id, cursor=1, done=1, counts={"skipped": 1}, seconds=0.1)
+        finish_batch(conn, task_id, first=1, last=1, done=1, counts={"skipped": 1}, seconds=0.1)
     assert task_row(db, task_id)["failures"] == 0
 
 

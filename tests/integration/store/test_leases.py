@@ -19,6 +19,7 @@ from syncbeat.store.tasks import (
     release_lease,
     release_leases,
     running_tasks,
+    update_task,
     waiting_tasks,
 )
 
@@ -85,10 +86,17 @@ def test_running_tasks_are_those_a_worker_may_claim_least_recently_worked_first(
     assert _claim(db, mine, "host:1")
     assert _claim(db, theirs, "host:2")
     with write_tx(db) as conn:
+        update_task(conn, theirs, queue_done=True)  # queued, nothing pending: theirs alone
         found = [t.id for t in running_tasks(conn, NOW, "host:1")]
     assert found == [free, expired, mine]
     with write_tx(db) as conn:
         assert [t.id for t in running_tasks(conn, NOW, "host:1", limit=1)] == [free]
+    # An import another worker holds is listed while it is queued or has items pending:
+    # this worker may work batches of it, each on a range of its own.
+    for values in ({"queue_done": False}, {"queue_done": True, "pending": 5}):
+        with write_tx(db) as conn:
+            update_task(conn, theirs, **values)
+            assert theirs in [t.id for t in running_tasks(conn, NOW, "host:1")]
 
 
 def test_release_expired_leases_forgets_only_the_expired_ones(db):

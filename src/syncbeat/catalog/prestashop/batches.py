@@ -7,8 +7,9 @@ and finds its record here, so nothing is applied twice and the store records the
 first attempt had; a task killed or failed meanwhile records it before it ends
 (docs/design.md, "Exactly once across two databases"). Records are keyed by the task's run
 (a token made when it started), so a task id used again never finds another run's. A record
-is needed only until the store has committed: the run's next batch deletes the earlier ones,
-and records older than `KEEP_DAYS` go when a process first writes to the shop.
+is needed only until the store has committed: a later batch of the run deletes those the store
+has (up to the task's cursor), and records older than `KEEP_DAYS` go when a process first
+writes to the shop.
 """
 
 from __future__ import annotations
@@ -88,11 +89,13 @@ class ShopBatch:
         self.done = None if row is None else (int(row[0]), bytes(row[1]))
 
     def keep(self, last: int, record: bytes) -> None:
-        """Write the batch's record; delete the run's earlier ones (the store has them). A
-        plain INSERT: a record already there fails the batch rather than be overwritten."""
+        """Write the batch's record; delete the run's records the store has (up to the mark's
+        `recorded`: another batch of the run may be in flight below this one). A plain
+        INSERT: a record already there fails the batch rather than be overwritten."""
         m = self.mark
         self.conn.exec_driver_sql(
-            f"DELETE FROM {self.table} WHERE run_id = %s AND first_seq < %s", (m.run, m.first))
+            f"DELETE FROM {self.table} WHERE run_id = %s AND first_seq <= %s",
+            (m.run, m.recorded))
         self.conn.exec_driver_sql(
             f"INSERT INTO {self.table} (run_id, first_seq, last_seq, id_task, record, "
             "date_add) VALUES (%s, %s, %s, %s, %s, UTC_TIMESTAMP())",

@@ -2,6 +2,7 @@
 
     python benchmarks/prestashop.py                       # 200,000 products, 3 runs
     python benchmarks/prestashop.py --products 1000000 --runs 1 --skip-floor   # memory
+    python benchmarks/prestashop.py --workers 2 --database-url postgresql+psycopg://...
 
 The shop (on the machine's MariaDB, 127.0.0.1:3306, root) has N products, one in ten with
 five combinations. The supplier sends every sellable item's price and stock in two CSV feeds,
@@ -13,9 +14,11 @@ rows as "not in the catalog"). Of every 20 items: 10 change price or stock, 8 ar
 Each run copies the shop twice. syncbeat imports both feeds into one copy as a user runs it:
 the real CLI (`syncbeat run` twice, then `syncbeat worker --drain`), SQLite store, the
 profiles' default batch size, SYNCBEAT_CATALOG=prestashop://...; the outcome counts are
-checked. Plain PyMySQL code applies the same rows to the other copy (`shopfloor.py`): the
-floor. Both copies must end the same (prices and stock rows). It prints figures; it asserts
-only that the outcomes are right. Databases are named sb_bench_* and dropped at the end.
+checked. `--workers W` starts W workers at once (`--database-url`: the store on PostgreSQL,
+where their batches of one task run at once). Plain PyMySQL code applies the same rows to
+the other copy (`shopfloor.py`): the floor. Both copies must end the same (prices and stock
+rows). It prints figures; it asserts only that the outcomes are right. Databases are named
+sb_bench_* and dropped at the end.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -58,13 +62,44 @@ def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def syncbeat_run(shop: str, feeds: shopdata.Feeds, work: Path, cprofile: str | None = None
-                 ) -> dict[str, Any]:
+def _store(url: str | None) -> dict[str, str]:
+    """The environment of a fresh store: SQLite in the data folder, or a PostgreSQL database."""
+    if url is None:
+        return {}
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql('DROP DATABASE IF EXISTS "bench_shop_store" WITH (FORCE)')
+        conn.exec_driver_sql('CREATE DATABASE "bench_shop_store"')
+    admin.dispose()
+    store = sa.make_url(url).set(database="bench_shop_store").render_as_string(False)
+    return {"SYNCBEAT_DATABASE_URL": store}
+
+
+def _workers(env: dict[str, str], count: int) -> tuple[float, float, str]:
+    """`count` workers started at once, each draining: seconds to the last one's exit, the
+    biggest peak memory (MB) and the first one's figures."""
+    command = [*bench.SYNCBEAT, "worker", "--drain", "--quiet", "--stats", "--interval", "0.01"]
+    started = time.perf_counter()
+    procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for _ in range(count)]
+    outs = [proc.communicate()[0] for proc in procs]
+    seconds = time.perf_counter() - started
+    if any(proc.returncode for proc in procs):
+        raise SystemExit("a worker failed:\n" + "\n".join(outs))
+    peaks = [float(m.group(1)) for out in outs
+             for m in [re.search(r"peak memory (\d+) MB", out)] if m]
+    return seconds, max(peaks, default=0.0), outs[0]
+
+
+def syncbeat_run(shop: str, feeds: shopdata.Feeds, work: Path, cprofile: str | None = None,
+                 workers: int = 1, store: str | None = None) -> dict[str, Any]:
     """Both feeds imported by the real CLI; seconds, items/s and the worker's peak."""
     data = work / "data"
     shutil.rmtree(data, ignore_errors=True)
     (data / "feeds").mkdir(parents=True)
-    env = {**os.environ, "SYNCBEAT_DATA_DIR": str(data),
+    env = {**os.environ, "SYNCBEAT_DATA_DIR": str(data), **_store(store),
            "SYNCBEAT_CATALOG": f"prestashop://root@127.0.0.1:3306/{shop}?prefix=ps_"}
     run_cli(["init"], env)
     tasks = {}
@@ -83,8 +118,12 @@ def syncbeat_run(shop: str, feeds: shopdata.Feeds, work: Path, cprofile: str | N
         bench.SYNCBEAT = [sys.executable, "-m", "cProfile", "-o", cprofile, "-m",
                           "syncbeat.cli"]
     try:
-        worker = run_cli(["worker", "--drain", "--quiet", "--stats", "--interval", "0.01"],
-                         env)
+        if workers == 1:
+            worker = run_cli(["worker", "--drain", "--quiet", "--stats", "--interval", "0.01"],
+                             env)
+            seconds, peak_mb, said = worker.seconds, worker.peak_mb, worker.output
+        else:
+            seconds, peak_mb, said = _workers(env, workers)
     finally:
         bench.SYNCBEAT = SYNCBEAT
     import json
@@ -99,9 +138,9 @@ def syncbeat_run(shop: str, feeds: shopdata.Feeds, work: Path, cprofile: str | N
         assert task["progress"] == expected, (feed, task["progress"], expected)
     batches = re.findall(r"error in ([\d.]+) s", "".join(
         run_cli(["task", "log", str(t)], env).output for t in tasks.values()))
-    memory = re.search(r"peak memory .*", worker.output)
-    return {"seconds": worker.seconds, "rate": feeds.rows / worker.seconds,
-            "peak_mb": worker.peak_mb, "batches": sum(map(float, batches)),
+    memory = re.search(r"peak memory .*", said)
+    return {"seconds": seconds, "rate": feeds.rows / seconds,
+            "peak_mb": peak_mb, "batches": sum(map(float, batches)),
             "memory": memory.group(0) if memory else ""}
 
 
@@ -115,6 +154,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="use the shop a run with --keep left (sb_bench_Nk_template)")
     parser.add_argument("--cprofile", metavar="FILE", help="run the worker under cProfile")
+    parser.add_argument("--workers", type=int, default=1, help="workers started at once")
+    parser.add_argument("--database-url", default=None,
+                        help="the store on PostgreSQL (default SQLite in the data folder)")
     parser.add_argument("--tag", help="the databases are sb_bench_TAG_* (default: 200k for "
                         "200,000 products)")
     args = parser.parse_args()
@@ -140,7 +182,8 @@ def main() -> None:
             mine, floor = f"sb_bench_{tag}_syncbeat", f"sb_bench_{tag}_floor"
             shopdata.clone(template, mine)
             before = load()
-            r = syncbeat_run(mine, feeds, work, args.cprofile)
+            r = syncbeat_run(mine, feeds, work, args.cprofile, args.workers,
+                             args.database_url)
             if not args.skip_floor:
                 shopdata.clone(template, floor)
                 r["floor"] = shopfloor.apply_feeds(floor, feeds.products, feeds.combinations)

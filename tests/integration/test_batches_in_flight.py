@@ -1,6 +1,6 @@
 """Several batches of one import in flight at once (PostgreSQL): two workers work one task on
-ranges of their own, neither waits for the other, the counters and the report come out exact,
-and a kill waits for no batch: the batch in flight applies nothing."""
+ranges of their own, a batch that decides holds up no other, the counters and the report come
+out exact, and a kill waits for no batch deciding: that batch then applies nothing."""
 
 from __future__ import annotations
 
@@ -29,14 +29,14 @@ HEADER = ["sku", "title", "net_price", "stock"]
 
 
 class Paused:
-    """Worker A's batch on a thread, stopped inside its transaction (its range taken, its
-    items and products read) until `go()`: a batch in flight."""
+    """Worker A's batch on a thread, stopped while it decides (its range taken, its items
+    and products read in a snapshot) until `go()`: a batch in flight."""
 
     def __init__(self, ctx: Context, task_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
         self.inside = threading.Event()
         self.resume = threading.Event()
         self.line: Any = None
-        real = batch_module.import_batch
+        real = batch_module.decide_batch
 
         def paused(*args: Any, **kwargs: Any) -> Any:
             if threading.current_thread() is self.thread:
@@ -44,7 +44,7 @@ class Paused:
                 assert self.resume.wait(30)
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(batch_module, "import_batch", paused)
+        monkeypatch.setattr(batch_module, "decide_batch", paused)
         self.thread = threading.Thread(target=self._run, args=(ctx, task_id), daemon=True)
         self.thread.start()
         assert self.inside.wait(30), "worker A's batch never started"
@@ -118,7 +118,7 @@ def test_two_workers_work_one_import_at_once_on_ranges_of_their_own(ctx, monkeyp
     assert sorted(item.key for item in worked) == [f"P{i}" for i in range(9)]
 
 
-def test_a_kill_waits_for_no_batch_and_the_batch_in_flight_applies_nothing(ctx, monkeypatch):
+def test_a_kill_waits_for_no_batch_deciding_and_that_batch_applies_nothing(ctx, monkeypatch):
     if not ctx.db.dialect.name == "postgresql":
         pytest.skip("SQLite's kill waits for the write lock a batch holds")
     task_id = _queued_import(ctx)

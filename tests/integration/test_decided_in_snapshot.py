@@ -9,6 +9,7 @@ import csv
 import io
 from typing import Any
 
+import sqlalchemy as sa
 from helpers import add_products, add_profile, import_profile, product, task_of, write_csv
 
 from syncbeat.domain.statuses import TaskStatus
@@ -17,7 +18,7 @@ from syncbeat.engine.actions import run_now
 from syncbeat.engine.artifacts import report_lines
 from syncbeat.engine.heartbeat import Heartbeat
 from syncbeat.store.catalog_queries import insert_products
-from syncbeat.store.db import write_tx
+from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.tables import products
 
 HEADER = ["sku", "title", "net_price", "stock"]
@@ -94,6 +95,24 @@ def test_a_product_renamed_meanwhile_is_decided_again_and_reported_from_its_new_
     assert product(ctx, "P0")["name"] == "P0"  # the feed's, written over the rename
     assert _report(ctx, task_id)["P0"] == ("processed",
                                            "price: 1.00 -> 2.00; name: Renamed -> P0")
+
+
+def test_a_product_created_meanwhile_for_a_new_key_is_decided_again(ctx, monkeypatch):
+    task_id = _task(ctx, create_missing=True)
+
+    def create() -> None:
+        with write_tx(ctx.db) as conn:
+            insert_products(conn, [{"reference": "N3", "name": "N3", "price": 1,
+                                    "quantity": 1, "active": True,
+                                    "updated_at": ctx.clock()}])
+
+    seen = _meanwhile(monkeypatch, create)
+    _work(ctx, task_id)
+    assert seen["decided_again"] == 1
+    assert _report(ctx, task_id)["N3"] == ("processed", "price: 1.00 -> 3.00")
+    with read_tx(ctx.db) as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(products)
+                            .where(products.c.reference == "N3")).scalar() == 1
 
 
 def test_a_product_removed_or_created_meanwhile_is_decided_again(ctx, monkeypatch):

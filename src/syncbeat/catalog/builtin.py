@@ -40,7 +40,7 @@ from syncbeat.catalog.location import BuiltinLocation, CatalogLocation
 from syncbeat.domain.catalog_fields import ATTRIBUTE_PREFIX, BUILTIN_FIELDS, KnownFields
 from syncbeat.domain.convert import canonical_decimal
 from syncbeat.domain.missing import Scope
-from syncbeat.store.catalog_changes import committed_changes, next_change
+from syncbeat.store.catalog_changes import committed_changes, hold_changes, next_change
 from syncbeat.store.catalog_queries import count_products, get_product, list_products
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
 from syncbeat.store.tables import products, sqlite_datetime
@@ -196,7 +196,12 @@ class BuiltinCatalog:
         self, conn: Connection, mark: str, ids: Sequence[int], match: str, keys: Sequence[str]
     ) -> bool | None:
         """See `Catalog.changed_since`: by the products' change numbers (a write numbers its
-        change, `next_change`), and their count (a deletion numbers nothing)."""
+        change, `next_change`), and their count (a deletion numbers nothing). Asked holding
+        the change count (`hold_changes`), which the batch's writes then take anyway: a
+        write still in flight when the check began has committed and is seen."""
+        if not ids and not keys:
+            return False
+        hold_changes(conn)
         since = int(mark)
         p = placeholder(conn)
         cur = raw_cursor(conn)

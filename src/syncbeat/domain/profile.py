@@ -154,6 +154,12 @@ class Profile:
         return data
 
     @property
+    def in_order(self) -> bool:
+        """Must an import of this profile apply its batches in feed order, one at a time (a
+        later row of a key wins), rather than several at once?"""
+        return self.duplicates == "last_wins"
+
+    @property
     def has_limits(self) -> bool:
         """Does an import of this profile wait for its whole feed before applying it?"""
         return self.min_rows is not None or self.max_drop_percent is not None

@@ -24,6 +24,7 @@ from syncbeat.catalog.base import (
     Joined,
     Loader,
 )
+from syncbeat.catalog.location import BuiltinLocation
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.domain.taskspec import TaskSpec
@@ -44,7 +45,14 @@ from syncbeat.engine.recording import EARLIER, record_batch, run_of
 from syncbeat.feeds import ExportWriter
 from syncbeat.feeds.export import product_lines
 from syncbeat.feeds.jsonvalues import dumps
-from syncbeat.store.claims import Claim, ClaimLost, give_back, settle, take_range
+from syncbeat.store.claims import (
+    Claim,
+    ClaimLost,
+    claimable,
+    give_back,
+    settle,
+    take_range,
+)
 from syncbeat.store.db import is_outage, read_tx, write_tx
 from syncbeat.store.items import read_batch
 from syncbeat.store.tasks import TaskEnded, claim_task, get_task
@@ -67,9 +75,13 @@ def run_batch(ctx: Context, task: Task, lease: timedelta) -> str | None:
         if claim is None:
             spec = task.started_spec()
             assert spec is not None, "a running task started"
+            with read_tx(ctx.db) as conn:  # a look first: idle workers poll
+                if not claimable(conn, task.id, ctx.clock(), ctx.owner):
+                    return None
             with write_tx(ctx.db) as conn:
                 claim = take_range(conn, task.id, spec.batch_size, owner=ctx.owner,
-                                   now=ctx.clock(), lease=lease)
+                                   now=ctx.clock(), lease=lease,
+                                   in_order=spec.profile.in_order)
         if claim is None:
             return None
     try:
@@ -78,6 +90,8 @@ def run_batch(ctx: Context, task: Task, lease: timedelta) -> str | None:
         return ProgressLine(f"task {task.id}: {exc}")  # another worker's, or ended: nothing to do
     except Exception as exc:
         if is_outage(exc):
+            if claim is not None:
+                ctx.ranges[task.id] = claim  # worked again once the database is back
             raise  # not a product's fault: the worker waits for the database
         log.warning("task %s: batch failed, retrying product by product: %s", task.id, exc)
     else:
@@ -102,8 +116,7 @@ def _attempt(
         fresh = claim_task(conn, task.id, owner=ctx.owner, now=now, lease=lease)
         if fresh is None:
             return f"task {task.id}: held by another worker, or no longer running"
-        spec = fresh.started_spec()
-        assert spec is not None, "a running task started"
+        spec = _spec_here(ctx, fresh)
         rows = read_batch(conn, task.id, fresh.cursor, spec.batch_size)
         if not rows:
             return f"task {task.id}: nothing left to work"
@@ -129,7 +142,14 @@ def _import_attempt(
         if snapshot is not None:
             fresh, spec = snapshot.task, snapshot.spec  # whether it still runs: when recording
         else:
-            found = get_task(conn, task.id)
+            # A catalog in another database (a shop): the task's row is locked from the
+            # start, as a batch was before ranges, so a kill (or a batch of the task) waits
+            # for this one. Its batch takes locks in the shop that a kill's `record_kept`
+            # takes too, after the task's row: never the other way round, across two
+            # databases that see no deadlock between them. The built-in catalog's batch
+            # takes the change count first (`Catalog.apply`), then the task's row.
+            in_store = isinstance(ctx.catalog.location, BuiltinLocation)
+            found = get_task(conn, task.id, for_update=not in_store)
             if found is None or found.status is not TaskStatus.RUNNING:
                 return f"task {task.id}: no longer running"
             fresh, spec = found, _spec_here(ctx, found)
@@ -168,8 +188,9 @@ def _import_attempt(
                                 why=why)
             if last == claim.last:
                 settle(conn, claim, ctx.owner)
-            following = take_range(conn, task.id, spec.batch_size, owner=ctx.owner, now=now,
-                                   lease=lease)
+            following = take_range(conn, task.id, spec.batch_size, owner=ctx.owner,
+                                   now=ctx.clock(), lease=lease,
+                                   in_order=spec.profile.in_order)
     if following is not None:
         ctx.ranges[task.id] = following
     return ProgressLine(f"task {task.id}: {line.splitlines()[0]}")

@@ -27,6 +27,15 @@ def next_change(conn: Connection) -> int:
     return int(taken)
 
 
+def hold_changes(conn: Connection) -> None:
+    """Take the count's row as `next_change` does, without numbering (PostgreSQL): every
+    write that numbered its change before has committed, and none numbers one until this
+    transaction ends; its next statements see them all. SQLite's write lock does so."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(catalog_changes.c.n).where(catalog_changes.c.id == _ONE)
+                     .with_for_update())
+
+
 def committed_changes(conn: Connection) -> int:
     """The newest change number committed: every change up to it is visible from now on."""
     found = conn.execute(

@@ -45,6 +45,15 @@ _EXPIRED = sa.text(
     "AND (lease_until IS NULL OR lease_until < :now OR owner = :owner) "
     "ORDER BY first_seq LIMIT 1"
 ).bindparams(sa.bindparam("now", type_=batch_claims.c.lease_until.type))
+_ANY_LIVE = sa.text(
+    "SELECT 1 FROM batch_claims WHERE task_id = :id AND lease_until >= :now "
+    "AND owner <> :owner LIMIT 1"
+).bindparams(sa.bindparam("now", type_=batch_claims.c.lease_until.type))
+_CLAIMABLE = sa.text(
+    "SELECT 1 FROM tasks WHERE id = :id AND status = :running AND (claimed < total OR "
+    "EXISTS (SELECT 1 FROM batch_claims WHERE task_id = :id AND (lease_until IS NULL OR "
+    "lease_until < :now OR owner = :owner)))"
+).bindparams(sa.bindparam("now", type_=batch_claims.c.lease_until.type))
 _TAKE_OVER = sa.text(
     "UPDATE batch_claims SET owner = :owner, lease_until = :until "
     "WHERE task_id = :id AND first_seq = :first"
@@ -62,18 +71,24 @@ _GIVE_BACK = sa.text(
 
 
 def take_range(
-    conn: Connection, task_id: int, size: int, *, owner: str, now: datetime, lease: timedelta
+    conn: Connection, task_id: int, size: int, *, owner: str, now: datetime, lease: timedelta,
+    in_order: bool = False,
 ) -> Claim | None:
     """The range the next batch of a running task works: a range whose worker stopped (its
     lease ended), or whose batch by `owner` failed, first; else the next `size` items after
     those taken; None if every queued item is worked or taken (or the task no longer runs).
-    Kept as a claim of `owner`'s until `now + lease`, in `conn`'s short transaction."""
+    Kept as a claim of `owner`'s until `now + lease`, in `conn`'s short transaction.
+    `in_order`: the task's batches must apply in feed order (a later row of a key wins),
+    so none is taken while another of its batches is in flight."""
     locked = _TASK_LOCKED if conn.dialect.name == "postgresql" else _TASK  # SQLite: the lock
     row = conn.execute(locked, {"id": task_id, "running": RUNNING}).first()
     if row is None:
         return None
     claimed, total = int(row[0]), int(row[1])
     until = now + lease
+    if in_order and conn.execute(_ANY_LIVE, {"id": task_id, "now": now,
+                                            "owner": owner}).first() is not None:
+        return None
     stale = conn.execute(_EXPIRED, {"id": task_id, "now": now, "owner": owner}).first()
     if stale is not None:
         conn.execute(_TAKE_OVER, {"owner": owner, "until": until, "id": task_id,
@@ -86,6 +101,13 @@ def take_range(
     conn.execute(_KEEP, {"id": task_id, "first": claim.first, "last": claim.last,
                          "owner": owner, "until": until})
     return claim
+
+
+def claimable(conn: Connection, task_id: int, now: datetime, owner: str = "") -> bool:
+    """Is there a range of the running task for a batch to take (`take_range`), by a plain
+    read: a worker with nothing to do looks before it locks anything."""
+    return conn.execute(_CLAIMABLE, {"id": task_id, "running": RUNNING, "now": now,
+                                     "owner": owner}).first() is not None
 
 
 def settle(conn: Connection, claim: Claim, owner: str) -> None:

@@ -263,16 +263,18 @@ _NUMBERS = (tasks.c.batches, tasks.c.processed, tasks.c.errors, tasks.c.unread)
 _FINISH_BATCH = (sa.update(tasks).where(_RUNNING_TASK)
                  .values(cursor=sa.bindparam("cursor_", type_=sa.Integer), **_COUNTED)
                  .returning(*_NUMBERS))
-# A batch of several in flight (an import) moves it to just before the first range another
-# batch still works, or to the last taken: every item up to the cursor is worked. Read in
-# the statement's snapshot, a batch recorded a moment before may keep it lower: never higher.
+# A batch of several in flight (an import) counts itself, then, in a statement of its own
+# (read after the row lock is taken: no range is taken while it is held, and every range
+# taken before is seen), moves the cursor to just before the first range another batch
+# still works, or to the last taken: every item up to the cursor is worked.
+_FINISH_RANGE = (sa.update(tasks).where(_RUNNING_TASK).values(**_COUNTED)
+                 .returning(*_NUMBERS))
 _OTHERS = (sa.select(sa.func.min(batch_claims.c.first_seq) - 1)
            .where(batch_claims.c.task_id == tasks.c.id,
                   batch_claims.c.first_seq != sa.bindparam("first_", type_=sa.Integer))
            .scalar_subquery())
-_FINISH_RANGE = (sa.update(tasks).where(_RUNNING_TASK)
-                 .values(cursor=sa.func.coalesce(_OTHERS, tasks.c.claimed), **_COUNTED)
-                 .returning(*_NUMBERS))
+_MOVE_CURSOR = (sa.update(tasks).where(tasks.c.id == sa.bindparam("id_", type_=sa.Integer))
+                .values(cursor=sa.func.coalesce(_OTHERS, tasks.c.claimed)))
 
 
 def _claiming(task_id: int, owner: str, now: datetime, lease: timedelta) -> dict[str, Any]:
@@ -529,7 +531,9 @@ def finish_batch(
         "export_size_": export_size,
     }
     if last is None:
-        row = conn.execute(_FINISH_RANGE, {**values, "first_": first}).first()
+        row = conn.execute(_FINISH_RANGE, values).first()
+        if row is not None:
+            conn.execute(_MOVE_CURSOR, {"id_": task_id, "first_": first})
     else:
         row = conn.execute(_FINISH_BATCH, {**values, "cursor_": last}).first()
     if row is None:

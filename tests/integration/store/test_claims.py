@@ -4,15 +4,19 @@ item a batch in flight still works, and a range whose worker stopped is worked a
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from storetools import add_profile, add_task, counters, task_row
 
 from syncbeat.domain.statuses import ItemOutcome, TaskStatus
 from syncbeat.store.claims import (
     Claim,
     ClaimLost,
+    claimable,
     give_back,
     open_claims,
     settle,
@@ -114,6 +118,72 @@ def test_a_worker_takes_its_own_range_again_after_its_batch_failed(db):
     mine = _take(db, task_id, 10, owner="host:1")  # its batch then met an outage
     assert _take(db, task_id, 10, owner="host:1") == mine
     assert _take(db, task_id, 10, owner="host:2") == Claim(task_id, 11, 20)
+
+
+def test_an_import_in_feed_order_takes_no_range_while_another_is_in_flight(db):
+    task_id = _import_with_items(db, 30)
+    first = _take(db, task_id, 10, owner="host:1")
+    with write_tx(db) as conn:
+        assert take_range(conn, task_id, 10, owner="host:2", now=NOW, lease=LEASE,
+                          in_order=True) is None
+    with write_tx(db) as conn:
+        _record(conn, first, "host:1")
+        # The batch that records takes the next range in order, in the same transaction.
+        assert take_range(conn, task_id, 10, owner="host:1", now=NOW, lease=LEASE,
+                          in_order=True) == Claim(task_id, 11, 20)
+
+
+def test_claimable_says_whether_a_range_is_left_to_take(db):
+    task_id = _import_with_items(db, 20)
+    with db.connect() as conn:
+        assert claimable(conn, task_id, NOW, "host:2")
+    mine = _take(db, task_id, 20, owner="host:1")
+    with db.connect() as conn:
+        assert not claimable(conn, task_id, NOW, "host:2")  # all in flight
+        assert claimable(conn, task_id, NOW, "host:1")  # its own, after a failed batch
+        assert claimable(conn, task_id, NOW + LEASE + timedelta(seconds=1), "host:2")
+    with write_tx(db) as conn:
+        _record(conn, mine, "host:1")
+    with db.connect() as conn:
+        assert not claimable(conn, task_id, NOW, "host:1")
+
+
+@pytest.mark.postgres
+def test_a_batch_recording_while_a_range_is_taken_keeps_the_cursor_below_it(db):
+    task_id = _import_with_items(db, 30)
+    first = _take(db, task_id, 10, owner="host:1")
+    recorded: dict[str, object] = {}
+    with write_tx(db) as conn:
+        # Another worker takes the next range: the task's row is locked until it commits.
+        taken = take_range(conn, task_id, 10, owner="host:2", now=NOW, lease=LEASE)
+        thread = threading.Thread(target=lambda: recorded.setdefault("done", _record_alone(
+            db, first)), daemon=True)
+        thread.start()
+        _wait_blocked(db)
+    thread.join(30)
+    assert not thread.is_alive() and recorded["done"] is True
+    assert taken == Claim(task_id, 11, 20)
+    assert task_row(db, task_id)["cursor"] == 10  # not 20: items 11-20 are in flight
+
+
+def _record_alone(db, claim) -> bool:
+    with write_tx(db) as conn:
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
+        _record(conn, claim, "host:1")
+    return True
+
+
+def _wait_blocked(db) -> None:
+    """Until another connection waits for a lock (PostgreSQL)."""
+    with db.connect() as watcher:
+        for _ in range(500):
+            if watcher.execute(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).scalar():
+                return
+            watcher.rollback()  # the view is read once a transaction
+            time.sleep(0.02)
+    raise AssertionError("the batch never waited for the task's row")
 
 
 def test_a_worker_stopping_cleanly_hands_its_ranges_back_at_once(db):

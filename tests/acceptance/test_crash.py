@@ -300,3 +300,94 @@ def test_on_a_prestashop_shop_a_killed_worker_applies_nothing_twice(
     assert _shop_products(crashed_url, references) == expected_catalog, kills
     numbers = [int(n) for n in re.findall(r" batch (\d+): items ", crashed_log.out)]
     assert numbers == list(range(1, ROWS // BATCH + 1)), kills
+
+
+def _one_row_a_product(
+    rng: random.Random,
+) -> tuple[dict[str, tuple[str, str, int]], list[list[Any]]]:
+    """A catalog of ROWS products and a feed of ROWS rows, each key once (several batches of
+    one task apply in any order): half change, two in five do not, one in twenty is new and
+    one in twenty bad."""
+    catalog = {f"P-{i:05d}": (f"Product {i}", _price(rng), rng.randint(0, 50))
+               for i in range(1, ROWS + 1)}
+    rows: list[list[Any]] = []
+    for n, (key, (name, price, quantity)) in enumerate(catalog.items()):
+        roll = rng.random()
+        if roll < 0.05:
+            rows.append([key, name, "abc", quantity])
+        elif roll < 0.10:
+            rows.append([f"N-{n:05d}", f"New {n}", _price(rng), 1])
+        elif roll < 0.60:
+            rows.append([key, name, price, (quantity + rng.randint(1, 20)) % 71])
+        else:
+            rows.append([key, name, price, quantity])
+    rng.shuffle(rows)
+    return catalog, rows
+
+
+@pytest.mark.slow
+def test_two_workers_on_one_import_killed_at_random_moments_end_as_one_uninterrupted_worker(
+    sb, other, probe
+):
+    """Several workers work one import at once, each batch on a range of its own: two at a
+    time are SIGKILLed at random moments, four times, then one drains. Counters, report and
+    catalog end as an uninterrupted single worker's, and the log covers every item once."""
+    rng = random.Random(SEED + 12)
+    catalog, rows = _one_row_a_product(rng)
+
+    def prepare(cli) -> tuple[Any, list[str]]:
+        _load_catalog(cli.db_url, catalog)
+        cli.feed("crash.csv", HEADER, rows)
+        profile = cli.profile_file(import_toml("Crash", "crash.csv", batch_size=BATCH,
+                                               create_missing=True))
+        return (cli, ["profile", "add", str(profile)])
+
+    side_by_side(prepare(sb), prepare(other),
+                 (sb, ["settings", "lease_seconds=1", "tick_interval_seconds=0.1"]))
+    kills: list[str] = []
+    with other.popen("run", "Crash", "--wait") as reference:
+        assert sb("run", "Crash").lines[0].startswith("task 1 created")
+        worked = 0
+        for _ in range(4):
+            # Somewhat further on than the last kill left it, whatever the workers' speed.
+            threshold = min(worked + rng.randint(300, 2_500), ROWS - 500)
+            with sb.worker() as first, sb.worker() as second:
+                def reached(threshold: int = threshold) -> dict[str, Any] | None:
+                    assert first.running(), first.output()
+                    assert second.running(), second.output()
+                    row = probe.row(1)
+                    assert row is not None  # killed while queueing too, now and then
+                    return row if row["total"] - row["pending"] >= threshold else None
+
+                wait_for(f"{threshold:,} items worked", reached, every=0.003)
+                time.sleep(rng.uniform(0, 0.012))
+                first.sigkill()
+                time.sleep(rng.uniform(0, 0.012))
+                second.sigkill()
+            task = sb.task(1)
+            assert task["status"] == "running" and invariant(task["progress"]), task
+            worked = task["progress"]["total"] - task["progress"]["pending"]
+            kills.append(f"after {worked:,} items (aimed at {threshold:,})")
+        print("SIGKILLed both workers", "; ".join(kills))  # shown when the test fails
+        drained = sb("worker", "--drain", timeout=180)
+        assert "task 1 (Crash) completed" in drained.lines, (kills, str(drained))
+        assert reference.wait(timeout=180) == 0, reference.output()
+
+    reads = (["task", "show", "1", "--json"], ["task", "report", "1"],
+             ["catalog", "list", "--json", "--limit", "1000000"])
+    (crashed_task, crashed_report, crashed_catalog, crashed_log, reference_task,
+     reference_report, reference_catalog) = side_by_side(
+        *((sb, args) for args in reads), (sb, ["task", "log", "1"]),
+        *((other, args) for args in reads))
+    crashed_task, reference_task = crashed_task.json(), reference_task.json()
+    assert crashed_task["status"] == reference_task["status"] == "completed", kills
+    assert crashed_task["progress"] == reference_task["progress"], kills
+    assert crashed_task["progress"]["total"] == ROWS
+    assert crashed_report.out == reference_report.out, kills
+    assert _products(crashed_catalog.json()) == _products(reference_catalog.json()), kills
+    # Every item in exactly one recorded batch: none applied twice, none lost.
+    ranges = sorted((int(a.replace(",", "")), int(b.replace(",", "")))
+                    for a, b in re.findall(r" batch \d+: items ([\d,]+)-([\d,]+): ",
+                                           crashed_log.out))
+    covered = [seq for first, last in ranges for seq in range(first, last + 1)]
+    assert covered == list(range(1, ROWS + 1)), kills

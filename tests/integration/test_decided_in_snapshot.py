@@ -102,9 +102,7 @@ def test_a_product_created_meanwhile_for_a_new_key_is_decided_again(ctx, monkeyp
 
     def create() -> None:
         with write_tx(ctx.db) as conn:
-            insert_products(conn, [{"reference": "N3", "name": "N3", "price": 1,
-                                    "quantity": 1, "active": True,
-                                    "updated_at": ctx.clock()}])
+            _add_n3(ctx, conn)
 
     seen = _meanwhile(monkeypatch, create)
     _work(ctx, task_id)
@@ -115,15 +113,18 @@ def test_a_product_created_meanwhile_for_a_new_key_is_decided_again(ctx, monkeyp
                             .where(products.c.reference == "N3")).scalar() == 1
 
 
+def _add_n3(ctx, conn) -> None:
+    insert_products(conn, [{"reference": "N3", "name": "N3", "price": 1, "quantity": 1,
+                            "active": True, "updated_at": ctx.clock()}])
+
+
 def test_a_product_removed_or_created_meanwhile_is_decided_again(ctx, monkeypatch):
     task_id = _task(ctx, create_missing=False)
 
     def remove_and_create() -> None:
         with write_tx(ctx.db) as conn:
             conn.execute(products.delete().where(products.c.reference == "P1"))
-            insert_products(conn, [{"reference": "N3", "name": "N3", "price": 1,
-                                    "quantity": 1, "active": True,
-                                    "updated_at": ctx.clock()}])
+            _add_n3(ctx, conn)
 
     seen = _meanwhile(monkeypatch, remove_and_create)
     _work(ctx, task_id)

@@ -326,23 +326,39 @@ def _one_row_a_product(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("where", ["built-in catalog", "shop"])
 def test_two_workers_on_one_import_killed_at_random_moments_end_as_one_uninterrupted_worker(
-    sb, other, probe
+    sb, other, probe, request, where
 ):
     """Several workers work one import at once, each batch on a range of its own: two at a
     time are SIGKILLed at random moments, four times, then one drains. Counters, report and
-    catalog end as an uninterrupted single worker's, and the log covers every item once."""
+    catalog (the built-in one, or a shop's: exactly once across two databases) end as an
+    uninterrupted single worker's, and the log covers every item once."""
     rng = random.Random(SEED + 12)
     catalog, rows = _one_row_a_product(rng)
+    urls: tuple[str, str] | None = None
+    if where == "shop":
+        from shopdb import Product
 
-    def prepare(cli) -> tuple[Any, list[str]]:
-        _load_catalog(cli.db_url, catalog)
+        shop_db = request.getfixturevalue("shop_db")
+        urls = shop_db.url("cw_"), shop_db.url("rw_")
+        sb = sb.with_env(SYNCBEAT_CATALOG=urls[0])
+        other = other.with_env(SYNCBEAT_CATALOG=urls[1])
+
+    def prepare(cli, prefix: str) -> tuple[Any, list[str]]:
+        if urls is None:
+            _load_catalog(cli.db_url, catalog)
+        else:
+            shop_db.install(prefix)
+            shop_db.add_simple(prefix, [
+                Product(reference=ref, names={1: name}, price=Decimal(price),
+                        quantity=quantity) for ref, (name, price, quantity) in catalog.items()])
         cli.feed("crash.csv", HEADER, rows)
         profile = cli.profile_file(import_toml("Crash", "crash.csv", batch_size=BATCH,
                                                create_missing=True))
         return (cli, ["profile", "add", str(profile)])
 
-    side_by_side(prepare(sb), prepare(other),
+    side_by_side(prepare(sb, "cw_"), prepare(other, "rw_"),
                  (sb, ["settings", "lease_seconds=1", "tick_interval_seconds=0.1"]))
     kills: list[str] = []
     with other.popen("run", "Crash", "--wait") as reference:
@@ -373,10 +389,9 @@ def test_two_workers_on_one_import_killed_at_random_moments_end_as_one_uninterru
         assert "task 1 (Crash) completed" in drained.lines, (kills, str(drained))
         assert reference.wait(timeout=180) == 0, reference.output()
 
-    reads = (["task", "show", "1", "--json"], ["task", "report", "1"],
-             ["catalog", "list", "--json", "--limit", "1000000"])
-    (crashed_task, crashed_report, crashed_catalog, crashed_log, reference_task,
-     reference_report, reference_catalog) = side_by_side(
+    reads = (["task", "show", "1", "--json"], ["task", "report", "1"])
+    (crashed_task, crashed_report, crashed_log, reference_task,
+     reference_report) = side_by_side(
         *((sb, args) for args in reads), (sb, ["task", "log", "1"]),
         *((other, args) for args in reads))
     crashed_task, reference_task = crashed_task.json(), reference_task.json()
@@ -384,7 +399,15 @@ def test_two_workers_on_one_import_killed_at_random_moments_end_as_one_uninterru
     assert crashed_task["progress"] == reference_task["progress"], kills
     assert crashed_task["progress"]["total"] == ROWS
     assert crashed_report.out == reference_report.out, kills
-    assert _products(crashed_catalog.json()) == _products(reference_catalog.json()), kills
+    if urls is None:
+        listed = ["catalog", "list", "--json", "--limit", "1000000"]
+        crashed_catalog, reference_catalog = side_by_side((sb, listed), (other, listed))
+        assert _products(crashed_catalog.json()) == _products(reference_catalog.json()), kills
+    else:
+        references = list(dict.fromkeys([*catalog, *(row[0] for row in rows)]))
+        reference_shop = _shop_products(urls[1], references)
+        assert len(reference_shop) > len(catalog)  # the new products were created
+        assert _shop_products(urls[0], references) == reference_shop, kills
     # Every item in exactly one recorded batch: none applied twice, none lost.
     ranges = sorted((int(a.replace(",", "")), int(b.replace(",", "")))
                     for a, b in re.findall(r" batch \d+: items ([\d,]+)-([\d,]+): ",

@@ -6,6 +6,9 @@ queueing of a big import feed to a child process and works the batches already q
 the second core. Nothing changes for correctness: the child is the same lease owner as its
 worker, commits chunk by chunk with the same checks (a chunk counts only if the queued total
 is still the one it read), and after a crash the next worker resumes from the queued count.
+Once the feed is read, the child works batches of the task beside its worker, each on a range
+of its own (`store.claims`, under a worker name of its own), until no range is left: a
+worker's one big import keeps both cores busy to its end.
 
 The worker queues the first two chunks itself, so batches start at once and last while the
 child starts (a fresh interpreter: a few tenths of a second). The child dies with its worker (Linux:
@@ -31,7 +34,7 @@ from syncbeat.catalog.location import CatalogLocation
 from syncbeat.catalog.opening import open_catalog
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
-from syncbeat.engine.context import Context, sqlite_file
+from syncbeat.engine.context import Context, sqlite_file, worker_name
 from syncbeat.engine.events import ChildEnded, RunStats, peak_rss_kb
 from syncbeat.feeds.reach import Reach
 from syncbeat.store.db import WRITE_STATS, share_write_gate, shared_between_processes
@@ -204,6 +207,7 @@ def queue_in_child(
                     after = get_task(conn, task_id)
                 if after is not None and after.queue_done:
                     said.put(f"{line} (read by a second process)")
+                    _work_batches(ctx, task_id, lease, stop, said, parent)
                     return
                 if after is None or after.status is not TaskStatus.RUNNING:
                     said.put(line)
@@ -220,6 +224,36 @@ def queue_in_child(
         engine.dispose()
         with contextlib.suppress(OSError):  # a worker that died no longer listens
             said.put(ChildEnded(peak_kb=peak_rss_kb(), writes=WRITE_STATS))
+
+
+def _work_batches(
+    ctx: Context, task_id: int, lease: timedelta, stop: Event, said: Any, parent: int
+) -> None:
+    """The child, its feed read: batches of the task beside its worker, each on a range of
+    its own, under a worker name of its own (a SIGKILLed one is seen gone at once), until no
+    range is left, the task ends or the worker stops (after the batch in flight). Its
+    ranges are handed back as it ends."""
+    from syncbeat.engine.batch import run_batch
+    from syncbeat.store.db import read_tx, write_tx
+    from syncbeat.store.tasks import get_task, release_leases
+
+    helper = Context(db=ctx.db, data_dir=ctx.data_dir, owner=worker_name(),
+                     catalog=ctx.catalog, reach=ctx.reach)
+    try:
+        while not stop.is_set() and os.getppid() == parent:
+            with read_tx(ctx.db) as conn:
+                task = get_task(conn, task_id)
+            if task is None or task.status is not TaskStatus.RUNNING \
+                    or task.progress.pending <= 0:
+                return
+            line = run_batch(helper, task, lease)
+            if line is None:
+                return  # the ranges left are the worker's batches in flight
+            said.put(line)
+    finally:
+        with contextlib.suppress(Exception):  # the database may be out of reach: leases end
+            with write_tx(ctx.db) as conn:
+                release_leases(conn, helper.owner)
 
 
 def _held_by_another(task: Task, owner: str) -> bool:

@@ -35,7 +35,7 @@ from syncbeat.catalog.opening import open_catalog
 from syncbeat.domain.statuses import TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.engine.context import Context, sqlite_file, worker_name
-from syncbeat.engine.events import ChildEnded, RunStats, peak_rss_kb
+from syncbeat.engine.events import ChildBatches, ChildEnded, RunStats, peak_rss_kb
 from syncbeat.feeds.reach import Reach
 from syncbeat.store.db import WRITE_STATS, share_write_gate, shared_between_processes
 from syncbeat.store.gate import WriteGate
@@ -63,6 +63,7 @@ class Queuer:
         self.gate: WriteGate | None = None
         self.children: dict[int, BaseProcess] = {}
         self._ended: set[int] = set()  # tasks whose child ended, until `ended` is asked
+        self.batch_owners: set[str] = set()  # children's worker names, once they work batches
 
     def helps(self, task: Task) -> bool:
         """Is the task's feed worth a second process?"""
@@ -134,19 +135,37 @@ class Queuer:
 
     def lines(self) -> list[str]:
         """What the children said since the last call; forget the children that ended."""
-        lines: list[str] = []
         if self.said is None:
-            return lines
-        while not self.said.empty():
-            said = self.said.get()
-            if isinstance(said, ChildEnded):
-                self.stats.child_ended(said)
-            else:
-                lines.append(said)
+            return []
+        lines = self._said()
         for task_id in [t for t, child in self.children.items() if not child.is_alive()]:
             self.children.pop(task_id).join()
             self._ended.add(task_id)
         return lines
+
+    def _said(self) -> list[str]:
+        """What the children said since the last call (their lines; their figures and names
+        kept)."""
+        lines: list[str] = []
+        while self.said is not None and not self.said.empty():
+            said = self.said.get()
+            if isinstance(said, ChildEnded):
+                self.stats.child_ended(said)
+            elif isinstance(said, ChildBatches):
+                self.batch_owners.add(said.owner)
+            else:
+                lines.append(said)
+        return lines
+
+    def _hand_back(self) -> None:
+        """The ranges of a child killed mid-batch, handed back at once, not after their
+        lease."""
+        from syncbeat.store.db import write_tx
+        from syncbeat.store.tasks import release_leases
+
+        for owner in self.batch_owners:
+            with contextlib.suppress(Exception), write_tx(self.ctx.db) as conn:
+                release_leases(conn, owner)
 
     def close(self) -> list[str]:
         """Stop every child after its chunk in flight (a chunk commits or rolls back whole);
@@ -154,12 +173,20 @@ class Queuer:
         self.stopping = True
         if self.stop is not None:
             self.stop.set()
+        last: list[str] = []
+        killed = False
         for child in self.children.values():
-            child.join(STOP_WAIT)
+            until = time.monotonic() + STOP_WAIT
+            while child.is_alive() and time.monotonic() < until:
+                child.join(0.1)
+                last += self._said()  # read on: a child blocked on a full pipe never ends
             if child.is_alive():
                 child.kill()  # its transaction rolls back; the next worker reads on
                 child.join()
-        last = self.lines()
+                killed = True
+        last += self.lines()
+        if killed:
+            self._hand_back()
         if self.gate is not None:
             share_write_gate(self.ctx.db, None)
         if self.said is not None:
@@ -179,7 +206,10 @@ def queue_in_child(
     _die_with_parent()
     if os.getppid() != parent:
         return  # the worker died before we asked to die with it
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the worker, which stops us
+    # Ctrl-C, or a service manager's stop sent to every process of the service, reaches the
+    # worker too, which stops us after our chunk or batch in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     from syncbeat.engine.failures import step_failed
     from syncbeat.engine.queueing import queue_some
     from syncbeat.store.db import make_engine, read_tx
@@ -239,6 +269,7 @@ def _work_batches(
 
     helper = Context(db=ctx.db, data_dir=ctx.data_dir, owner=worker_name(),
                      catalog=ctx.catalog, reach=ctx.reach)
+    said.put(ChildBatches(helper.owner))
     try:
         while not stop.is_set() and os.getppid() == parent:
             with read_tx(ctx.db) as conn:
@@ -250,6 +281,11 @@ def _work_batches(
             if line is None:
                 return  # the ranges left are the worker's batches in flight
             said.put(line)
+    except Exception as exc:
+        # Not the queueing's failure, which is done: a batch's own failures are counted
+        # by `run_batch`. This one (the database out of reach, a lock timeout) ends the
+        # batches here; the worker works the rest.
+        log.warning("task %s: the second process stops working batches: %s", task_id, exc)
     finally:
         with contextlib.suppress(Exception):  # the database may be out of reach: leases end
             with write_tx(ctx.db) as conn:

@@ -40,6 +40,14 @@ class ChildEnded:
     writes: WriteStats  # its write transactions
 
 
+@dataclass(frozen=True)
+class ChildBatches:
+    """A process that read a feed for the worker works batches now, under this worker name:
+    the worker hands its ranges back if it has to stop it the hard way."""
+
+    owner: str
+
+
 @dataclass
 class RunStats:
     """The figures of one worker's run: `run_worker` fills them (the processes that read its

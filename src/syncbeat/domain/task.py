@@ -94,6 +94,12 @@ class Task:
             claimed=m["claimed"],
         )
 
+    def held_by_another(self, owner: str, now: datetime) -> bool:
+        """Does a live worker other than `owner` hold the task's lease (queueing it, or
+        finishing it)?"""
+        return (self.lease_owner is not None and self.lease_owner != owner
+                and self.lease_until is not None and self.lease_until >= now)
+
     @property
     def is_final(self) -> bool:
         """Missed, killed, error or completed: nothing will change it any more."""

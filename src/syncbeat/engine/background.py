@@ -228,7 +228,7 @@ def queue_in_child(
                 task = get_task(conn, task_id)
             if task is None or task.status is not TaskStatus.RUNNING or task.queue_done:
                 return
-            if _held_by_another(task, owner):
+            if task.held_by_another(owner, datetime.now(UTC)):
                 return
             line, more = queue_some(ctx, task, ctx.clock(), time.perf_counter() + SLICE, lease,
                                     wanted=lambda: os.getppid() == parent)
@@ -290,11 +290,6 @@ def _work_batches(
         with contextlib.suppress(Exception):  # the database may be out of reach: leases end
             with write_tx(ctx.db) as conn:
                 release_leases(conn, helper.owner)
-
-
-def _held_by_another(task: Task, owner: str) -> bool:
-    return bool(task.lease_owner and task.lease_owner != owner and task.lease_until
-                and task.lease_until > datetime.now(UTC))
 
 
 def _die_with_parent() -> None:

@@ -109,10 +109,15 @@ def _attempt(
 ) -> str | None:
     if claim is not None:
         return _import_attempt(ctx, task, lease, claim, careful=careful)
+    return _export_attempt(ctx, task, lease)
+
+
+def _export_attempt(ctx: Context, task: Task, lease: timedelta) -> str:
+    """A batch of an export: its file grows in order, one batch at a time, under the task's
+    lease."""
     started = time.perf_counter()
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
-        # An export's file grows in order: one batch at a time, under the task's lease.
         fresh = claim_task(conn, task.id, owner=ctx.owner, now=now, lease=lease)
         if fresh is None:
             return f"task {task.id}: held by another worker, or no longer running"

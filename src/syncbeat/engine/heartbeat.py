@@ -154,7 +154,7 @@ class Heartbeat:
         may get several batches (`_batches`) until `stop` is set. An import another worker
         holds gets batches only: several workers work one import on ranges of their own."""
         ctx = self.ctx
-        if held_elsewhere(task, ctx.owner, ctx.clock()):
+        if task.held_by_another(ctx.owner, ctx.clock()):
             if task.progress.pending <= 0 or waits_for_whole_feed(task):
                 return LATER  # being queued by the other worker
             return self._batch(task, deadline, lease, alone=alone, stop=stop)
@@ -241,12 +241,6 @@ def waits_for_whole_feed(task: Task) -> bool:
         return False
     spec = task.started_spec()
     return spec is not None and spec.profile.has_limits
-
-
-def held_elsewhere(task: Task, owner: str, now: datetime) -> bool:
-    """Does another live worker hold the task's lease (queueing it, or finishing it)?"""
-    return (task.lease_owner is not None and task.lease_owner != owner
-            and task.lease_until is not None and task.lease_until >= now)
 
 
 def has_work(ctx: Context, now: datetime) -> bool:

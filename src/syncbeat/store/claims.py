@@ -38,11 +38,11 @@ class ClaimLost(Exception):
 _TASK = sa.text("SELECT claimed, total FROM tasks WHERE id = :id AND status = :running")
 _TASK_LOCKED = sa.text(
     "SELECT claimed, total FROM tasks WHERE id = :id AND status = :running FOR UPDATE")
-# A worker works one batch at a time: a claim of its own found here is one whose batch
-# failed (the database out of reach), and it takes it again at once.
+# A claim a batch may take: handed back, its lease ended, or its own (a worker works one
+# batch at a time: a claim of its own is one whose batch failed, the database out of reach).
+_TAKEABLE = "(lease_until IS NULL OR lease_until < :now OR owner = :owner)"
 _EXPIRED = sa.text(
-    "SELECT first_seq, last_seq FROM batch_claims WHERE task_id = :id "
-    "AND (lease_until IS NULL OR lease_until < :now OR owner = :owner) "
+    f"SELECT first_seq, last_seq FROM batch_claims WHERE task_id = :id AND {_TAKEABLE} "
     "ORDER BY first_seq LIMIT 1"
 ).bindparams(sa.bindparam("now", type_=batch_claims.c.lease_until.type))
 _ANY_LIVE = sa.text(
@@ -51,8 +51,7 @@ _ANY_LIVE = sa.text(
 ).bindparams(sa.bindparam("now", type_=batch_claims.c.lease_until.type))
 _CLAIMABLE = sa.text(
     "SELECT 1 FROM tasks WHERE id = :id AND status = :running AND (claimed < total OR "
-    "EXISTS (SELECT 1 FROM batch_claims WHERE task_id = :id AND (lease_until IS NULL OR "
-    "lease_until < :now OR owner = :owner)))"
+    f"EXISTS (SELECT 1 FROM batch_claims WHERE task_id = :id AND {_TAKEABLE}))"
 ).bindparams(sa.bindparam("now", type_=batch_claims.c.lease_until.type))
 _TAKE_OVER = sa.text(
     "UPDATE batch_claims SET owner = :owner, lease_until = :until "

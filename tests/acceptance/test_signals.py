@@ -123,7 +123,9 @@ def _run_wait_working(sb, probe, rows):
 
 
 def test_run_wait_of_a_task_killed_elsewhere_shows_what_was_worked_and_cancelled(sb, probe):
-    rows = 4_000
+    # 1,500 batches: `task kill` starts a process of its own, and 200 batches could all be
+    # worked before it reaches the database.
+    rows = 30_000
     with _run_wait_working(sb, probe, rows) as watching:
         killed = sb("task", "kill", "1")
         assert watching.wait(timeout=30) == 1, watching.output()

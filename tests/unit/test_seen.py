@@ -35,3 +35,22 @@ def test_a_new_file_starts_empty(tmp_path):
     again = SeenKeys(tmp_path / "seen.sqlite")  # a reader starting over, same name
     assert again.first_rows([("A", 7)]) == {}
     again.close()
+
+
+def test_the_file_names_the_same_first_rows_as_memory_in_any_key_order(tmp_path):
+    # Keys in no order, met again within a chunk and across chunks, chunks past one statement.
+    import random
+
+    rng = random.Random(12)
+    pool = [f"SKU-{rng.randrange(10**6):06d}" for _ in range(3000)]
+    in_file, in_memory = SeenKeys(tmp_path / "seen.sqlite"), SeenInMemory()
+    seq = 0
+    for size in (1200, 1, 700, 2500, 0, 900):
+        keyed = []
+        for _ in range(size):
+            seq += 1
+            keyed.append((rng.choice(pool), seq))
+        expected = in_memory.first_rows(keyed)
+        assert in_file.first_rows(keyed) == expected
+    assert expected  # the last chunk met keys again: the check above compared something
+    in_file.close()

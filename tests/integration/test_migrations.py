@@ -7,10 +7,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from syncbeat.store.db import (
+    HEAD,
     SchemaError,
+    alembic_config,
     check_schema,
     current_revision,
-    head_revision,
     make_engine,
     upgrade,
 )
@@ -30,18 +31,34 @@ def test_init_twice_is_harmless_and_a_missing_schema_is_named(db_url):
     engine = make_engine(db_url)
     with pytest.raises(SchemaError, match="run `syncbeat init`"):
         check_schema(engine)
-    assert upgrade(engine) == (None, head_revision(engine))
-    assert upgrade(engine) == (head_revision(engine), head_revision(engine))
+    assert upgrade(engine) == (None, HEAD)
+    assert upgrade(engine) == (HEAD, HEAD)
     check_schema(engine)
-    assert current_revision(engine) == head_revision(engine)
+    assert current_revision(engine) == HEAD
+    engine.dispose()
+
+
+def test_the_head_every_command_checks_is_the_newest_migration(db_url):
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config(make_engine(db_url))).get_current_head() \
+        == HEAD
+
+
+def test_a_database_one_migration_behind_says_to_run_init(db_url):
+    from alembic import command
+
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0012")
+    with pytest.raises(SchemaError, match=f"at schema 0012, this syncbeat needs {HEAD}: run "
+                       "`syncbeat init`"):
+        check_schema(engine)
     engine.dispose()
 
 
 def test_tokens_of_the_old_scope_api_become_api_write(db_url):
     import sqlalchemy as sa
     from alembic import command
-
-    from syncbeat.store.db import alembic_config
 
     engine = make_engine(db_url)
     command.upgrade(alembic_config(engine), "0004")

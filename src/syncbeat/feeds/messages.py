@@ -10,8 +10,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-import httpx
-
 from syncbeat import __version__
 from syncbeat.feeds.urls import shown_url
 
@@ -35,6 +33,8 @@ class SmtpServer:
 
 def post_webhook(url: str, payload: dict[str, Any], *, timeout: float = TIMEOUT) -> None:
     """POST the payload as JSON; any answer but 2xx is a SendError."""
+    import httpx  # here: every command's start would pay its 0.15 s, for the few that post
+
     try:
         answer = httpx.post(url, json=payload, timeout=timeout, follow_redirects=False,
                             headers={"User-Agent": f"syncbeat/{__version__}"})

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest migration this code knows (a test holds it to the migrations folder's head).
+# Every command checks the database against it: a constant, because Alembic's script reader
+# and PostgreSQL's driver, imported for it, took 0.4 of a command's 2 s start here.
+HEAD = "0013"
 
 
 class SchemaError(RuntimeError):
@@ -63,9 +66,10 @@ def is_outage(exc: BaseException) -> bool:
         # SQLite's OperationalError also covers mistakes in SQL: only these are the disk's.
         text = str(orig).lower()
         return any(words in text for words in _SQLITE_OUTAGES)
-    if isinstance(orig, psycopg.InterfaceError):
+    psycopg = sys.modules.get("psycopg")  # not loaded: no error can be its
+    if psycopg is not None and isinstance(orig, psycopg.InterfaceError):
         return True  # the connection is closed
-    if isinstance(orig, psycopg.OperationalError):
+    if psycopg is not None and isinstance(orig, psycopg.OperationalError):
         state = orig.sqlstate
         # No SQLSTATE: the connection failed or was lost, with no answer from a server.
         return state is None or state.startswith("08") or state in _PG_OUTAGES
@@ -208,6 +212,8 @@ def shared_between_processes(engine: Engine) -> bool:
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration bound to `engine`, no alembic.ini needed."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -216,22 +222,20 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Create or upgrade the database to the newest schema; safe to run twice."""
+    from alembic import command
+
     before = current_revision(engine)
     command.upgrade(alembic_config(engine), "head")
-    return before, head_revision(engine)
-
-
-def head_revision(engine: Engine) -> str:
-    """The newest migration this code knows."""
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    assert head is not None
-    return head
+    return before, current_revision(engine) or HEAD
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The migration the database is at, or None for a new database."""
+    """The migration the database is at, or None for a new database: Alembic's own table,
+    read without Alembic (see HEAD)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def missing_sqlite_file(url: str) -> str | None:
@@ -262,7 +266,7 @@ def check_schema(engine: Engine) -> None:
         raise SchemaError(
             "the database has no syncbeat tables yet: run `syncbeat init` to create them"
         )
-    head = head_revision(engine)
+    head = HEAD
     if current != head:
         raise SchemaError(
             f"the database is at schema {current}, this syncbeat needs {head}: "

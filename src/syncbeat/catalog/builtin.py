@@ -304,8 +304,35 @@ class BuiltinCatalog:
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
             shapes.setdefault(tuple(sorted(row)), []).append(row)
-        for group in shapes.values():
-            conn.execute(sa.insert(products), group)
+        for shape, group in shapes.items():
+            if conn.dialect.name == "sqlite":
+                self._insert_sqlite(conn, shape, group)
+            else:
+                conn.execute(sa.insert(products), group)
+
+    @staticmethod
+    def _insert_sqlite(conn: Connection, shape: tuple[str, ...],
+                       group: list[dict[str, Any]]) -> None:
+        """New products a hundred a statement, each value as the table's types store it on
+        SQLite: SQLAlchemy's insert of dicts cost 30 us a product here, in the write lock."""
+        unknown = [name for name in shape if name not in products.c]
+        if unknown:  # names come from the profile's checked fields: never seen, said all the same
+            raise ValueError(f"the products table has no column {', '.join(unknown)}")
+        rows = []
+        for row in group:
+            values = []
+            for column in shape:
+                value = row[column]
+                if column == "price":
+                    value = str(canonical_decimal(Decimal(value)))
+                elif column == "updated_at":
+                    value = sqlite_datetime(value)
+                elif column == "attributes":
+                    value = json.dumps(value, ensure_ascii=False)
+                values.append(value)
+            rows.append(values)
+        many_rows(raw_cursor(conn), f"INSERT INTO products ({', '.join(shape)}) VALUES ",
+                  f"({', '.join('?' * len(shape))})", "", rows)
 
     def _update_postgresql(
         self, conn: Connection, columns: list[str], attrs: list[str],

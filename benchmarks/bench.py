@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import sqlite3
@@ -374,6 +375,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default SQLite)")
     parser.add_argument("--work-dir", default="bench-data")
     parser.add_argument("--skip-task-list", action="store_true")
+    parser.add_argument("--shuffled", action="store_true",
+                        help="the feed's rows in no key order (many suppliers' feeds), the "
+                        "same shuffle every run; the floor applies them in that order too")
     parser.add_argument("--price-rule", choices=sorted(PRICE_RULES), default=None,
                         help="run each import again with a three-step price rule, and compare")
     parser.add_argument("--only", choices=["export"], default=None,
@@ -395,8 +399,11 @@ def main() -> None:
     started = time.perf_counter()
     db.build_template(n)
     rows, kinds = feeds.rows(n)
+    if args.shuffled:
+        random.Random(1).shuffle(rows)
     built = time.perf_counter() - started
-    print(f"catalog and feed rows built in {built:.1f} s; mix {dict(kinds)}")
+    print(f"catalog and feed rows built in {built:.1f} s; mix {dict(kinds)}"
+          f"{'; rows shuffled' if args.shuffled else ''}")
     if args.only == "export":
         e = export_run(db, n, None, work)
         print(f"\nexport of {n:,} products to JSON: {e['seconds']:.2f} s "

@@ -190,9 +190,10 @@ def phases(log: str) -> tuple[float, float, int]:
 
 
 def batch_size_of(log: str) -> int:
-    """The task's batch size, from its first batch's line ("batch 1: items 1-1,000: ...")."""
-    first = re.search(r"batch 1: items 1-([\d,]+):", log)
-    return int(first.group(1).replace(",", "")) if first else 0
+    """The task's batch size (the most items a batch takes: fewer on a slow catalog), from
+    its start line ("started: read ..., batch size 5,000 (the default)")."""
+    said = re.search(r"started: .*, batch size ([\d,]+)", log)
+    return int(said.group(1).replace(",", "")) if said else 0
 
 
 def task_json(env: dict[str, str], task_id: int) -> dict[str, object]:

@@ -49,7 +49,7 @@ def test_a_new_profile_follows_the_default_batch_size(wide, server):
     sign_in(wide, server.url)
     wide.goto(f"{server.url}/profiles/new?kind=import")
     field = wide.locator("input[name=batch_size]")
-    assert field.input_value() == "" and field.get_attribute("placeholder") == "default (1,000)"
+    assert field.input_value() == "" and field.get_attribute("placeholder") == "default (5,000)"
     assert "follows the default" in wide.inner_text("#batch-size-hint")
 
 

@@ -9,11 +9,11 @@ from syncbeat.engine.actions import run_now
 
 def test_settings_are_read_and_changed_one_by_one(api):
     settings = api.get("/api/settings").json()
-    assert settings["default_batch_size"] == 1000 and settings["timezone"] == "UTC"
+    assert settings["default_batch_size"] == 5000 and settings["timezone"] == "UTC"
     changed = api.patch("/api/settings", json={"retention_days": 60, "timezone": "Europe/Riga"})
     assert changed.status_code == 200
     assert changed.json()["retention_days"] == 60 and changed.json()["timezone"] == "Europe/Riga"
-    assert api.get("/api/settings").json()["default_batch_size"] == 1000
+    assert api.get("/api/settings").json()["default_batch_size"] == 5000
 
 
 def test_a_refused_setting_is_422_naming_it(api):

@@ -25,6 +25,7 @@ from syncbeat.catalog.base import (
     Loader,
 )
 from syncbeat.catalog.location import BuiltinLocation
+from syncbeat.domain.pace import BatchPace, batch_items
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.domain.taskspec import TaskSpec
@@ -79,8 +80,9 @@ def run_batch(ctx: Context, task: Task, lease: timedelta) -> str | None:
                 if not claimable(conn, task.id, ctx.clock(), ctx.owner):
                     return None
             with write_tx(ctx.db) as conn:
-                claim = take_range(conn, task.id, spec.batch_size, owner=ctx.owner,
-                                   now=ctx.clock(), lease=lease,
+                claim = take_range(conn, task.id,
+                                   batch_items(spec.batch_size, ctx.paces.get(task.id)),
+                                   owner=ctx.owner, now=ctx.clock(), lease=lease,
                                    in_order=spec.profile.in_order)
         if claim is None:
             return None
@@ -122,13 +124,15 @@ def _export_attempt(ctx: Context, task: Task, lease: timedelta) -> str:
         if fresh is None:
             return f"task {task.id}: held by another worker, or no longer running"
         spec = _spec_here(ctx, fresh)
-        rows = read_batch(conn, task.id, fresh.cursor, spec.batch_size)
+        rows = read_batch(conn, task.id, fresh.cursor,
+                          batch_items(spec.batch_size, ctx.paces.get(task.id)))
         if not rows:
             return f"task {task.id}: nothing left to work"
         result = _export_batch(ctx, conn, fresh, spec.profile.fields, rows)
+        seconds = time.perf_counter() - started
         line = record_batch(conn, task.id, rows[0][SEQ], rows[-1][SEQ], result, now=now,
-                            seconds=time.perf_counter() - started, items=len(rows),
-                            in_order=True)
+                            seconds=seconds, items=len(rows), in_order=True)
+    ctx.paces[task.id] = BatchPace(len(rows), seconds)
     return ProgressLine(f"task {task.id}: {line.splitlines()[0]}")
 
 
@@ -193,8 +197,9 @@ def _import_attempt(
                                 why=why)
             if last == claim.last:
                 settle(conn, claim, ctx.owner)
-            following = take_range(conn, task.id, spec.batch_size, owner=ctx.owner,
-                                   now=ctx.clock(), lease=lease,
+            pace = ctx.paces[task.id] = BatchPace(len(rows), time.perf_counter() - started)
+            following = take_range(conn, task.id, batch_items(spec.batch_size, pace),
+                                   owner=ctx.owner, now=ctx.clock(), lease=lease,
                                    in_order=spec.profile.in_order)
     if following is not None:
         ctx.ranges[task.id] = following

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from syncbeat.catalog.base import Catalog
 from syncbeat.catalog.builtin import BuiltinCatalog
 from syncbeat.domain.lease import Machine, boot_hash, owner_name
+from syncbeat.domain.pace import BatchPace
 from syncbeat.feeds.reach import Reach
 from syncbeat.feeds.secretrefs import SecretLookup
 from syncbeat.store.claims import Claim
@@ -98,6 +99,9 @@ class Context:
     # The range of an import this process took for its next batch of it (`store.claims`),
     # by task: taken as its last batch of the task recorded.
     ranges: dict[int, Claim] = field(default_factory=dict)
+    # How long this process's last batch of each task took (`domain.pace`): what the next
+    # batch of the task may take.
+    paces: dict[int, BatchPace] = field(default_factory=dict)
     # The files and hosts feeds may touch; by default the data folder only, public hosts only.
     reach: Reach = None  # type: ignore[assignment]  # set by __post_init__
     # SYNCBEAT_SECRET_KEY; None: the key file in the data folder (store/vault.py)

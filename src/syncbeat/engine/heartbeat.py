@@ -218,6 +218,8 @@ class Heartbeat:
         # claims first (`store.claims.take_range`): nothing is lost by forgetting it here.
         for task_id in [t for t in self.ctx.ranges if t not in running]:
             del self.ctx.ranges[task_id]
+        for task_id in [t for t in self.ctx.paces if t not in running]:
+            del self.ctx.paces[task_id]  # a long-lived worker keeps no pace of ended tasks
 
     def _housekeeping(self, settings: RuntimeSettings, report: TickReport) -> None:
         ctx = self.ctx

@@ -17,7 +17,7 @@ from syncbeat.store.tables import settings
 
 @dataclass(frozen=True, kw_only=True)
 class RuntimeSettings:
-    default_batch_size: int = 1000  # items per batch for profiles that do not say
+    default_batch_size: int = 5000  # the most items a batch takes, for profiles that do not say
     time_budget_seconds: float = 5.0  # how long one tick may work before it yields
     tick_interval_seconds: float = 5.0  # pause between ticks of an idle worker
     timezone: str = "UTC"  # default time zone of new profiles

@@ -45,8 +45,9 @@ class SettingField(NamedTuple):
 
 FIELDS: list[SettingField] = [
     SettingField(
-        "default_batch_size", "Default batch size", "items", "Items per batch for profiles that "
-        "do not set their own."),
+        "default_batch_size", "Default batch size", "items", "The most items a batch takes, for "
+        "profiles that do not set their own. Fewer when the catalog is slow: a batch takes "
+        "about half a second at most."),
     SettingField(
         "time_budget_seconds", "Heartbeat time budget", "seconds", "How long one tick may work "
         "before it yields."),

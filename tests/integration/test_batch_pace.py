@@ -51,3 +51,22 @@ def test_a_batch_size_under_the_pace_is_kept(ctx, monkeypatch, batch_size):
     ranges = _import(ctx, batch_size)
     sizes = {int(b.replace(",", "")) - int(a.replace(",", "")) + 1 for a, b in ranges}
     assert sizes == {batch_size} and len(ranges) == ROWS // batch_size
+
+
+def test_products_missing_from_the_feed_are_worked_at_the_same_pace(ctx, monkeypatch):
+    monkeypatch.setattr(pace, "BATCH_SECONDS", 1e-9)
+    listed = 100
+    add_products(ctx, *[(f"P{i:04d}", "1.00", 1) for i in range(ROWS)])
+    write_csv(ctx, "a.csv", HEADER, [[f"P{i:04d}", f"P{i:04d}", "1.00", "1"]
+                                      for i in range(listed)])
+    data = import_profile(batch_size=10_000, options={"missing": "zero_stock"})
+    task_id = run_now(ctx, add_profile(ctx, data).id)
+    drain(ctx)
+    task = task_of(ctx, task_id)
+    assert task.status is TaskStatus.COMPLETED
+    assert task.progress.total == ROWS and task.progress.processed == ROWS - listed
+    text = "".join(log_lines(ctx.db, task))
+    steps = [int(n.replace(",", "")) for n in
+             re.findall(r"products missing from the feed \(zero_stock\): ([\d,]+)", text)]
+    # The feed's one batch, then steps of FEWEST_ITEMS (50) at that pace.
+    assert sum(steps) == ROWS - listed and max(steps) == pace.FEWEST_ITEMS

@@ -120,6 +120,7 @@ def _export_attempt(ctx: Context, task: Task, lease: timedelta) -> str:
     started = time.perf_counter()
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
+        waited = time.perf_counter() - started  # for the write lock: not the batch's own time
         fresh = claim_task(conn, task.id, owner=ctx.owner, now=now, lease=lease)
         if fresh is None:
             return f"task {task.id}: held by another worker, or no longer running"
@@ -132,7 +133,7 @@ def _export_attempt(ctx: Context, task: Task, lease: timedelta) -> str:
         seconds = time.perf_counter() - started
         line = record_batch(conn, task.id, rows[0][SEQ], rows[-1][SEQ], result, now=now,
                             seconds=seconds, items=len(rows), in_order=True)
-    ctx.paces[task.id] = BatchPace(len(rows), seconds)
+    ctx.paces[task.id] = BatchPace(len(rows), seconds - waited)
     return ProgressLine(f"task {task.id}: {line.splitlines()[0]}")
 
 
@@ -147,7 +148,9 @@ def _import_attempt(
     started = time.perf_counter()
     now = ctx.clock()
     snapshot = None if careful else _in_snapshot(ctx, task.id, claim, now)
+    asked = time.perf_counter()
     with write_tx(ctx.db) as conn:
+        waited = time.perf_counter() - asked  # for the write lock: not the batch's own time
         if snapshot is not None:
             fresh, spec = snapshot.task, snapshot.spec  # whether it still runs: when recording
         else:
@@ -197,7 +200,8 @@ def _import_attempt(
                                 why=why)
             if last == claim.last:
                 settle(conn, claim, ctx.owner)
-            pace = ctx.paces[task.id] = BatchPace(len(rows), time.perf_counter() - started)
+            pace = ctx.paces[task.id] = BatchPace(len(rows),
+                                                  time.perf_counter() - started - waited)
             following = take_range(conn, task.id, batch_items(spec.batch_size, pace),
                                    owner=ctx.owner, now=ctx.clock(), lease=lease,
                                    in_order=spec.profile.in_order)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.base import MissingError, Product
 from syncbeat.domain.missing import MODE_FIELDS, decide_missing
+from syncbeat.domain.pace import BatchPace, batch_items
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.domain.taskspec import TaskSpec
@@ -50,6 +51,7 @@ def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
     started = time.perf_counter()
     now = ctx.clock()
     with write_tx(ctx.db) as conn:
+        waited = time.perf_counter() - started  # for the write lock: not the step's own time
         if not claim(conn, task.id, owner=ctx.owner, now=now, lease=lease):
             return f"task {task.id}: held by another worker, or no longer running"
         fresh = get_task(conn, task.id)
@@ -69,8 +71,11 @@ def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
                                         "be read, so which products it lists is not known",
                     "warning")
             return f"task {task.id}: products missing from the feed left (rows without keys)"
+        # At most what the worker's last step or batch of the task says fits in half a
+        # second: a kill waits for this transaction.
+        limit = batch_items(spec.batch_size, ctx.paces.get(task.id))
         try:
-            found, after, done = _next_unlisted(ctx, conn, fresh, spec)
+            found, after, done = _next_unlisted(ctx, conn, fresh, spec, limit)
             decided = [(p, *decide_missing(mode, p.values)) for p in found]
             left = ctx.catalog.apply_missing(conn, mode, [p.id for p, *_, c in decided if c],
                                              now)
@@ -110,18 +115,19 @@ def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
         if done:
             total = fresh.progress.total - feed_rows + len(rows)
             add_log(conn, task.id, now, f"products missing from the feed: {total:,} in all")
+    # Paced by the products looked at (a page of the catalog's products is `limit` of them).
+    ctx.paces[task.id] = BatchPace(limit, time.perf_counter() - started - waited)
     return f"task {task.id}: {len(rows):,} products missing from the feed ({mode})"
 
 
 def _next_unlisted(
-    ctx: Context, conn: Connection, task: Task, spec: TaskSpec
+    ctx: Context, conn: Connection, task: Task, spec: TaskSpec, limit: int
 ) -> tuple[list[Product], int | None, bool]:
-    """The next products missing from the feed, the last product id looked at (for a catalog
-    without the fast path), and whether every product has been looked at."""
+    """The next products missing from the feed (at most `limit`), the last product id looked
+    at (for a catalog without the fast path), and whether every product has been looked at."""
     match = spec.profile.match_catalog
     scope = spec.profile.scope
     fields = list(MODE_FIELDS[spec.profile.missing])
-    limit = spec.batch_size
     fast = ctx.catalog.unlisted_products(conn, task.id, match=match, scope=scope,
                                          fields=fields, limit=limit)
     if fast is not None:

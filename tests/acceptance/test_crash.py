@@ -220,7 +220,8 @@ def test_a_worker_killed_at_random_moments_loses_nothing_and_applies_nothing_twi
     # The log names each batch once: none was applied twice, none lost.
     log = crashed_log.out
     numbers = [int(n) for n in re.findall(r" batch (\d+): items ", log)]
-    assert numbers == list(range(1, ROWS // BATCH + 1)), kills
+    # (A batch takes at most BATCH items: fewer when the machine is slow, `domain.pace`.)
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= ROWS // BATCH, kills
     assert len(re.findall(r" started: read feeds/crash\.csv ", log)) == 1
     assert len(re.findall(rf" queued {ROWS:,} items ", log)) == 1
     assert len(re.findall(r" completed: ", log)) == 1
@@ -299,7 +300,7 @@ def test_on_a_prestashop_shop_a_killed_worker_applies_nothing_twice(
     assert _shop_products(reference_url, references) == expected_catalog
     assert _shop_products(crashed_url, references) == expected_catalog, kills
     numbers = [int(n) for n in re.findall(r" batch (\d+): items ", crashed_log.out)]
-    assert numbers == list(range(1, ROWS // BATCH + 1)), kills
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= ROWS // BATCH, kills
 
 
 def _one_row_a_product(

@@ -39,10 +39,10 @@ def test_a_fast_catalog_starts_at_a_thousand_and_grows_to_the_batch_size(ctx, mo
 def test_a_slow_catalog_gets_short_batches_and_every_item_is_worked_once(ctx, monkeypatch):
     monkeypatch.setattr(pace, "BATCH_SECONDS", 1e-9)  # any catalog is too slow for that
     ranges = _import(ctx, 10_000)
-    assert ranges[:3] == [("1", "1,000"), ("1,001", "1,050"), ("1,051", "1,100")]
+    assert ranges[:3] == [("1", "1,000"), ("1,001", "1,100"), ("1,101", "1,200")]
     numbers = [(int(a.replace(",", "")), int(b.replace(",", ""))) for a, b in ranges]
     assert [first for first, _ in numbers] == [1] + [last + 1 for _, last in numbers[:-1]]
-    assert numbers[-1][1] == ROWS and len(numbers) == 1 + (ROWS - 1_000) // 50
+    assert numbers[-1][1] == ROWS and len(numbers) == 1 + (ROWS - 1_000) // pace.FEWEST_ITEMS
 
 
 @pytest.mark.parametrize("batch_size", [60, 1_000])
@@ -68,5 +68,5 @@ def test_products_missing_from_the_feed_are_worked_at_the_same_pace(ctx, monkeyp
     text = "".join(log_lines(ctx.db, task))
     steps = [int(n.replace(",", "")) for n in
              re.findall(r"products missing from the feed \(zero_stock\): ([\d,]+)", text)]
-    # The feed's one batch, then steps of FEWEST_ITEMS (50) at that pace.
+    # The feed's one batch, then steps of FEWEST_ITEMS (100) at that pace.
     assert sum(steps) == ROWS - listed and max(steps) == pace.FEWEST_ITEMS

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 BATCH_SECONDS = 0.5  # a kill waits about this at most; progress moves twice a second
 FIRST_ITEMS = 1_000  # a task's first batch in this worker, before any was timed
-FEWEST_ITEMS = 50  # a batch of a catalog so slow that fewer would fit still takes these
+FEWEST_ITEMS = 100  # even on a catalog too slow for them: fewer would be mostly fixed cost
 GROWTH = 4  # a batch takes at most this many times its last one's items: a fast start
 
 

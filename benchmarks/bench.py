@@ -237,6 +237,7 @@ def import_run(db: Database, n: int, fmt: str, batch: int | None, rows: list[fee
     queue_s, process_s, batches = phases(log_text)
     longest = re.search(r"longest ([\d.]+) s", worker.output)
     wait = re.search(r"longest wait for the lock ([\d.]+) s", worker.output)
+    held = re.search(r"total ([\d.]+) s", worker.output)
     return {
         "format": f"{fmt}+rule" if rule else fmt, "seconds": worker.seconds, "cpu": worker.cpu,
         "batch": batch_size_of(log_text), "batches": batches,
@@ -246,6 +247,7 @@ def import_run(db: Database, n: int, fmt: str, batch: int | None, rows: list[fee
         "other": max(0.0, worker.seconds - process_s),
         "peak_mb": worker.peak_mb, "longest_tx": float(longest.group(1)) if longest else 0.0,
         "longest_wait": float(wait.group(1)) if wait else 0.0,
+        "held": float(held.group(1)) if held else 0.0,
         "report_s": report.seconds, "report_rate": n / report.seconds,
         "report_mb": report.peak_mb, "log_s": log.seconds,
         "log_lines": log_text.count("\n"), "log_mb": log.peak_mb, "url": url, "env": env,
@@ -418,11 +420,13 @@ def main() -> None:
           "feed is queued by a second process while the batches run, so queue s overlaps\n"
           "batches s; other s is the rest of the worker's time (start-up, commits, the finish);\n"
           "peak MB is the worker's and its queueing process's together; wait s is the longest\n"
-          "wait of a write transaction for the lock; cpu s is the CPU time of the worker and\n"
-          "its queueing process, which the machine's load moves far less than the wall time:")
+          "wait of a write transaction for the lock; lock s is the time write transactions\n"
+          "held SQLite's one write lock, both processes together (the part of an import that\n"
+          "cannot run side by side); cpu s is the CPU time of the worker and its queueing\n"
+          "process, which the machine's load moves far less than the wall time:")
     print(f"{'format':<11}{'batch':>7}{'items/s':>10}{'x floor':>9}{'total s':>9}{'queue s':>9}"
           f"{'batches s':>11}{'other s':>9}{'peak MB':>9}{'longest tx s':>14}{'wait s':>8}"
-          f"{'cpu s':>8}")
+          f"{'lock s':>8}{'cpu s':>8}")
     results: list[dict[str, Any]] = []
     for fmt in args.formats.split(","):
         for rule in (None, args.price_rule) if args.price_rule else (None,):
@@ -435,7 +439,7 @@ def main() -> None:
                 print(f"{r['format']:<11}{r['batch']:>7,}{r['rate']:>10,.0f}{ratio:>9}"
                       f"{r['seconds']:>9.2f}{r['queue']:>9.2f}{r['process']:>11.2f}"
                       f"{r['other']:>9.2f}{r['peak_mb']:>9.0f}{r['longest_tx']:>14.3f}"
-                      f"{r['longest_wait']:>8.3f}{r['cpu']:>8.2f}", flush=True)
+                      f"{r['longest_wait']:>8.3f}{r['held']:>8.2f}{r['cpu']:>8.2f}", flush=True)
     if floor:
         # On a shared machine the load moves while the imports run: the floor again after
         # them, and each import against the mean of the two.

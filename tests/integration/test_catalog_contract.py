@@ -202,14 +202,25 @@ def test_free_attributes_are_read_with_the_whole_bag(catalog_under_test, ctx):
 
 # apply
 
-def test_apply_writes_updates_and_creates(catalog_under_test, ctx, clock):
+@pytest.mark.parametrize("prepared", [False, True], ids=["apply", "prepare-then-write"])
+def test_apply_writes_updates_and_creates(catalog_under_test, ctx, clock, prepared):
     catalog = catalog_under_test.catalog
     first, second = create(ctx, catalog, product("A1", "1.00", 1), product("A2", "2.00", 2))
     made = change_mark(ctx, catalog)
     clock.advance(minutes=5)
     changed = product("A1", "1.25", 7, name="Renamed", active=False)
-    with write_tx(ctx.db) as conn:
-        catalog.apply(conn, FIELDS, {first: changed}, [product("N1", "9.90", 5)], clock.now)
+    updates, creates = {first: changed}, [product("N1", "9.90", 5)]
+    if prepared:
+        # Made outside any transaction, as a batch decided in a read snapshot makes them.
+        writes = catalog.prepare(ctx.db.dialect.name, FIELDS, updates, creates, clock.now)
+        if writes is None:
+            assert not catalog_under_test.fast_paths
+            pytest.skip("this catalog prepares nothing: the engine calls apply")
+        with write_tx(ctx.db) as conn:
+            catalog.write(conn, writes)
+    else:
+        with write_tx(ctx.db) as conn:
+            catalog.apply(conn, FIELDS, updates, creates, clock.now)
     found = fetch(ctx, catalog, "reference", ["A1", "A2", "N1"])
     assert found["A1"] == Product(first, changed)
     assert found["A2"] == Product(second, product("A2", "2.00", 2))
@@ -218,6 +229,17 @@ def test_apply_writes_updates_and_creates(catalog_under_test, ctx, clock):
     # The products written changed after the mark, and only they.
     assert [p.id for p in export_ids(ctx, catalog, since=made)] == sorted(
         [first, found["N1"].id])
+
+
+def test_writes_prepared_for_another_database_are_refused(ctx):
+    catalog = BuiltinCatalog()
+    other = "postgresql" if ctx.db.dialect.name == "sqlite" else "sqlite"
+    writes = catalog.prepare(other, FIELDS, {}, [product("N1")], ctx.clock())
+    with pytest.raises(ValueError, match=f"writes prepared for {other}"), \
+            write_tx(ctx.db) as conn:
+        catalog.write(conn, writes)
+    with read_tx(ctx.db) as conn:
+        assert catalog.fetch(conn, "reference", ["N1"], FIELDS) == {}
 
 
 def test_a_refused_product_raises(catalog_under_test, ctx):

@@ -142,6 +142,13 @@ class BatchMark(NamedTuple):
     recorded: int = 0
 
 
+class Prepared(NamedTuple):
+    """A batch's writes made ready before its write transaction (`Catalog.prepare`)."""
+
+    dialect: str  # the store's database they were made for ("sqlite", "postgresql")
+    writes: object  # the catalog's own statements: only its `write` reads them
+
+
 class BatchUnit(Protocol):
     """A batch's writes to the catalog, as one unit with what the batch did.
 
@@ -242,6 +249,20 @@ class Catalog(Protocol):
         default); their changed time becomes `now`. A refusal raises: the engine
         retries the batch product by product to find which product it was. A product
         `refusals` names raises `Refused` before anything is written."""
+        ...
+
+    def prepare(
+        self, dialect: str, fields: Sequence[str], updates: Mapping[int, Values],
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
+    ) -> Prepared | None:
+        """What `apply` would write, made ready outside a transaction (beside a batch
+        decided in a read snapshot, `queued_with_products`), for a store on `dialect`:
+        `write` then holds the store's write lock for the statements alone. None: not
+        here, and the engine calls `apply`."""
+        ...
+
+    def write(self, conn: Connection, prepared: Prepared) -> None:
+        """Write what `prepare` made, as `apply` would have written it."""
         ...
 
     def change_mark(self, conn: Connection, now: datetime) -> str:
@@ -383,6 +404,17 @@ class PlainCatalog:
     ) -> bool | None:
         """Not here: a batch is decided in its write transaction."""
         return None
+
+    def prepare(
+        self, dialect: str, fields: Sequence[str], updates: Mapping[int, Values],
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
+    ) -> Prepared | None:
+        """Not here: the engine calls `apply`."""
+        return None
+
+    def write(self, conn: Connection, prepared: Prepared) -> None:
+        """Never called: `prepare` makes nothing."""
+        raise TypeError("this catalog prepares no writes: call apply")
 
     def queue_export(
         self, conn: Connection, task_id: int, *, first_seq: int, active: bool | None,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from json.encoder import encode_basestring
 from typing import Any, cast
 
@@ -30,6 +31,7 @@ from syncbeat.catalog.base import (
     Listed,
     Loader,
     Page,
+    Prepared,
     Product,
     Queued,
     Refusals,
@@ -43,7 +45,7 @@ from syncbeat.domain.missing import Scope
 from syncbeat.store.catalog_changes import committed_changes, hold_changes, next_change
 from syncbeat.store.catalog_queries import count_products, get_product, list_products
 from syncbeat.store.items import many_rows, placeholder, raw_cursor
-from syncbeat.store.tables import products, sqlite_datetime
+from syncbeat.store.tables import products, sqlite_datetime, sqlite_decimal
 
 COLUMNS = ("id", "reference", "ean13", "name", "price", "quantity", "active")
 _PG_TYPES = {"id": "int", "reference": "text", "ean13": "text", "name": "text",
@@ -229,142 +231,22 @@ class BuiltinCatalog:
     ) -> None:
         """Write changed products (id -> all `fields`) and create new ones (no categories
         here: profiles cannot name one)."""
-        columns, attrs = _split(fields)
-        columns = [c for c in columns if c != "id"]
-        if not updates and not creates:
-            return
-        # Numbered last thing before the writes: the count's row stays locked only from here
-        # to the batch's commit (docs/profiles.md, "Only what changed since the last export").
-        change = next_change(conn)
-        if updates and conn.dialect.name == "postgresql":
-            self._update_postgresql(conn, columns, attrs, updates, now, change)
-        elif updates:
-            self._update_sqlite(conn, columns, attrs, updates, sqlite_datetime(now), change)
-        if creates:
-            self._create(conn, columns, attrs, creates, now, change)
+        _write(conn, _steps(conn.dialect.name, fields, updates, creates, now))
 
-    def _update_sqlite(
-        self, conn: Connection, columns: list[str], attrs: list[str],
-        updates: Mapping[int, Values], stamp: str, change: int,
-    ) -> None:
-        """Update products a hundred a statement, as an upsert on their id: SQLite's UPDATE
-        takes one row a statement. Every product was read in this write transaction, so each
-        row meets its product's id and updates it; the row carries the product's own
-        reference, which makes it one the table would accept, as the upsert syntax requires.
-        Without the reference at hand, one UPDATE a product."""
-        names = [*columns, "updated_at", "change_seq"] + (["attributes"] if attrs else [])
-        price_at = columns.index("price") if "price" in columns else -1
-        known = "reference" in columns or all("reference" in v for v in updates.values())
-        extra = ["reference"] if known and "reference" not in columns else []
-        rows: list[list[Any]] = []
-        for product_id, values in updates.items():
-            row = [values.get(c) for c in columns]
-            price = row[price_at] if price_at >= 0 else None
-            if price is not None:
-                row[price_at] = str(canonical_decimal(price))
-            row += (stamp, change)
-            if attrs:
-                row.append(self._attributes(values, attrs))
-            if not known:
-                row.append(product_id)
-            elif extra:
-                row[:0] = [product_id, values["reference"]]
-            else:
-                row.insert(0, product_id)
-            rows.append(row)
-        cur = raw_cursor(conn)
-        if not known:
-            sets = ", ".join(f"{name} = ?" for name in names)
-            cur.executemany(f"UPDATE products SET {sets} WHERE id = ?", rows)
-            return
-        head = ["id", *extra, *names]
-        sets = ", ".join(f"{name} = excluded.{name}" for name in names)
-        many_rows(cur, f"INSERT INTO products ({', '.join(head)}) VALUES ",
-                  "(" + ", ".join(["?"] * len(head)) + ")",
-                  f" ON CONFLICT (id) DO UPDATE SET {sets}", rows)
+    def prepare(
+        self, dialect: str, fields: Sequence[str], updates: Mapping[int, Values],
+        creates: Sequence[Values], now: datetime, *, category: int | None = None,
+    ) -> Prepared:
+        """See `Catalog.prepare`: every statement's rows, built here; `write` adds the
+        change number, which a write takes in its own transaction."""
+        return Prepared(dialect, _steps(dialect, fields, updates, creates, now))
 
-    def _create(
-        self, conn: Connection, columns: list[str], attrs: list[str],
-        creates: Sequence[Values], now: datetime, change: int,
-    ) -> None:
-        rows = []
-        for values in creates:
-            row: dict[str, Any] = {c: values[c] for c in columns if values.get(c) is not None}
-            row["reference"] = values["reference"]
-            if "ean13" in values and values["ean13"] is not None:
-                row["ean13"] = values["ean13"]
-            row["updated_at"] = now
-            row["change_seq"] = change
-            if attrs:
-                row["attributes"] = {
-                    name: values.get(ATTRIBUTE_PREFIX + name) for name in attrs
-                }
-            rows.append(row)
-        # Products differ in which fields they carry; insert each shape as one statement.
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in rows:
-            shapes.setdefault(tuple(sorted(row)), []).append(row)
-        for shape, group in shapes.items():
-            if conn.dialect.name == "sqlite":
-                self._insert_sqlite(conn, shape, group)
-            else:
-                conn.execute(sa.insert(products), group)
-
-    @staticmethod
-    def _insert_sqlite(conn: Connection, shape: tuple[str, ...],
-                       group: list[dict[str, Any]]) -> None:
-        """New products a hundred a statement, each value as the table's types store it on
-        SQLite: SQLAlchemy's insert of dicts cost 30 us a product here, in the write lock."""
-        unknown = [name for name in shape if name not in products.c]
-        if unknown:  # names come from the profile's checked fields: never seen, said all the same
-            raise ValueError(f"the products table has no column {', '.join(unknown)}")
-        rows = []
-        for row in group:
-            values = []
-            for column in shape:
-                value = row[column]
-                if column == "price":
-                    value = str(canonical_decimal(Decimal(value)))
-                elif column == "updated_at":
-                    value = sqlite_datetime(value)
-                elif column == "attributes":
-                    value = json.dumps(value, ensure_ascii=False)
-                values.append(value)
-            rows.append(values)
-        many_rows(raw_cursor(conn), f"INSERT INTO products ({', '.join(shape)}) VALUES ",
-                  f"({', '.join('?' * len(shape))})", "", rows)
-
-    def _update_postgresql(
-        self, conn: Connection, columns: list[str], attrs: list[str],
-        updates: Mapping[int, Values], stamp: datetime, change: int,
-    ) -> None:
-        # One UPDATE ... FROM unnest(arrays): executemany would cost a round trip a product.
-        names = ["id", *columns] + (["attributes"] if attrs else [])
-        arrays: list[list[Any]] = [[] for _ in names]
-        for product_id, values in updates.items():
-            arrays[0].append(product_id)
-            for i, column in enumerate(columns, start=1):
-                value = values.get(column)
-                arrays[i].append(canonical_decimal(value) if column == "price" and value
-                                 is not None else value)
-            if attrs:
-                arrays[-1].append(self._attributes(values, attrs))
-        casts = ", ".join(f"%s::{_PG_TYPES[name]}[]" for name in names)
-        sets = [f"{c} = v.{c}" for c in columns] + ["updated_at = %s", "change_seq = %s"]
-        if attrs:
-            sets.append("attributes = v.attributes::json")
-        raw_cursor(conn).execute(
-            f"UPDATE products SET {', '.join(sets)} FROM unnest({casts}) AS v({', '.join(names)}) "
-            "WHERE products.id = v.id",
-            (stamp, change, *arrays),
-        )
-
-    @staticmethod
-    def _attributes(values: Values, attrs: list[str]) -> str:
-        bag = dict(values.get(ATTRIBUTE_BAG) or {})
-        for name in attrs:
-            bag[name] = values.get(ATTRIBUTE_PREFIX + name)
-        return json.dumps(bag, ensure_ascii=False)
+    def write(self, conn: Connection, prepared: Prepared) -> None:
+        """See `Catalog.write`."""
+        if prepared.dialect != conn.dialect.name:
+            raise ValueError(f"writes prepared for {prepared.dialect}, written on "
+                             f"{conn.dialect.name}")
+        _write(conn, cast(list[_Step], prepared.writes))
 
     def scope_products(
         self, conn: Connection, *, match: str, scope: Scope | None, fields: Sequence[str],
@@ -673,3 +555,163 @@ def _export_filter(
         moment = datetime.fromisoformat(since)
         params.append(sqlite_datetime(moment) if conn.dialect.name == "sqlite" else moment)
     return " AND ".join(where), params
+
+
+# A statement of a batch's writes, its rows built outside the write transaction (`prepare`):
+# called with the transaction and the change number it took.
+_Step = Callable[[Connection, int], None]
+
+
+def _steps(
+    dialect: str, fields: Sequence[str], updates: Mapping[int, Values],
+    creates: Sequence[Values], now: datetime,
+) -> list[_Step]:
+    columns, attrs = _split(fields)
+    columns = [c for c in columns if c != "id"]
+    steps: list[_Step] = []
+    if updates and dialect == "postgresql":
+        steps.append(_update_postgresql(columns, attrs, updates, now))
+    elif updates:
+        steps.append(_update_sqlite(columns, attrs, updates, sqlite_datetime(now)))
+    if creates:
+        steps += _create(dialect, columns, attrs, creates, now)
+    return steps
+
+
+def _write(conn: Connection, steps: list[_Step]) -> None:
+    if not steps:
+        return
+    # Numbered last thing before the writes: the count's row stays locked only from here
+    # to the batch's commit (docs/profiles.md, "Only what changed since the last export").
+    change = next_change(conn)
+    for step in steps:
+        step(conn, change)
+
+
+def _update_sqlite(
+    columns: list[str], attrs: list[str], updates: Mapping[int, Values], stamp: str,
+) -> _Step:
+    """Update products a hundred a statement, as an upsert on their id: SQLite's UPDATE
+    takes one row a statement. Every product was read before, so each row meets its
+    product's id and updates it; the row carries the product's own reference, which makes
+    it one the table would accept, as the upsert syntax requires. Without the reference at
+    hand, one UPDATE a product."""
+    names = [*columns, "updated_at"] + (["attributes"] if attrs else [])
+    price_at = columns.index("price") if "price" in columns else -1
+    known = "reference" in columns or all("reference" in v for v in updates.values())
+    extra = ["reference"] if known and "reference" not in columns else []
+    rows: list[list[Any]] = []
+    for product_id, values in updates.items():
+        row = [values.get(c) for c in columns]
+        price = row[price_at] if price_at >= 0 else None
+        if price is not None:
+            row[price_at] = sqlite_decimal(price)
+        row.append(stamp)
+        if attrs:
+            row.append(_attributes(values, attrs))
+        if not known:
+            row.append(product_id)
+        elif extra:
+            row[:0] = [product_id, values["reference"]]
+        else:
+            row.insert(0, product_id)
+        rows.append(row)
+    if not known:
+        sets = ", ".join(f"{name} = ?" for name in names)
+
+        def update_each(conn: Connection, change: int) -> None:
+            raw_cursor(conn).executemany(
+                f"UPDATE products SET {sets}, change_seq = {int(change)} WHERE id = ?", rows)
+
+        return update_each
+    head = ["id", *extra, *names]
+    sets = ", ".join(f"{name} = excluded.{name}" for name in names)
+
+    def upsert(conn: Connection, change: int) -> None:
+        many_rows(raw_cursor(conn), f"INSERT INTO products ({', '.join(head)}, change_seq) "
+                  "VALUES ", "(" + "?, " * len(head) + f"{int(change)})",
+                  f" ON CONFLICT (id) DO UPDATE SET {sets}, change_seq = {int(change)}", rows)
+
+    return upsert
+
+
+def _update_postgresql(
+    columns: list[str], attrs: list[str], updates: Mapping[int, Values], stamp: datetime,
+) -> _Step:
+    """One UPDATE ... FROM unnest(arrays): executemany would cost a round trip a product."""
+    names = ["id", *columns] + (["attributes"] if attrs else [])
+    arrays: list[list[Any]] = [[] for _ in names]
+    for product_id, values in updates.items():
+        arrays[0].append(product_id)
+        for i, column in enumerate(columns, start=1):
+            value = values.get(column)
+            arrays[i].append(canonical_decimal(value) if column == "price" and value
+                             is not None else value)
+        if attrs:
+            arrays[-1].append(_attributes(values, attrs))
+    casts = ", ".join(f"%s::{_PG_TYPES[name]}[]" for name in names)
+    sets = [f"{c} = v.{c}" for c in columns] + ["updated_at = %s", "change_seq = %s"]
+    if attrs:
+        sets.append("attributes = v.attributes::json")
+
+    def update(conn: Connection, change: int) -> None:
+        raw_cursor(conn).execute(
+            f"UPDATE products SET {', '.join(sets)} FROM unnest({casts}) "
+            f"AS v({', '.join(names)}) WHERE products.id = v.id",
+            (stamp, change, *arrays),
+        )
+
+    return update
+
+
+def _create(
+    dialect: str, columns: list[str], attrs: list[str], creates: Sequence[Values],
+    now: datetime,
+) -> list[_Step]:
+    """New products, a statement for each set of fields they carry (products differ in
+    which fields a feed gives them); on SQLite a hundred a statement, each value as the
+    table's types store it there (SQLAlchemy's insert of dicts cost 30 us a product)."""
+    shapes: dict[tuple[str, ...], list[list[Any]]] = {}
+    sqlite = dialect == "sqlite"
+    stamp: Any = sqlite_datetime(now) if sqlite else now
+    for values in creates:
+        names = [c for c in columns if values.get(c) is not None]
+        if "reference" not in names:
+            names.append("reference")
+        if "ean13" not in names and values.get("ean13") is not None:
+            names.append("ean13")
+        row = [values[c] for c in names]
+        if sqlite and "price" in names:
+            at = names.index("price")
+            row[at] = sqlite_decimal(row[at])
+        names.append("updated_at")
+        row.append(stamp)
+        if attrs:
+            names.append("attributes")
+            bag = {name: values.get(ATTRIBUTE_PREFIX + name) for name in attrs}
+            row.append(json.dumps(bag, ensure_ascii=False) if sqlite else bag)
+        shapes.setdefault(tuple(names), []).append(row)
+    unknown = {name for shape in shapes for name in shape if name not in products.c}
+    if unknown:  # names come from the profile's checked fields: never seen, said all the same
+        raise ValueError(f"the products table has no column {', '.join(sorted(unknown))}")
+    return [partial(_insert_sqlite if sqlite else _insert, shape, group)
+            for shape, group in shapes.items()]
+
+
+def _insert_sqlite(shape: tuple[str, ...], rows: list[list[Any]], conn: Connection,
+                   change: int) -> None:
+    many_rows(raw_cursor(conn), f"INSERT INTO products ({', '.join(shape)}, change_seq) "
+              "VALUES ", "(" + "?, " * len(shape) + f"{int(change)})", "", rows)
+
+
+def _insert(shape: tuple[str, ...], rows: list[list[Any]], conn: Connection,
+            change: int) -> None:
+    conn.execute(sa.insert(products), [
+        {**dict(zip(shape, row, strict=True)), "change_seq": change} for row in rows])
+
+
+def _attributes(values: Values, attrs: list[str]) -> str:
+    bag = dict(values.get(ATTRIBUTE_BAG) or {})
+    for name in attrs:
+        bag[name] = values.get(ATTRIBUTE_PREFIX + name)
+    return json.dumps(bag, ensure_ascii=False)

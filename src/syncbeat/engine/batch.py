@@ -23,9 +23,9 @@ from syncbeat.catalog.base import (
     BatchMark,
     Joined,
     Loader,
+    Prepared,
 )
 from syncbeat.catalog.location import BuiltinLocation
-from syncbeat.domain.pace import BatchPace, batch_items
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.domain.taskspec import TaskSpec
@@ -55,7 +55,7 @@ from syncbeat.store.claims import (
     take_range,
 )
 from syncbeat.store.db import is_outage, read_tx, write_tx
-from syncbeat.store.items import read_batch
+from syncbeat.store.items import OutcomeWrites, outcome_writes, read_batch
 from syncbeat.store.tasks import TaskEnded, claim_task, get_task
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,7 @@ def run_batch(ctx: Context, task: Task, lease: timedelta) -> str | None:
                 if not claimable(conn, task.id, ctx.clock(), ctx.owner):
                     return None
             with write_tx(ctx.db) as conn:
-                claim = take_range(conn, task.id,
-                                   batch_items(spec.batch_size, ctx.paces.get(task.id)),
+                claim = take_range(conn, task.id, ctx.batch_items(task.id, spec.batch_size),
                                    owner=ctx.owner, now=ctx.clock(), lease=lease,
                                    in_order=spec.profile.in_order)
         if claim is None:
@@ -125,15 +124,14 @@ def _export_attempt(ctx: Context, task: Task, lease: timedelta) -> str:
         if fresh is None:
             return f"task {task.id}: held by another worker, or no longer running"
         spec = _spec_here(ctx, fresh)
-        rows = read_batch(conn, task.id, fresh.cursor,
-                          batch_items(spec.batch_size, ctx.paces.get(task.id)))
+        rows = read_batch(conn, task.id, fresh.cursor, ctx.batch_items(task.id, spec.batch_size))
         if not rows:
             return f"task {task.id}: nothing left to work"
         result = _export_batch(ctx, conn, fresh, spec.profile.fields, rows)
         seconds = time.perf_counter() - started
         line = record_batch(conn, task.id, rows[0][SEQ], rows[-1][SEQ], result, now=now,
                             seconds=seconds, items=len(rows), in_order=True)
-    ctx.paces[task.id] = BatchPace(len(rows), seconds - waited)
+    ctx.paced(task.id, len(rows), seconds - waited)
     return ProgressLine(f"task {task.id}: {line.splitlines()[0]}")
 
 
@@ -159,7 +157,7 @@ def _import_attempt(
             # for this one. Its batch takes locks in the shop that a kill's `record_kept`
             # takes too, after the task's row: never the other way round, across two
             # databases that see no deadlock between them. The built-in catalog's batch
-            # takes the change count first (`Catalog.apply`), then the task's row.
+            # takes the change count first (`Catalog.write`), then the task's row.
             in_store = isinstance(ctx.catalog.location, BuiltinLocation)
             found = get_task(conn, task.id, for_update=not in_store)
             if found is None or found.status is not TaskStatus.RUNNING:
@@ -190,19 +188,22 @@ def _import_attempt(
                     give_back(conn, claim, ctx.owner, last)
             else:
                 result = import_batch(conn, ctx.catalog, unit, plan, rows, now,
-                                      loaders=loaders, careful=careful, decided=decided)
+                                      loaders=loaders, careful=careful, decided=decided,
+                                      prepared=snapshot.prepared if snapshot else None)
                 if unit.keeps:
                     unit.keep(last, result.packed())
+            # The outcomes as the snapshot made them ready, unless the batch changed them.
+            writes = (snapshot.writes if snapshot is not None and decided is not None
+                      and result.outcomes is decided.result.outcomes else None)
             # Recorded before the catalog commits: a batch whose task was killed meanwhile
             # (or whose range another worker took over) rolls back there too.
             line = record_batch(conn, task.id, claim.first, last, result, now=now,
                                 seconds=time.perf_counter() - started, items=len(rows),
-                                why=why)
+                                why=why, writes=writes)
             if last == claim.last:
                 settle(conn, claim, ctx.owner)
-            pace = ctx.paces[task.id] = BatchPace(len(rows),
-                                                  time.perf_counter() - started - waited)
-            following = take_range(conn, task.id, batch_items(spec.batch_size, pace),
+            ctx.paced(task.id, len(rows), time.perf_counter() - started - waited)
+            following = take_range(conn, task.id, ctx.batch_items(task.id, spec.batch_size),
                                    owner=ctx.owner, now=ctx.clock(), lease=lease,
                                    in_order=spec.profile.in_order)
     if following is not None:
@@ -233,6 +234,10 @@ class Snapshot(NamedTuple):
     decision: Decision
     mark: str  # the catalog's `change_mark` in the snapshot
     keys: list[str]  # the keys no product had: none may have come since
+    # The decision's writes and outcomes made ready, so that the write lock is held for
+    # the statements alone.
+    prepared: Prepared | None
+    writes: OutcomeWrites
 
 
 def _in_snapshot(ctx: Context, task_id: int, claim: Claim, now: datetime) -> Snapshot | None:
@@ -255,7 +260,10 @@ def _in_snapshot(ctx: Context, task_id: int, claim: Claim, now: datetime) -> Sna
     decision = decide_batch(plan, joined.rows, joined.loaders)
     keys = [row[KEY] for row in joined.rows
             if row[PRODUCT_ID] is None and not row[OUTCOME] and row[KEY] is not None]
-    return Snapshot(fresh, spec, plan, joined.rows, decision, mark, keys)
+    prepared = catalog.prepare(ctx.db.dialect.name, plan.fields, decision.updates,
+                               list(decision.creates.values()), now, category=plan.category)
+    return Snapshot(fresh, spec, plan, joined.rows, decision, mark, keys, prepared,
+                    outcome_writes(decision.result.outcomes))
 
 
 class CatalogMismatch(Exception):

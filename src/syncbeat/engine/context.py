@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from syncbeat.catalog.base import Catalog
 from syncbeat.catalog.builtin import BuiltinCatalog
 from syncbeat.domain.lease import Machine, boot_hash, owner_name
-from syncbeat.domain.pace import BatchPace
+from syncbeat.domain.pace import BatchPace, batch_items
 from syncbeat.feeds.reach import Reach
 from syncbeat.feeds.secretrefs import SecretLookup
 from syncbeat.store.claims import Claim
@@ -122,6 +122,14 @@ class Context:
         from syncbeat.engine.secrets import StoredSecrets
 
         return StoredSecrets(self.db, self.vault)
+
+    def batch_items(self, task_id: int, batch_size: int) -> int:
+        """How many items this process's next batch of the task takes (`domain.pace`)."""
+        return batch_items(batch_size, self.paces.get(task_id))
+
+    def paced(self, task_id: int, items: int, seconds: float) -> None:
+        """Note how long a batch of the task took, for its next batch's size."""
+        self.paces[task_id] = BatchPace(items, seconds)
 
     def task_dir(self, task_id: int) -> Path:
         """The folder of a task's files."""

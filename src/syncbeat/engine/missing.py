@@ -18,7 +18,6 @@ from sqlalchemy.engine import Connection
 
 from syncbeat.catalog.base import MissingError, Product
 from syncbeat.domain.missing import MODE_FIELDS, decide_missing
-from syncbeat.domain.pace import BatchPace, batch_items
 from syncbeat.domain.statuses import ItemOutcome, TaskKind, TaskStatus
 from syncbeat.domain.task import Task
 from syncbeat.domain.taskspec import TaskSpec
@@ -73,7 +72,7 @@ def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
             return f"task {task.id}: products missing from the feed left (rows without keys)"
         # At most what the worker's last step or batch of the task says fits in half a
         # second: a kill waits for this transaction.
-        limit = batch_items(spec.batch_size, ctx.paces.get(task.id))
+        limit = ctx.batch_items(task.id, spec.batch_size)
         try:
             found, after, done = _next_unlisted(ctx, conn, fresh, spec, limit)
             decided = [(p, *decide_missing(mode, p.values)) for p in found]
@@ -116,7 +115,7 @@ def missing_step(ctx: Context, task: Task, lease: timedelta) -> str:
             total = fresh.progress.total - feed_rows + len(rows)
             add_log(conn, task.id, now, f"products missing from the feed: {total:,} in all")
     # Paced by the products looked at (a page of the catalog's products is `limit` of them).
-    ctx.paces[task.id] = BatchPace(limit, time.perf_counter() - started - waited)
+    ctx.paced(task.id, limit, time.perf_counter() - started - waited)
     return f"task {task.id}: {len(rows):,} products missing from the feed ({mode})"
 
 

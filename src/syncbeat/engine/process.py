@@ -26,6 +26,7 @@ from syncbeat.catalog.base import (
     Catalog,
     Joined,
     Loader,
+    Prepared,
     Product,
     Refusals,
     Refused,
@@ -174,22 +175,26 @@ class Decision(NamedTuple):
 def import_batch(
     conn: Connection, catalog: Catalog, unit: BatchUnit, plan: ImportPlan,
     rows: Sequence[Joined], now: datetime, *, loaders: Sequence[Loader] | None = None,
-    careful: bool = False, decided: Decision | None = None,
+    careful: bool = False, decided: Decision | None = None, prepared: Prepared | None = None,
 ) -> BatchResult:
     """Apply a batch of queued feed rows to the catalog, in `unit` (`Catalog.batch`); one
     bad row only marks that row error, and so does a product the catalog refuses.
 
     `careful` applies each product in a savepoint of its own: the retry of a batch that failed
     as a whole, so the product the database refuses is found and only it is marked error.
-    `decided`: the rows' decision, made before (in a read snapshot, still as read).
+    `decided`: the rows' decision, made before (in a read snapshot, still as read), and
+    `prepared` its writes (`Catalog.prepare`).
     """
     result, updates, creates = decided or decide_batch(plan, rows, loaders)
     if careful:
         _apply_one_by_one(conn, catalog, unit, plan, result, updates, creates, rows, now)
         return result
     try:
-        catalog.apply(conn, plan.fields, updates, list(creates.values()), now,
-                      category=plan.category)
+        if prepared is not None and decided is not None:
+            catalog.write(conn, prepared)
+        else:
+            catalog.apply(conn, plan.fields, updates, list(creates.values()), now,
+                          category=plan.category)
     except Refused as refused:
         # Nothing was written: the refused products' items become errors, the others are
         # written as they were, without trying the batch product by product.

@@ -18,7 +18,7 @@ from syncbeat.domain.taskspec import TaskRun
 from syncbeat.engine.context import Context
 from syncbeat.engine.process import LOG_EXAMPLES, BatchResult
 from syncbeat.store.claims import open_claims
-from syncbeat.store.items import count_outcomes, record_outcomes
+from syncbeat.store.items import OutcomeWrites, outcome_writes, record_outcomes
 from syncbeat.store.logs import add_log
 from syncbeat.store.tasks import finish_batch
 
@@ -38,18 +38,22 @@ def run_of(task: Task, run: TaskRun) -> str:
 def record_batch(
     conn: Connection, task_id: int, first: int, last: int, result: BatchResult, *,
     now: datetime, seconds: float, items: int, why: str = "", in_order: bool = False,
+    writes: OutcomeWrites | None = None,
 ) -> str:
     """Count the batch of items `first` to `last` in its task (`TaskEnded` if the task no
     longer runs), write their outcomes, log it; the log line (its first line names the
     batch). `in_order`: the task's batches run one at a time (an export), and the cursor
-    moves past this one; else it moves up to the batches still in flight."""
-    counts = count_outcomes(o for _, o, _ in result.outcomes)
+    moves past this one; else it moves up to the batches still in flight. `writes`: the
+    result's outcomes made ready for the store before the transaction (`outcome_writes`)."""
+    if writes is None:
+        writes = outcome_writes(result.outcomes)
+    counts = writes.counts
     # The task's row first: a kill locks it before anything else, so the two never wait
     # for each other crosswise.
     numbers = finish_batch(conn, task_id, first=first, last=last if in_order else None,
                            done=len(result.outcomes), counts=counts, seconds=seconds,
                            export_size=result.export_size)
-    record_outcomes(conn, task_id, first, last, result.outcomes)
+    record_outcomes(conn, task_id, first, last, writes)
     # The log names the first LOG_EXAMPLES changed products and errors of a task, then says
     # each batch's counts alone: a million-row import's log stays a line a batch.
     named = Named(changed=max(0, LOG_EXAMPLES - numbers.processed_before),

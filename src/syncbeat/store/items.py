@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -88,23 +89,46 @@ def read_batch(conn: Connection, task_id: int, after: int, limit: int) -> list[Q
     return cast(list[QueuedRow], list(cur.fetchall()))
 
 
+class OutcomeWrites(NamedTuple):
+    """A batch's outcomes as `record_outcomes` writes them (`outcome_writes`): made ready
+    before the write transaction where the batch was decided before it."""
+
+    # The commonest (outcome, detail), for one range statement; None: no outcome at all.
+    common: tuple[int, str | None] | None
+    rest: list[OutcomeRow]  # the others, item by item
+    counts: dict[str, int]  # how many of each outcome, under the tasks table's counter names
+
+
+def outcome_writes(outcomes: Sequence[OutcomeRow]) -> OutcomeWrites:
+    """`outcomes` (none empty) split for `record_outcomes`, and counted."""
+    pairs = Counter(map(_OUTCOME_DETAIL, outcomes))
+    common = pairs.most_common(1)[0][0] if pairs else None
+    counts: Counter[int] = Counter()
+    for (outcome, _), n in pairs.items():
+        counts[outcome] += n
+    rest = [row for row in outcomes if (row[1], row[2]) != common]
+    return OutcomeWrites(common, rest, _named(counts))
+
+
+_OUTCOME_DETAIL = itemgetter(1, 2)
+
+
 def record_outcomes(
-    conn: Connection, task_id: int, first: int, last: int, outcomes: Sequence[OutcomeRow]
+    conn: Connection, task_id: int, first: int, last: int, writes: OutcomeWrites
 ) -> None:
-    """Give items first..last their outcomes.
+    """Give items first..last their outcomes (`outcome_writes`).
 
     The commonest (outcome, detail) pair is written with one range statement, the rest item by
     item: a batch of unchanged products costs one statement, not one per product.
     """
-    if not outcomes:
+    common, rest = writes.common, writes.rest
+    if common is None:
         return
     p = placeholder(conn)
     cur = raw_cursor(conn)
-    common = Counter((o, d) for _, o, d in outcomes).most_common(1)[0][0]
     # The others first: then the range statement finds only the common ones still pending,
     # and no row is written twice.
     if conn.dialect.name == "postgresql":
-        rest = [(seq, o, d) for seq, o, d in outcomes if (o, d) != common]
         if rest:
             # One statement over arrays: executemany would cost a round trip per item.
             seqs, codes, details = (list(column) for column in zip(*rest, strict=True))
@@ -119,8 +143,7 @@ def record_outcomes(
         many_rows(cur, "INSERT INTO items (task_id, seq, outcome, detail) VALUES ",
               f"({int(task_id)}, ?, ?, ?)",
               " ON CONFLICT (task_id, seq) DO UPDATE SET outcome = excluded.outcome, "
-              "detail = excluded.detail",
-              [row for row in outcomes if (row[1], row[2]) != common])
+              "detail = excluded.detail", rest)
     cur.execute(
         f"UPDATE items SET outcome = {p}, detail = {p} "
         f"WHERE task_id = {p} AND seq >= {p} AND seq <= {p} AND outcome = 0",
@@ -128,9 +151,7 @@ def record_outcomes(
     )
 
 
-def count_outcomes(outcomes: Iterable[int]) -> dict[str, int]:
-    """How many of each outcome, under the tasks table's counter names."""
-    counts = Counter(outcomes)
+def _named(counts: Counter[int]) -> dict[str, int]:
     return {_COUNTER[ItemOutcome(o)]: n for o, n in counts.items() if o in _COUNTER}
 
 

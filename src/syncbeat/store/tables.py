@@ -36,8 +36,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        value = canonical_decimal(Decimal(value))
-        return value if dialect.name == "postgresql" else str(value)
+        if dialect.name != "postgresql":
+            return sqlite_decimal(value)
+        return canonical_decimal(Decimal(value))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else canonical_decimal(Decimal(value))
@@ -64,6 +65,11 @@ class UtcDateTime(TypeDecorator[datetime]):
             value = datetime.fromisoformat(value)
         moment: datetime = value
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def sqlite_decimal(value: Any) -> str:
+    """The text `ExactDecimal` stores on SQLite, for raw statements on the hot path."""
+    return str(canonical_decimal(value if isinstance(value, Decimal) else Decimal(value)))
 
 
 def sqlite_datetime(value: datetime) -> str:

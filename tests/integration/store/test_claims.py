@@ -23,7 +23,7 @@ from syncbeat.store.claims import (
     take_range,
 )
 from syncbeat.store.db import write_tx
-from syncbeat.store.items import add_counts, insert_items, record_outcomes
+from syncbeat.store.items import add_counts, insert_items, outcome_writes, record_outcomes
 from syncbeat.store.tasks import TaskEnded, finish_batch, move_task, release_leases
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -53,7 +53,7 @@ def _record(conn, claim, owner="host:1", outcome=D, *, settled=True):
     """What a batch records for its range: every item `outcome`, then its claim settled."""
     seqs = range(claim.first, claim.last + 1)
     record_outcomes(conn, claim.task_id, claim.first, claim.last,
-                    [(seq, outcome, None) for seq in seqs])
+                    outcome_writes([(seq, outcome, None) for seq in seqs]))
     finish_batch(conn, claim.task_id, first=claim.first, last=None, done=len(seqs),
                  counts={"processed" if outcome == D else "skipped": len(seqs)}, seconds=0.1)
     if settled:

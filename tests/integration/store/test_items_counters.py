@@ -12,13 +12,13 @@ from syncbeat.domain.statuses import ItemOutcome, TaskStatus
 from syncbeat.store.db import read_tx, write_tx
 from syncbeat.store.items import (
     add_counts,
-    count_outcomes,
     failed_seqs,
     insert_items,
     item_keys,
     item_rows_after,
     keyless_rows,
     list_items,
+    outcome_writes,
     read_batch,
     record_outcomes,
 )
@@ -107,10 +107,12 @@ def test_outcomes_and_counters_of_a_batch_commit_together(db):
     task_id = _running_with_items(db, 10)
     outcomes = [(1, D, "price: 1.00 -> 2.00"), (2, S, "no change"), (3, S, "no change"),
                 (4, E, "price: 'abc' is not a number"), (5, S, "no change")]
-    counts = count_outcomes(o for _, o, _ in outcomes)
+    writes = outcome_writes(outcomes)
+    counts = writes.counts
     assert counts == {"processed": 1, "skipped": 3, "errors": 1}
+    assert writes.common == (S, "no change")
     with write_tx(db) as conn:
-        record_outcomes(conn, task_id, 1, 5, outcomes)
+        record_outcomes(conn, task_id, 1, 5, writes)
         finish_batch(conn, task_id, first=1, last=5, done=5, counts=counts, seconds=0.2)
     c = counters(db, task_id)
     assert c == {"total": 10, "pending": 5, "processed": 1, "skipped": 3, "cancelled": 0,
@@ -131,8 +133,8 @@ def test_outcomes_and_counters_of_a_batch_commit_together(db):
 def test_record_outcomes_leaves_the_items_outside_its_range_alone(db):
     task_id = _running_with_items(db, 6)
     with write_tx(db) as conn:
-        record_outcomes(conn, task_id, 3, 4, [(3, D, "created"), (4, D, "created")])
-        record_outcomes(conn, task_id, 5, 5, [])
+        record_outcomes(conn, task_id, 3, 4, outcome_writes([(3, D, "created"), (4, D, "created")]))
+        record_outcomes(conn, task_id, 5, 5, outcome_writes([]))
     with read_tx(db) as conn:
         rows = item_rows_after(conn, task_id, 0, 100)
     assert [tuple(r) for r in rows] == [
@@ -151,7 +153,7 @@ def test_export_size_moves_with_the_batch(db):
 def test_items_of_a_killed_task_still_pending_show_as_cancelled(db):
     task_id = _running_with_items(db, 4)
     with write_tx(db) as conn:
-        record_outcomes(conn, task_id, 1, 2, [(1, D, "created"), (2, E, "refused")])
+        record_outcomes(conn, task_id, 1, 2, outcome_writes([(1, D, "created"), (2, E, "refused")]))
         finish_batch(conn, task_id, first=1, last=2, done=2, counts={"processed": 1, "errors": 1},
                      seconds=0.1)
         assert move_task(conn, task_id, TaskStatus.KILLED, now=NOW)

@@ -116,6 +116,9 @@ def main() -> None:
 
     timed(RootTransaction, "_do_commit", "commits (all)")
     timed(BuiltinCatalog, "apply", "apply (in import_batch, decided again)")
+    from syncbeat.engine import process
+
+    timed(process, "decide_batch", "decide_batch (in import_batch, decided again)")
 
     started = time.perf_counter()
     beat = heartbeat.Heartbeat(ctx)

@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from helpers import add_products, add_profile, import_profile, product, task_of, write_csv
 
+from syncbeat.catalog.base import Prepared, Refusals, Refused
+from syncbeat.catalog.builtin import BuiltinCatalog
 from syncbeat.domain.statuses import TaskStatus
 from syncbeat.engine import batch as batch_module
 from syncbeat.engine.actions import run_now
@@ -70,6 +72,11 @@ def _work(ctx, task_id: int) -> None:
 def test_a_batch_nobody_disturbs_applies_what_its_snapshot_decided(ctx, monkeypatch):
     task_id = _task(ctx, create_missing=True)
     seen = _meanwhile(monkeypatch, lambda: None)
+
+    def apply(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the snapshot's writes were made ready: apply is not called")
+
+    monkeypatch.setattr(BuiltinCatalog, "apply", apply)  # `write` runs what `prepare` made
     _work(ctx, task_id)
     assert seen == {"snapshots": 1, "decided_again": 0}
     assert [product(ctx, key)["price"] for key in ("P0", "P1", "P2", "N3")] == [
@@ -133,3 +140,27 @@ def test_a_product_removed_or_created_meanwhile_is_decided_again(ctx, monkeypatc
     assert report["P1"] == ("skipped", "not in the catalog and create_missing is off")
     assert report["N3"] == ("processed", "price: 1.00 -> 3.00")
     assert product(ctx, "P1") is None and product(ctx, "N3")["price"] == "3.00"
+
+
+class RefusingWrites(BuiltinCatalog):
+    """The built-in catalog, refusing P1's change when it writes what its snapshot made
+    ready, as a catalog that knows its limits before writing may (`Catalog.write`)."""
+
+    def write(self, conn: Any, prepared: Prepared) -> None:
+        p1 = conn.execute(sa.select(products.c.id).where(products.c.reference == "P1")).scalar()
+        raise Refused(Refusals({p1: "price: the shop holds no more than 1.50"}, {}))
+
+
+def test_a_product_refused_when_the_snapshot_s_writes_are_written_is_an_error_alone(ctx):
+    task_id = _task(ctx, create_missing=True)
+    ctx.catalog = RefusingWrites()
+    _work(ctx, task_id)
+    assert [product(ctx, key)["price"] for key in ("P0", "P1", "P2", "N3")] == [
+        "2.00", "1.00", "1.00", "3.00"]
+    refused = "the catalog refused the change: price: the shop holds no more than 1.50"
+    assert _report(ctx, task_id) == {"P0": ("processed", "price: 1.00 -> 2.00"),
+                                     "P1": ("error", refused),
+                                     "P2": ("skipped", "no change"),
+                                     "N3": ("processed", "created")}
+    progress = task_of(ctx, task_id).progress
+    assert (progress.processed, progress.skipped, progress.errors) == (2, 1, 1)

@@ -262,7 +262,10 @@ class Catalog(Protocol):
         ...
 
     def write(self, conn: Connection, prepared: Prepared) -> None:
-        """Write what `prepare` made, as `apply` would have written it."""
+        """Write what this catalog's `prepare` made, once, in the write transaction of the
+        batch it was made for, as `apply` would have written it then (a number or stamp
+        that must come from the transaction is taken here). A refusal raises as from
+        `apply`; `Refused` before anything is written."""
         ...
 
     def change_mark(self, conn: Connection, now: datetime) -> str:

@@ -157,19 +157,21 @@ def _import_attempt(
             # for this one. Its batch takes locks in the shop that a kill's `record_kept`
             # takes too, after the task's row: never the other way round, across two
             # databases that see no deadlock between them. The built-in catalog's batch
-            # takes the change count first (`Catalog.write`), then the task's row.
+            # takes the change count first (`Catalog.apply`), then the task's row.
             in_store = isinstance(ctx.catalog.location, BuiltinLocation)
             found = get_task(conn, task.id, for_update=not in_store)
             if found is None or found.status is not TaskStatus.RUNNING:
                 return f"task {task.id}: no longer running"
             fresh, spec = found, _spec_here(ctx, found)
         decided = None
+        stands = None  # the snapshot whose decision is applied, with what it made ready
         if snapshot is not None and ctx.catalog.changed_since(
                 conn, snapshot.mark, list(snapshot.decision.updates), snapshot.plan.match,
                 snapshot.keys) is False:
             # Nothing it read has moved since: the snapshot's decision stands.
             plan, rows, loaders, decided = (snapshot.plan, snapshot.rows, None,
                                             snapshot.decision)
+            stands = snapshot
         else:
             plan = ImportPlan.of(spec.profile, ctx.catalog.known)
             rows, loaders = _read(ctx, conn, task.id, claim, plan)
@@ -189,17 +191,14 @@ def _import_attempt(
             else:
                 result = import_batch(conn, ctx.catalog, unit, plan, rows, now,
                                       loaders=loaders, careful=careful, decided=decided,
-                                      prepared=snapshot.prepared if snapshot else None)
+                                      prepared=stands.prepared if stands else None)
                 if unit.keeps:
                     unit.keep(last, result.packed())
-            # The outcomes as the snapshot made them ready, unless the batch changed them.
-            writes = (snapshot.writes if snapshot is not None and decided is not None
-                      and result.outcomes is decided.result.outcomes else None)
             # Recorded before the catalog commits: a batch whose task was killed meanwhile
             # (or whose range another worker took over) rolls back there too.
             line = record_batch(conn, task.id, claim.first, last, result, now=now,
                                 seconds=time.perf_counter() - started, items=len(rows),
-                                why=why, writes=writes)
+                                why=why, writes=stands.writes if stands else None)
             if last == claim.last:
                 settle(conn, claim, ctx.owner)
             ctx.paced(task.id, len(rows), time.perf_counter() - started - waited)

@@ -44,8 +44,9 @@ def record_batch(
     longer runs), write their outcomes, log it; the log line (its first line names the
     batch). `in_order`: the task's batches run one at a time (an export), and the cursor
     moves past this one; else it moves up to the batches still in flight. `writes`: the
-    result's outcomes made ready for the store before the transaction (`outcome_writes`)."""
-    if writes is None:
+    result's outcomes made ready for the store before the transaction (`outcome_writes`),
+    used if the result still has those outcomes (a refusal replaces them)."""
+    if writes is None or not writes.of(result.outcomes):
         writes = outcome_writes(result.outcomes)
     counts = writes.counts
     # The task's row first: a kill locks it before anything else, so the two never wait

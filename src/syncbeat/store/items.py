@@ -97,17 +97,23 @@ class OutcomeWrites(NamedTuple):
     common: tuple[int, str | None] | None
     rest: list[OutcomeRow]  # the others, item by item
     counts: dict[str, int]  # how many of each outcome, under the tasks table's counter names
+    source: Sequence[OutcomeRow]  # the outcomes these were made of, as given
+
+    def of(self, outcomes: Sequence[OutcomeRow]) -> bool:
+        """Were these made of `outcomes` (the same list, not one that replaced it)?"""
+        return self.source is outcomes
 
 
 def outcome_writes(outcomes: Sequence[OutcomeRow]) -> OutcomeWrites:
-    """`outcomes` (none empty) split for `record_outcomes`, and counted."""
+    """`outcomes` split for `record_outcomes`, and counted; none at all gives `common`
+    None."""
     pairs = Counter(map(_OUTCOME_DETAIL, outcomes))
     common = pairs.most_common(1)[0][0] if pairs else None
     counts: Counter[int] = Counter()
     for (outcome, _), n in pairs.items():
         counts[outcome] += n
     rest = [row for row in outcomes if (row[1], row[2]) != common]
-    return OutcomeWrites(common, rest, _named(counts))
+    return OutcomeWrites(common, rest, _named(counts), outcomes)
 
 
 _OUTCOME_DETAIL = itemgetter(1, 2)

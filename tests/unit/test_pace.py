@@ -39,5 +39,13 @@ def test_a_slow_catalog_gets_what_fits_in_half_a_second():
 
 def test_an_untimed_or_empty_last_batch_does_not_stop_the_task():
     assert batch_items(5_000, BatchPace(0, 0.0)) == FIRST_ITEMS
-    assert batch_items(5_000, BatchPace(10, 0.0)) == 10 * GROWTH
+    assert batch_items(5_000, BatchPace(10, 0.0)) == FIRST_ITEMS * GROWTH
     assert batch_items(1, BatchPace(1, 9.0)) == 1
+
+
+def test_a_range_cut_short_while_the_feed_is_queued_does_not_hold_the_next_batches_back():
+    # 200 items (all that was queued yet) in 10 ms: the next batch grows as from a first
+    # batch, not from those 200 (800, then 3,200, then 5,000).
+    assert batch_items(5_000, BatchPace(200, 0.01)) == FIRST_ITEMS * GROWTH
+    # Time still cuts it: 200 items in 0.2 s on a slow catalog, 500 fit in half a second.
+    assert batch_items(5_000, BatchPace(200, 0.2)) == 500

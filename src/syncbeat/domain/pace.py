@@ -14,7 +14,9 @@ from typing import NamedTuple
 BATCH_SECONDS = 0.5  # a kill waits about this at most; progress moves twice a second
 FIRST_ITEMS = 1_000  # a task's first batch in this worker, before any was timed
 FEWEST_ITEMS = 100  # even on a catalog too slow for them: fewer would be mostly fixed cost
-GROWTH = 4  # a batch takes at most this many times its last one's items: a fast start
+# A batch takes at most this many times its last one's items (or a first batch's, when the
+# last was fewer: a range cut short while the feed was still being queued): a fast start.
+GROWTH = 4
 
 
 class BatchPace(NamedTuple):
@@ -30,4 +32,5 @@ def batch_items(batch_size: int, last: BatchPace | None) -> int:
     if last is None or last.items <= 0:
         return min(batch_size, FIRST_ITEMS)
     fits = int(BATCH_SECONDS * last.items / last.seconds) if last.seconds > 0 else batch_size
-    return max(1, min(batch_size, last.items * GROWTH, max(FEWEST_ITEMS, fits)))
+    grown = max(last.items, FIRST_ITEMS) * GROWTH
+    return max(1, min(batch_size, grown, max(FEWEST_ITEMS, fits)))

@@ -694,7 +694,9 @@ def _create(
     unknown = {name for shape in shapes for name in shape if name not in products.c}
     if unknown:  # names come from the profile's checked fields: never seen, said all the same
         raise ValueError(f"the products table has no column {', '.join(sorted(unknown))}")
-    return [partial(_insert_sqlite if sqlite else _insert, shape, group)
+    if sqlite:
+        return [partial(_insert_sqlite, shape, group) for shape, group in shapes.items()]
+    return [partial(_insert, [dict(zip(shape, row, strict=True)) for row in group])
             for shape, group in shapes.items()]
 
 
@@ -704,10 +706,8 @@ def _insert_sqlite(shape: tuple[str, ...], rows: list[list[Any]], conn: Connecti
               "VALUES ", "(" + "?, " * len(shape) + f"{int(change)})", "", rows)
 
 
-def _insert(shape: tuple[str, ...], rows: list[list[Any]], conn: Connection,
-            change: int) -> None:
-    conn.execute(sa.insert(products), [
-        {**dict(zip(shape, row, strict=True)), "change_seq": change} for row in rows])
+def _insert(rows: list[dict[str, Any]], conn: Connection, change: int) -> None:
+    conn.execute(sa.insert(products).values(change_seq=change), rows)
 
 
 def _attributes(values: Values, attrs: list[str]) -> str:

@@ -183,14 +183,14 @@ def import_batch(
     `careful` applies each product in a savepoint of its own: the retry of a batch that failed
     as a whole, so the product the database refuses is found and only it is marked error.
     `decided`: the rows' decision, made before (in a read snapshot, still as read), and
-    `prepared` its writes (`Catalog.prepare`).
+    `prepared` its writes (`Catalog.prepare`), given only beside it.
     """
     result, updates, creates = decided or decide_batch(plan, rows, loaders)
     if careful:
         _apply_one_by_one(conn, catalog, unit, plan, result, updates, creates, rows, now)
         return result
     try:
-        if prepared is not None and decided is not None:
+        if prepared is not None:
             catalog.write(conn, prepared)
         else:
             catalog.apply(conn, plan.fields, updates, list(creates.values()), now,
